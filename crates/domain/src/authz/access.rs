@@ -1,0 +1,99 @@
+use super::actor::Actor;
+use super::permission::{Permission, PermissionSet};
+use crate::error::StoreError;
+use crate::ids::OrgId;
+use crate::member::{AssignedRole, Membership};
+use crate::ports::Transaction;
+
+/// What a use case needs from the caller in the target organization.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requirement {
+    /// Being a member at all.
+    Membership,
+    /// Holding one permission slug.
+    Permission(Permission),
+    /// Being the owner: deleting the org and transferring ownership are not slugs, so no custom
+    /// role can ever hold them.
+    Owner,
+}
+
+/// Why access was refused. A non-member is told "not found" so ids of other tenants reveal nothing.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AccessDenied {
+    #[error("organization not found")]
+    NotMember,
+    #[error("this needs {0:?}")]
+    Lacks(Requirement),
+    #[error("that would grant permissions the caller lacks: {0:?}")]
+    Escalation(Vec<Permission>),
+}
+
+/// The caller's membership in the organization a use case acts on, once checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Access {
+    membership: Membership,
+}
+
+impl Access {
+    /// The one function that decides whether a membership satisfies a requirement.
+    pub fn check(
+        membership: Option<Membership>,
+        requirement: Requirement,
+    ) -> Result<Self, AccessDenied> {
+        let membership = membership.ok_or(AccessDenied::NotMember)?;
+        let allowed = match requirement {
+            Requirement::Membership => true,
+            Requirement::Permission(permission) => {
+                membership.role.permissions().contains(permission)
+            }
+            Requirement::Owner => membership.role.is_owner(),
+        };
+        if allowed {
+            Ok(Self { membership })
+        } else {
+            Err(AccessDenied::Lacks(requirement))
+        }
+    }
+
+    pub fn membership(&self) -> &Membership {
+        &self.membership
+    }
+
+    pub fn permissions(&self) -> PermissionSet {
+        self.membership.role.permissions()
+    }
+
+    /// Refuses to hand out, or to act on, a role holding permissions the caller lacks.
+    pub fn may_handle(&self, role: &AssignedRole) -> Result<(), AccessDenied> {
+        self.may_handle_set(role.permissions())
+    }
+
+    pub fn may_handle_set(&self, permissions: PermissionSet) -> Result<(), AccessDenied> {
+        let beyond = permissions.beyond(self.permissions());
+        if beyond.is_empty() {
+            Ok(())
+        } else {
+            Err(AccessDenied::Escalation(beyond))
+        }
+    }
+}
+
+impl Access {
+    /// Loads the actor's membership in `org` inside `tx` and checks `requirement` against it.
+    pub async fn load<E>(
+        tx: &dyn Transaction,
+        org: OrgId,
+        actor: &Actor,
+        requirement: Requirement,
+    ) -> Result<Self, E>
+    where
+        E: From<AccessDenied> + From<StoreError>,
+    {
+        let membership = tx.members().find_member(org, actor.user_id).await?;
+        Ok(Self::check(membership, requirement)?)
+    }
+
+    pub fn into_membership(self) -> Membership {
+        self.membership
+    }
+}

@@ -1,0 +1,40 @@
+//! What every domain error shares: a stable machine-readable code and a kind that the HTTP adapter
+//! turns into a status. The domain knows no status codes.
+
+/// The broad class of a failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The input is well-formed but breaks a rule about its content.
+    Invalid,
+    /// No valid credentials were presented.
+    Unauthenticated,
+    /// The caller is known but may not do this.
+    Forbidden,
+    /// The thing does not exist, or the caller may not know that it does.
+    NotFound,
+    /// The request conflicts with the current state (a duplicate, a limit, an ownership rule).
+    Conflict,
+    /// Something outside the caller's control failed.
+    Internal,
+}
+
+/// Implemented by every use case error.
+pub trait DomainError: std::error::Error {
+    fn kind(&self) -> ErrorKind;
+    /// A stable snake_case code, documented in `docs/errors.md`.
+    fn code(&self) -> &'static str;
+}
+
+/// A failure of the storage port. Adapters translate their driver's errors into these.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule of the store was violated; the string names the rule.
+    #[error("conflict with existing data: {0}")]
+    Conflict(String),
+    /// A row referred to by the write no longer exists.
+    #[error("a referenced row does not exist: {0}")]
+    MissingReference(String),
+    /// Anything else: connection lost, disk full, a bug.
+    #[error("storage failure: {0}")]
+    Unavailable(String),
+}

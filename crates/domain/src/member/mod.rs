@@ -1,0 +1,15 @@
+//! Memberships: who belongs to which organization, with which role.
+
+mod error;
+mod model;
+mod ports;
+mod service;
+
+pub use error::MemberError;
+pub(crate) use error::escalation_message;
+pub use model::{AssignedRole, Member, MemberCursor, MemberPage, Membership, RoleChoice};
+pub use ports::MemberRepository;
+pub use service::{MemberService, MoveMember};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::MockMemberRepository;

@@ -1,0 +1,33 @@
+use async_trait::async_trait;
+
+use super::model::{AssignedRole, Member, MemberPage, Membership};
+use crate::authz::BuiltinRole;
+use crate::error::StoreError;
+use crate::ids::{OrgId, RoleId, UserId};
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MemberRepository: Send + Sync {
+    /// Fails with [`StoreError::Conflict`] when the user already belongs to the org, or when it
+    /// would give the org a second owner.
+    async fn insert_member(&self, membership: &Membership) -> Result<(), StoreError>;
+    async fn find_member(&self, org: OrgId, user: UserId)
+    -> Result<Option<Membership>, StoreError>;
+    /// Members in (joined_at, user id) order, in one query.
+    async fn list_members(&self, org: OrgId, page: MemberPage) -> Result<Vec<Member>, StoreError>;
+    async fn count_members(&self, org: OrgId) -> Result<u64, StoreError>;
+    async fn set_member_role(
+        &self,
+        org: OrgId,
+        user: UserId,
+        role: &AssignedRole,
+    ) -> Result<(), StoreError>;
+    async fn delete_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError>;
+    /// Gives every holder of a custom role a built-in one instead; returns how many there were.
+    async fn reassign_custom_role(
+        &self,
+        org: OrgId,
+        from: RoleId,
+        to: BuiltinRole,
+    ) -> Result<u64, StoreError>;
+}

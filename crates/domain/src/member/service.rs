@@ -1,0 +1,312 @@
+use std::sync::Arc;
+
+use tracing::instrument;
+
+use super::error::MemberError;
+use super::model::{AssignedRole, Member, MemberPage, Membership, RoleChoice};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::authz::{Access, Actor, BuiltinRole, Permission, Requirement};
+use crate::clock::Clock;
+use crate::ids::{OrgId, UserId};
+use crate::org::Org;
+use crate::plan::Feature;
+use crate::ports::{Transaction, UnitOfWork};
+use crate::user::Email;
+
+const MEMBERS_READ: Requirement = Requirement::Permission(Permission::MembersRead);
+const MEMBERS_WRITE: Requirement = Requirement::Permission(Permission::MembersWrite);
+
+/// Where to move a member, and with which role there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoveMember {
+    pub target_org: OrgId,
+    pub role: RoleChoice,
+}
+
+/// Member management: list, change role, remove, move, transfer ownership, leave.
+#[derive(Clone)]
+pub struct MemberService {
+    uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+}
+
+impl MemberService {
+    pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
+        Self { uow, clock }
+    }
+
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        page: MemberPage,
+    ) -> Result<Vec<Member>, MemberError> {
+        let tx = self.uow.read().await?;
+        Access::load::<MemberError>(&*tx, org, actor, MEMBERS_READ).await?;
+        Ok(tx.members().list_members(org, page).await?)
+    }
+
+    #[instrument(skip_all, fields(org = %org, user = %user))]
+    pub async fn update_role(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        user: UserId,
+        choice: RoleChoice,
+    ) -> Result<Member, MemberError> {
+        let tx = self.uow.begin().await?;
+        let org_row = lock_org(&*tx, org).await?;
+        let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_WRITE).await?;
+        let target = find_member(&*tx, org, user).await?;
+        if target.role.is_owner() {
+            return Err(MemberError::OwnerImmutable);
+        }
+        access.may_handle(&target.role)?;
+        let role = resolve_role(&*tx, &org_row, choice).await?;
+        access.may_handle(&role)?;
+        tx.members().set_member_role(org, user, &role).await?;
+        let event = AuditEvent::new(org, Some(actor), AuditAction::MemberRoleUpdated, self.clock.now())
+            .target("userId", user)
+            .meta("from", target.role.key())
+            .meta("role", role.key());
+        tx.audit().append(&event).await?;
+        let member = member_view(&*tx, Membership { role, ..target }).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    #[instrument(skip_all, fields(org = %org, user = %user))]
+    pub async fn remove(&self, actor: &Actor, org: OrgId, user: UserId) -> Result<(), MemberError> {
+        let tx = self.uow.begin().await?;
+        lock_org(&*tx, org).await?;
+        let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_WRITE).await?;
+        let target = find_member(&*tx, org, user).await?;
+        if target.role.is_owner() {
+            return Err(MemberError::OwnerImmutable);
+        }
+        access.may_handle(&target.role)?;
+        tx.members().delete_member(org, user).await?;
+        let event = AuditEvent::new(org, Some(actor), AuditAction::MemberRemoved, self.clock.now())
+            .target("userId", user)
+            .meta("role", target.role.key());
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves a member out of `org` into another org in one transaction. The caller needs
+    /// `members:write` in both.
+    #[instrument(skip_all, fields(org = %org, user = %user))]
+    pub async fn move_member(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        user: UserId,
+        request: MoveMember,
+    ) -> Result<Member, MemberError> {
+        let target_org = request.target_org;
+        if target_org == org {
+            return Err(MemberError::SameOrg);
+        }
+        let tx = self.uow.begin().await?;
+        // Locks are always taken in id order so two opposite moves cannot deadlock.
+        let (source_row, target_row) = if org < target_org {
+            let source = lock_org(&*tx, org).await;
+            (source, lock_org(&*tx, target_org).await)
+        } else {
+            let target = lock_org(&*tx, target_org).await;
+            (lock_org(&*tx, org).await, target)
+        };
+        source_row?;
+        let source_access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_WRITE).await?;
+        let target_row = target_row?;
+        let target_access =
+            Access::load::<MemberError>(&*tx, target_org, actor, MEMBERS_WRITE).await?;
+
+        let moving = find_member(&*tx, org, user).await?;
+        if moving.role.is_owner() {
+            return Err(MemberError::OwnerImmutable);
+        }
+        source_access.may_handle(&moving.role)?;
+        let role = resolve_role(&*tx, &target_row, request.role).await?;
+        target_access.may_handle(&role)?;
+        if tx.members().find_member(target_org, user).await?.is_some() {
+            return Err(MemberError::AlreadyMember);
+        }
+        ensure_seat(&*tx, &target_row).await?;
+
+        let now = self.clock.now();
+        tx.members().delete_member(org, user).await?;
+        let joined = Membership {
+            org_id: target_org,
+            user_id: user,
+            role,
+            joined_at: now,
+        };
+        tx.members().insert_member(&joined).await?;
+        let moved_out = AuditEvent::new(org, Some(actor), AuditAction::MemberMovedOut, now)
+            .target("userId", user)
+            .meta("targetOrgId", target_org);
+        let moved_in = AuditEvent::new(target_org, Some(actor), AuditAction::MemberMovedIn, now)
+            .target("userId", user)
+            .meta("sourceOrgId", org)
+            .meta("role", joined.role.key());
+        tx.audit().append(&moved_out).await?;
+        tx.audit().append(&moved_in).await?;
+        let member = member_view(&*tx, joined).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    /// Hands ownership to another member; the old owner becomes an admin. Both changes and the
+    /// org lock live in one transaction, so the org has exactly one owner at every moment.
+    #[instrument(skip_all, fields(org = %org, new_owner = %new_owner))]
+    pub async fn transfer_ownership(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        new_owner: UserId,
+    ) -> Result<(), MemberError> {
+        let tx = self.uow.begin().await?;
+        lock_org(&*tx, org).await?;
+        Access::load::<MemberError>(&*tx, org, actor, Requirement::Owner).await?;
+        if new_owner == actor.user_id {
+            return Err(MemberError::AlreadyOwner);
+        }
+        find_member(&*tx, org, new_owner).await?;
+        // Demote first: the store allows one owner per org at any statement.
+        tx.members()
+            .set_member_role(org, actor.user_id, &AssignedRole::Builtin(BuiltinRole::Admin))
+            .await?;
+        tx.members()
+            .set_member_role(org, new_owner, &AssignedRole::Builtin(BuiltinRole::Owner))
+            .await?;
+        let event = AuditEvent::new(org, Some(actor), AuditAction::OwnershipTransferred, self.clock.now())
+            .target("userId", new_owner)
+            .meta("previousOwnerId", actor.user_id);
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn leave(&self, actor: &Actor, org: OrgId) -> Result<(), MemberError> {
+        let tx = self.uow.begin().await?;
+        lock_org(&*tx, org).await?;
+        let access = Access::load::<MemberError>(&*tx, org, actor, Requirement::Membership).await?;
+        if access.membership().role.is_owner() {
+            return Err(MemberError::OwnerMustTransfer);
+        }
+        tx.members().delete_member(org, actor.user_id).await?;
+        let event = AuditEvent::new(org, Some(actor), AuditAction::MemberLeft, self.clock.now())
+            .target("userId", actor.user_id);
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds an existing user to an org on an operator's behalf (the `add-member` command).
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn add_as_operator(
+        &self,
+        org: OrgId,
+        email: &Email,
+        choice: RoleChoice,
+    ) -> Result<Member, MemberError> {
+        let tx = self.uow.begin().await?;
+        let org_row = lock_org(&*tx, org).await?;
+        let user = tx
+            .users()
+            .find_user_by_email(email)
+            .await?
+            .ok_or(MemberError::UserNotFound)?
+            .user;
+        let role = resolve_role(&*tx, &org_row, choice).await?;
+        if tx.members().find_member(org, user.id).await?.is_some() {
+            return Err(MemberError::AlreadyMember);
+        }
+        ensure_seat(&*tx, &org_row).await?;
+        let now = self.clock.now();
+        let membership = Membership {
+            org_id: org,
+            user_id: user.id,
+            role,
+            joined_at: now,
+        };
+        tx.members().insert_member(&membership).await?;
+        let event = AuditEvent::new(org, None, AuditAction::MemberAdded, now)
+            .target("userId", user.id)
+            .target("email", &user.email)
+            .meta("role", membership.role.key());
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(Member {
+            user,
+            role: membership.role,
+            joined_at: now,
+        })
+    }
+}
+
+async fn lock_org(tx: &dyn Transaction, org: OrgId) -> Result<Org, MemberError> {
+    tx.orgs().lock_org(org).await?.ok_or(MemberError::OrgNotFound)
+}
+
+async fn find_member(
+    tx: &dyn Transaction,
+    org: OrgId,
+    user: UserId,
+) -> Result<Membership, MemberError> {
+    tx.members()
+        .find_member(org, user)
+        .await?
+        .ok_or(MemberError::MemberNotFound)
+}
+
+async fn member_view(tx: &dyn Transaction, membership: Membership) -> Result<Member, MemberError> {
+    let user = tx
+        .users()
+        .find_user(membership.user_id)
+        .await?
+        .ok_or(MemberError::MemberNotFound)?;
+    Ok(Member {
+        user,
+        role: membership.role,
+        joined_at: membership.joined_at,
+    })
+}
+
+/// Turns a requested role into the role to store, checking the org's plan for custom ones.
+pub(crate) async fn resolve_role(
+    tx: &dyn Transaction,
+    org: &Org,
+    choice: RoleChoice,
+) -> Result<AssignedRole, MemberError> {
+    match choice {
+        RoleChoice::Builtin(role) => Ok(AssignedRole::Builtin(role)),
+        RoleChoice::Custom(id) => {
+            if !org.plan.includes(Feature::CustomRoles) {
+                return Err(MemberError::PlanUpgradeRequired);
+            }
+            let role = tx
+                .roles()
+                .find_role(org.id, id)
+                .await?
+                .ok_or(MemberError::UnknownRole)?;
+            Ok(AssignedRole::Custom(role))
+        }
+    }
+}
+
+/// Seats count members; the org must be locked by the caller so the count stays true.
+pub(crate) async fn ensure_seat(tx: &dyn Transaction, org: &Org) -> Result<(), MemberError> {
+    let used = tx.members().count_members(org.id).await?;
+    if org.plan.has_seats_for(used, 1) {
+        Ok(())
+    } else {
+        Err(MemberError::SeatLimitReached(
+            org.plan.limits().seats.unwrap_or(used),
+        ))
+    }
+}

@@ -1,0 +1,22 @@
+use async_trait::async_trait;
+
+use super::model::{Org, OrgName, OrgSummary};
+use crate::error::StoreError;
+use crate::ids::{OrgId, UserId};
+use crate::plan::Plan;
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OrgRepository: Send + Sync {
+    async fn insert_org(&self, org: &Org) -> Result<(), StoreError>;
+    async fn find_org(&self, id: OrgId) -> Result<Option<Org>, StoreError>;
+    /// Reads the org and holds its row lock until the transaction ends, so that rules which
+    /// read before they write (one owner, seat limits) see no concurrent change.
+    async fn lock_org(&self, id: OrgId) -> Result<Option<Org>, StoreError>;
+    async fn rename_org(&self, id: OrgId, name: &OrgName) -> Result<(), StoreError>;
+    async fn set_plan(&self, id: OrgId, plan: Plan) -> Result<(), StoreError>;
+    /// Deletes the org with all of its data.
+    async fn delete_org(&self, id: OrgId) -> Result<(), StoreError>;
+    /// The orgs `user` belongs to, with their role and member count, oldest first.
+    async fn list_orgs_of(&self, user: UserId) -> Result<Vec<OrgSummary>, StoreError>;
+}

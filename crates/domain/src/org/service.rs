@@ -1,0 +1,141 @@
+use std::sync::Arc;
+
+use tracing::instrument;
+
+use super::error::OrgError;
+use super::model::{Org, OrgName, OrgSummary};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::authz::{Access, Actor, BuiltinRole, Permission, Requirement};
+use crate::clock::Clock;
+use crate::ids::OrgId;
+use crate::member::{AssignedRole, Membership};
+use crate::plan::Plan;
+use crate::ports::{Transaction, UnitOfWork};
+
+/// Organization management: list, create, read, rename, delete, and the operator's plan change.
+#[derive(Clone)]
+pub struct OrgService {
+    uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+}
+
+impl OrgService {
+    pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
+        Self { uow, clock }
+    }
+
+    /// The orgs the actor belongs to.
+    #[instrument(skip_all)]
+    pub async fn list(&self, actor: &Actor) -> Result<Vec<OrgSummary>, OrgError> {
+        let tx = self.uow.read().await?;
+        Ok(tx.orgs().list_orgs_of(actor.user_id).await?)
+    }
+
+    /// Creates an org on the free plan, owned by the actor.
+    #[instrument(skip_all)]
+    pub async fn create(&self, actor: &Actor, name: OrgName) -> Result<OrgSummary, OrgError> {
+        let now = self.clock.now();
+        let org = Org {
+            id: OrgId::generate(),
+            name,
+            plan: Plan::Free,
+            created_at: now,
+        };
+        let owner = Membership {
+            org_id: org.id,
+            user_id: actor.user_id,
+            role: AssignedRole::Builtin(BuiltinRole::Owner),
+            joined_at: now,
+        };
+        let tx = self.uow.begin().await?;
+        tx.orgs().insert_org(&org).await?;
+        tx.members().insert_member(&owner).await?;
+        let event = AuditEvent::new(org.id, Some(actor), AuditAction::OrgCreated, now)
+            .target("orgId", org.id)
+            .meta("name", org.name.as_str());
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(OrgSummary {
+            org,
+            role: owner.role,
+            member_count: 1,
+        })
+    }
+
+    #[instrument(skip_all, fields(org = %id))]
+    pub async fn get(&self, actor: &Actor, id: OrgId) -> Result<OrgSummary, OrgError> {
+        let tx = self.uow.read().await?;
+        let access = Access::load::<OrgError>(&*tx, id, actor, Requirement::Membership).await?;
+        summary(&*tx, access).await
+    }
+
+    /// Renames the org; needs `settings:write`.
+    #[instrument(skip_all, fields(org = %id))]
+    pub async fn rename(
+        &self,
+        actor: &Actor,
+        id: OrgId,
+        name: OrgName,
+    ) -> Result<OrgSummary, OrgError> {
+        let tx = self.uow.begin().await?;
+        let current = tx.orgs().lock_org(id).await?.ok_or(OrgError::NotFound)?;
+        let access = Access::load::<OrgError>(
+            &*tx,
+            id,
+            actor,
+            Requirement::Permission(Permission::SettingsWrite),
+        )
+        .await?;
+        tx.orgs().rename_org(id, &name).await?;
+        let event = AuditEvent::new(id, Some(actor), AuditAction::OrgUpdated, self.clock.now())
+            .target("orgId", id)
+            .meta("previousName", current.name.as_str())
+            .meta("name", name.as_str());
+        tx.audit().append(&event).await?;
+        let updated = summary(&*tx, access).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Deletes the org with every membership, role and audit entry; owner only.
+    #[instrument(skip_all, fields(org = %id))]
+    pub async fn delete(&self, actor: &Actor, id: OrgId) -> Result<(), OrgError> {
+        let tx = self.uow.begin().await?;
+        tx.orgs().lock_org(id).await?.ok_or(OrgError::NotFound)?;
+        Access::load::<OrgError>(&*tx, id, actor, Requirement::Owner).await?;
+        tx.orgs().delete_org(id).await?;
+        tx.commit().await?;
+        tracing::info!(org = %id, by = %actor.user_id, "organization deleted");
+        Ok(())
+    }
+
+    /// Sets an org's plan on an operator's or billing system's behalf.
+    #[instrument(skip_all, fields(org = %id, plan = %plan))]
+    pub async fn set_plan_as_operator(&self, id: OrgId, plan: Plan) -> Result<Org, OrgError> {
+        let tx = self.uow.begin().await?;
+        let current = tx.orgs().lock_org(id).await?.ok_or(OrgError::NotFound)?;
+        tx.orgs().set_plan(id, plan).await?;
+        let event = AuditEvent::new(id, None, AuditAction::OrgPlanChanged, self.clock.now())
+            .target("orgId", id)
+            .meta("from", current.plan)
+            .meta("plan", plan);
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(Org { plan, ..current })
+    }
+}
+
+async fn summary(tx: &dyn Transaction, access: Access) -> Result<OrgSummary, OrgError> {
+    let membership = access.into_membership();
+    let org = tx
+        .orgs()
+        .find_org(membership.org_id)
+        .await?
+        .ok_or(OrgError::NotFound)?;
+    let member_count = tx.members().count_members(org.id).await?;
+    Ok(OrgSummary {
+        org,
+        role: membership.role,
+        member_count,
+    })
+}

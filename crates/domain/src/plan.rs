@@ -1,0 +1,136 @@
+//! Plans and what each one allows. `docs/plans.md` shows the same table.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Plan {
+    Free,
+    Team,
+    Enterprise,
+}
+
+/// A feature that only some plans include.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feature {
+    CustomRoles,
+    AuditExport,
+}
+
+impl Feature {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::CustomRoles => "custom_roles",
+            Self::AuditExport => "audit_export",
+        }
+    }
+}
+
+/// The quantitative limits of a plan; `None` means unlimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub seats: Option<u64>,
+    pub custom_roles: Option<u64>,
+}
+
+impl Plan {
+    pub const ALL: [Plan; 3] = [Self::Free, Self::Team, Self::Enterprise];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Free => "free",
+            Self::Team => "team",
+            Self::Enterprise => "enterprise",
+        }
+    }
+
+    pub const fn limits(self) -> Limits {
+        match self {
+            Self::Free => Limits {
+                seats: Some(5),
+                custom_roles: Some(0),
+            },
+            Self::Team => Limits {
+                seats: Some(50),
+                custom_roles: Some(20),
+            },
+            Self::Enterprise => Limits {
+                seats: None,
+                custom_roles: None,
+            },
+        }
+    }
+
+    pub const fn includes(self, feature: Feature) -> bool {
+        match feature {
+            Feature::CustomRoles | Feature::AuditExport => !matches!(self, Self::Free),
+        }
+    }
+
+    /// Whether an org with `seats_used` members can take `more`.
+    pub fn has_seats_for(self, seats_used: u64, more: u64) -> bool {
+        within(self.limits().seats, seats_used + more)
+    }
+
+    pub fn has_room_for_custom_role(self, roles_used: u64) -> bool {
+        within(self.limits().custom_roles, roles_used + 1)
+    }
+}
+
+fn within(limit: Option<u64>, wanted: u64) -> bool {
+    limit.is_none_or(|limit| wanted <= limit)
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A plan name that does not exist.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown plan `{0}`: expected free, team or enterprise")]
+pub struct UnknownPlan(pub String);
+
+impl FromStr for Plan {
+    type Err = UnknownPlan;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|plan| plan.name() == s)
+            .ok_or_else(|| UnknownPlan(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_has_five_seats_and_no_custom_roles() {
+        assert!(Plan::Free.has_seats_for(4, 1));
+        assert!(!Plan::Free.has_seats_for(5, 1));
+        assert!(!Plan::Free.includes(Feature::CustomRoles));
+        assert!(!Plan::Free.has_room_for_custom_role(0));
+    }
+
+    #[test]
+    fn team_and_enterprise_include_the_paid_features() {
+        for plan in [Plan::Team, Plan::Enterprise] {
+            assert!(plan.includes(Feature::CustomRoles));
+            assert!(plan.includes(Feature::AuditExport));
+        }
+        assert!(Plan::Team.has_room_for_custom_role(19));
+        assert!(!Plan::Team.has_room_for_custom_role(20));
+        assert!(Plan::Enterprise.has_seats_for(1_000_000, 1));
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for plan in Plan::ALL {
+            assert_eq!(plan.name().parse::<Plan>(), Ok(plan));
+        }
+        assert!("gold".parse::<Plan>().is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! Accounts, passwords and the bearer tokens issued at sign-in.
+
+mod error;
+mod model;
+mod ports;
+mod service;
+mod token;
+
+pub use error::AuthError;
+pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserWithPassword};
+pub use ports::{HashingFailed, PasswordHasher, SessionRepository, UserRepository};
+pub use service::{AuthService, Me, MyMembership, SignedIn};
+pub use token::{Session, SessionToken, TokenHash};
+
+#[cfg(any(test, feature = "mocks"))]
+pub use ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository};

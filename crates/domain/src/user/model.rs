@@ -1,0 +1,203 @@
+use std::fmt;
+
+use time::OffsetDateTime;
+use validator::ValidateEmail;
+
+use crate::ids::UserId;
+use crate::validation::{ValidationError, trimmed_text};
+
+/// An e-mail address, trimmed and lower-cased, so that comparisons are exact.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for Email {
+    type Error = ValidationError;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        let normalised = raw.trim().to_lowercase();
+        if normalised.is_empty() {
+            return Err(ValidationError::new("email", "must not be empty"));
+        }
+        if normalised.len() > 254 || !normalised.validate_email() {
+            return Err(ValidationError::new("email", "is not a valid e-mail address"));
+        }
+        Ok(Self(normalised))
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A person's display name, shown as `username` in member lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<&str> for UserName {
+    type Error = ValidationError;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        trimmed_text("name", raw, 100).map(Self)
+    }
+}
+
+/// A plain-text password on its way to the hasher. Its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    /// Long enough for any passphrase, short enough that hashing it costs nothing extra.
+    pub const MAX_CHARS: usize = 256;
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// A password presented at sign-in: checked against the hash, not against today's policy,
+    /// only capped so that a huge input costs nothing to reject.
+    pub fn presented(raw: &str) -> Option<Self> {
+        (raw.chars().count() <= Self::MAX_CHARS).then(|| Self(raw.to_owned()))
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+impl TryFrom<&str> for Password {
+    type Error = ValidationError;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        let chars = raw.chars().count();
+        if chars < Self::MIN_CHARS {
+            return Err(ValidationError::new(
+                "password",
+                format!("must be at least {} characters", Self::MIN_CHARS),
+            ));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(ValidationError::new(
+                "password",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+/// A PHC-format password hash (argon2id in the shipped hasher).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(String);
+
+impl PasswordHash {
+    pub fn new(phc: String) -> Self {
+        Self(phc)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(..)")
+    }
+}
+
+/// A user account as the rest of the system sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub name: UserName,
+    pub created_at: OffsetDateTime,
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
+/// A user with the stored password hash, only ever read to sign in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserWithPassword {
+    pub user: User,
+    pub password_hash: PasswordHash,
+}
+
+/// The validated body of a sign-up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAccount {
+    pub email: Email,
+    pub password: Password,
+    pub name: UserName,
+}
+
+impl Email {
+    /// For adapters reading back values that were validated on the way in.
+    pub fn from_trusted(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl UserName {
+    /// For adapters reading back values that were validated on the way in.
+    pub fn from_trusted(value: String) -> Self {
+        Self(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        let email = Email::try_from("  Jane.Doe@Example.COM ").unwrap();
+        assert_eq!(email.as_str(), "jane.doe@example.com");
+    }
+
+    #[test]
+    fn malformed_email_names_the_field() {
+        for raw in ["", "   ", "no-at-sign", "a@", "@b.c", "a b@c.d"] {
+            let error = Email::try_from(raw).unwrap_err();
+            assert_eq!(error.field, "email", "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn password_needs_eight_characters_counted_as_characters() {
+        let error = Password::try_from("seven77").unwrap_err();
+        assert_eq!(error.field, "password");
+        assert!(error.message.contains("at least 8"), "{}", error.message);
+        assert!(Password::try_from("ééééééé").is_err());
+        assert!(Password::try_from("éééééééé").is_ok());
+    }
+
+    #[test]
+    fn password_debug_hides_the_secret() {
+        let password = Password::try_from("correct horse").unwrap();
+        assert!(!format!("{password:?}").contains("horse"));
+    }
+
+    #[test]
+    fn name_is_trimmed_and_bounded() {
+        assert_eq!(UserName::try_from("  Ada ").unwrap().as_str(), "Ada");
+        assert!(UserName::try_from("  ").is_err());
+        assert!(UserName::try_from("x".repeat(101).as_str()).is_err());
+    }
+}

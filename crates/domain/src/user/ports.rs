@@ -1,0 +1,43 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use super::model::{Email, Password, PasswordHash, User, UserWithPassword};
+use super::token::{Session, TokenHash};
+use crate::error::StoreError;
+use crate::ids::UserId;
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Fails with [`StoreError::Conflict`] when the e-mail is taken.
+    async fn insert_user(&self, user: &User, password_hash: &PasswordHash)
+    -> Result<(), StoreError>;
+    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    async fn find_user_by_email(
+        &self,
+        email: &Email,
+    ) -> Result<Option<UserWithPassword>, StoreError>;
+    async fn record_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+}
+
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SessionRepository: Send + Sync {
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    async fn find_session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError>;
+}
+
+/// Password hashing, a port because it is deliberately slow: the server runs it off the
+/// request threads, tests replace it.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingFailed>;
+    /// `false` for a wrong password and for a hash that cannot be parsed.
+    async fn verify(&self, password: &Password, hash: &PasswordHash) -> bool;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed: {0}")]
+pub struct HashingFailed(pub String);

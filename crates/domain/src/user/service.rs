@@ -1,0 +1,179 @@
+use std::sync::Arc;
+
+use time::{Duration, OffsetDateTime};
+use tracing::instrument;
+
+use super::error::AuthError;
+use super::model::{Email, NewAccount, Password, User};
+use super::ports::PasswordHasher;
+use super::token::{Session, SessionToken};
+use crate::authz::Actor;
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::ids::{OrgId, SessionId, UserId};
+use crate::member::AssignedRole;
+use crate::org::OrgName;
+use crate::ports::{Transaction, UnitOfWork};
+
+/// The result of signing up or in: the only moment the plain token exists.
+#[derive(Debug)]
+pub struct SignedIn {
+    pub user: User,
+    pub token: SessionToken,
+    pub expires_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MyMembership {
+    pub org_id: OrgId,
+    pub name: OrgName,
+    pub role: AssignedRole,
+}
+
+/// The signed-in user with every org they belong to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Me {
+    pub user: User,
+    pub memberships: Vec<MyMembership>,
+}
+
+/// Accounts and bearer tokens.
+#[derive(Clone)]
+pub struct AuthService {
+    uow: Arc<dyn UnitOfWork>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    token_ttl: Duration,
+}
+
+impl AuthService {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        token_ttl: Duration,
+    ) -> Self {
+        Self {
+            uow,
+            hasher,
+            clock,
+            token_ttl,
+        }
+    }
+
+    #[instrument(skip_all)]
+    pub async fn sign_up(&self, account: NewAccount) -> Result<SignedIn, AuthError> {
+        let password_hash = self.hasher.hash(&account.password).await?;
+        let now = self.clock.now();
+        let user = User {
+            id: UserId::generate(),
+            email: account.email,
+            name: account.name,
+            created_at: now,
+            last_login_at: Some(now),
+        };
+        let tx = self.uow.begin().await?;
+        tx.users()
+            .insert_user(&user, &password_hash)
+            .await
+            .map_err(|error| match error {
+                StoreError::Conflict(_) => AuthError::EmailTaken,
+                other => AuthError::Store(other),
+            })?;
+        let signed_in = self.issue_token(&*tx, user, now).await?;
+        tx.commit().await?;
+        Ok(signed_in)
+    }
+
+    /// Signs in. A wrong e-mail and a wrong password fail alike, in about the same time.
+    #[instrument(skip_all)]
+    pub async fn log_in(&self, email: &Email, password: &Password) -> Result<SignedIn, AuthError> {
+        let found = self.uow.read().await?.users().find_user_by_email(email).await?;
+        let Some(found) = found else {
+            // Hash anyway so that response time does not tell which e-mails have accounts.
+            let _ = self.hasher.hash(password).await;
+            return Err(AuthError::InvalidCredentials);
+        };
+        if !self.hasher.verify(password, &found.password_hash).await {
+            return Err(AuthError::InvalidCredentials);
+        }
+        let now = self.clock.now();
+        let tx = self.uow.begin().await?;
+        tx.users().record_login(found.user.id, now).await?;
+        let user = User {
+            last_login_at: Some(now),
+            ..found.user
+        };
+        let signed_in = self.issue_token(&*tx, user, now).await?;
+        tx.commit().await?;
+        Ok(signed_in)
+    }
+
+    /// Revokes the token at once.
+    #[instrument(skip_all)]
+    pub async fn log_out(&self, token: &SessionToken) -> Result<(), AuthError> {
+        let tx = self.uow.begin().await?;
+        tx.sessions().delete_session(&token.hash()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Turns a presented bearer token into the actor it was issued to.
+    #[instrument(skip_all)]
+    pub async fn authenticate(&self, token: &SessionToken) -> Result<Actor, AuthError> {
+        let tx = self.uow.read().await?;
+        let session = tx
+            .sessions()
+            .find_session(&token.hash())
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        if session.expires_at <= self.clock.now() {
+            return Err(AuthError::Unauthenticated);
+        }
+        Ok(Actor::new(session.user_id))
+    }
+
+    #[instrument(skip_all)]
+    pub async fn me(&self, actor: &Actor) -> Result<Me, AuthError> {
+        let tx = self.uow.read().await?;
+        let user = tx
+            .users()
+            .find_user(actor.user_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        let memberships = tx
+            .orgs()
+            .list_orgs_of(actor.user_id)
+            .await?
+            .into_iter()
+            .map(|summary| MyMembership {
+                org_id: summary.org.id,
+                name: summary.org.name,
+                role: summary.role,
+            })
+            .collect();
+        Ok(Me { user, memberships })
+    }
+
+    async fn issue_token(
+        &self,
+        tx: &dyn Transaction,
+        user: User,
+        now: OffsetDateTime,
+    ) -> Result<SignedIn, AuthError> {
+        let token = SessionToken::generate();
+        let session = Session {
+            id: SessionId::generate(),
+            user_id: user.id,
+            token_hash: token.hash(),
+            created_at: now,
+            expires_at: now + self.token_ttl,
+        };
+        tx.sessions().insert_session(&session).await?;
+        Ok(SignedIn {
+            user,
+            token,
+            expires_at: session.expires_at,
+        })
+    }
+}

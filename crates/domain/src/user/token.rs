@@ -1,0 +1,97 @@
+use std::fmt;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::ids::{SessionId, UserId};
+
+/// A bearer token as handed to the client once. Only its [`TokenHash`] is ever stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+const PREFIX: &str = "tnt_";
+
+impl SessionToken {
+    /// 32 bytes from the operating system's CSPRNG, base64url, with a prefix that secret
+    /// scanners can match.
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        // Without an OS random source no token can be safe; there is nothing to fall back to.
+        #[allow(clippy::expect_used)]
+        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+        Self(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+    }
+
+    /// Wraps what a client presented; whether it is valid is decided by looking up its hash.
+    pub fn from_presented(raw: &str) -> Self {
+        Self(raw.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hash(&self) -> TokenHash {
+        TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(..)")
+    }
+}
+
+/// The SHA-256 of a token, hex-encoded: what the store keeps and looks up.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    pub fn from_stored(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// A token issued at sign-in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub token_hash: TokenHash,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_256_random_bits_and_differ() {
+        let a = SessionToken::generate();
+        let b = SessionToken::generate();
+        assert_ne!(a, b);
+        assert!(a.expose().starts_with(PREFIX));
+        let body = &a.expose()[PREFIX.len()..];
+        assert_eq!(URL_SAFE_NO_PAD.decode(body).unwrap().len(), 32);
+    }
+
+    #[test]
+    fn hash_is_the_sha256_hex_of_the_token() {
+        let token = SessionToken::from_presented("abc");
+        assert_eq!(
+            token.hash().as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

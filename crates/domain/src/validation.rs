@@ -1,0 +1,53 @@
+//! The error of turning raw input into a validated domain value.
+
+use std::fmt;
+
+/// Which field was wrong and why, in words a user can act on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Trims `raw` and checks that it holds between 1 and `max` characters.
+pub(crate) fn trimmed_text(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+) -> Result<String, ValidationError> {
+    let value = raw.trim();
+    let length = value.chars().count();
+    if length == 0 {
+        return Err(ValidationError::new(field, "must not be empty"));
+    }
+    if length > max {
+        return Err(ValidationError::new(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(value.to_owned())
+}
