@@ -1,1 +1,22 @@
+//! Tenantry's schema. The same migrations serve SQLite and PostgreSQL: tables through SeaQuery's
+//! builder, the few indexes it cannot express (partial, expression) as SQL both databases accept.
+//! Migrations never import entities, so old migrations keep compiling as entities change.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_accounts;
+mod m20261124_000002_create_orgs;
+mod m20261124_000003_create_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_accounts::Migration),
+            Box::new(m20261124_000002_create_orgs::Migration),
+            Box::new(m20261124_000003_create_audit_events::Migration),
+        ]
+    }
+}

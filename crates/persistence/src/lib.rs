@@ -1,1 +1,16 @@
+//! SeaORM adapters of Tenantry's ports, on SQLite (the embedded default) and PostgreSQL.
+//!
+//! [`Database`] is the unit of work: each use case gets one [`transaction::SeaTransaction`]
+//! that implements every repository over the same database transaction.
 
+mod database;
+mod entities;
+mod error;
+mod repos;
+mod sql;
+#[cfg(feature = "testing")]
+pub mod testing;
+mod transaction;
+
+pub use database::Database;
+pub use sea_orm::DbErr;

@@ -1,0 +1,95 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    AccessMode, ConnectOptions, DatabaseConnection, DbBackend, DbErr,
+    IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ports::{Transaction, UnitOfWork};
+use tenantry_migrations::{Migrator, MigratorTrait};
+use tracing::instrument;
+
+use crate::error::OrStoreError;
+use crate::transaction::SeaTransaction;
+
+/// A connection pool to SQLite or PostgreSQL, chosen by the URL's scheme.
+#[derive(Clone, Debug)]
+pub struct Database {
+    conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Connects; a SQLite file is created if missing and put in WAL mode, so that readers never
+    /// wait for the writer.
+    #[instrument(skip_all)]
+    pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10))
+            .map_sqlx_sqlite_opts(|sqlite| {
+                sqlite
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        let conn = sea_orm::Database::connect(options).await?;
+        Ok(Self { conn })
+    }
+
+    /// Brings the schema up to date; safe to run on every start.
+    #[instrument(skip_all)]
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.ping().await
+    }
+
+    /// The pool, for tests and tools that need plain SQL.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for Database {
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        // IMMEDIATE makes a SQLite writer wait for the write lock up front (honouring the busy
+        // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
+        // relies on row locks (`lock_org`).
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        let tx = self.conn.begin_with_options(options).await.or_store_error()?;
+        Ok(Box::new(SeaTransaction::new(tx)))
+    }
+
+    async fn read(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        let options = match self.backend() {
+            DbBackend::Postgres => TransactionOptions {
+                isolation_level: Some(IsolationLevel::RepeatableRead),
+                access_mode: Some(AccessMode::ReadOnly),
+                ..TransactionOptions::default()
+            },
+            _ => TransactionOptions::default(),
+        };
+        let tx = self.conn.begin_with_options(options).await.or_store_error()?;
+        Ok(Box::new(SeaTransaction::new(tx)))
+    }
+}

@@ -1,0 +1,183 @@
+use async_trait::async_trait;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    Value,
+};
+use tenantry_domain::authz::BuiltinRole;
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::{OrgId, RoleId, UserId};
+use tenantry_domain::member::{AssignedRole, Member, MemberPage, MemberRepository, Membership};
+use tenantry_domain::user::{Email, User, UserName};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::role_columns::{ROLE_SELECT, RoleColumns, role_columns};
+use crate::entities::memberships;
+use crate::error::OrStoreError;
+use crate::sql::statement;
+use crate::transaction::SeaTransaction;
+
+#[derive(Debug, FromQueryResult)]
+struct MembershipRow {
+    joined_at: OffsetDateTime,
+    #[sea_orm(nested)]
+    role: RoleColumns,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct MemberRow {
+    user_id: Uuid,
+    email: String,
+    name: String,
+    created_at: OffsetDateTime,
+    last_login_at: Option<OffsetDateTime>,
+    joined_at: OffsetDateTime,
+    #[sea_orm(nested)]
+    role: RoleColumns,
+}
+
+const FIND_MEMBER: &str = " FROM memberships m \
+     LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
+     WHERE m.org_id = ? AND m.user_id = ?";
+
+const LIST_MEMBERS: &str = "SELECT u.id AS user_id, u.email AS email, u.name AS name, \
+     u.created_at AS created_at, \
+     u.last_login_at AS last_login_at, m.joined_at AS joined_at, ";
+const LIST_MEMBERS_FROM: &str = " FROM memberships m \
+     JOIN users u ON u.id = m.user_id \
+     LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
+     WHERE m.org_id = ?";
+
+#[async_trait]
+impl MemberRepository for SeaTransaction {
+    async fn insert_member(&self, membership: &Membership) -> Result<(), StoreError> {
+        let (role, custom_role_id) = role_columns(&membership.role);
+        let row = memberships::ActiveModel {
+            org_id: Set(membership.org_id.as_uuid()),
+            user_id: Set(membership.user_id.as_uuid()),
+            role: Set(role.to_owned()),
+            custom_role_id: Set(custom_role_id),
+            joined_at: Set(membership.joined_at),
+        };
+        memberships::Entity::insert(row)
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn find_member(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<Membership>, StoreError> {
+        let sql = format!("SELECT m.joined_at AS joined_at, {ROLE_SELECT}{FIND_MEMBER}");
+        let row = MembershipRow::find_by_statement(statement(
+            self.backend(),
+            &sql,
+            [org.as_uuid().into(), user.as_uuid().into()],
+        ))
+        .one(&self.tx)
+        .await
+        .or_store_error()?;
+        row.map(|row| {
+            Ok(Membership {
+                org_id: org,
+                user_id: user,
+                role: row.role.into_role(org.as_uuid())?,
+                joined_at: row.joined_at,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_members(&self, org: OrgId, page: MemberPage) -> Result<Vec<Member>, StoreError> {
+        let mut sql = format!("{LIST_MEMBERS}{ROLE_SELECT}{LIST_MEMBERS_FROM}");
+        let mut values: Vec<Value> = vec![org.as_uuid().into()];
+        if let Some(after) = page.after {
+            sql.push_str(" AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))");
+            values.extend([
+                after.joined_at.into(),
+                after.joined_at.into(),
+                after.user_id.as_uuid().into(),
+            ]);
+        }
+        sql.push_str(" ORDER BY m.joined_at, m.user_id");
+        if let Some(limit) = page.limit {
+            sql.push_str(" LIMIT ?");
+            values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        }
+        let rows = MemberRow::find_by_statement(statement(self.backend(), &sql, values))
+            .all(&self.tx)
+            .await
+            .or_store_error()?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Member {
+                    role: row.role.into_role(org.as_uuid())?,
+                    joined_at: row.joined_at,
+                    user: User {
+                        id: UserId::from_uuid(row.user_id),
+                        email: Email::from_trusted(row.email),
+                        name: UserName::from_trusted(row.name),
+                        created_at: row.created_at,
+                        last_login_at: row.last_login_at,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn count_members(&self, org: OrgId) -> Result<u64, StoreError> {
+        memberships::Entity::find()
+            .filter(memberships::Column::OrgId.eq(org.as_uuid()))
+            .count(&self.tx)
+            .await
+            .or_store_error()
+    }
+
+    async fn set_member_role(
+        &self,
+        org: OrgId,
+        user: UserId,
+        role: &AssignedRole,
+    ) -> Result<(), StoreError> {
+        let (role, custom_role_id) = role_columns(role);
+        memberships::Entity::update_many()
+            .col_expr(memberships::Column::Role, role.into())
+            .col_expr(memberships::Column::CustomRoleId, custom_role_id.into())
+            .filter(memberships::Column::OrgId.eq(org.as_uuid()))
+            .filter(memberships::Column::UserId.eq(user.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn delete_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError> {
+        memberships::Entity::delete_many()
+            .filter(memberships::Column::OrgId.eq(org.as_uuid()))
+            .filter(memberships::Column::UserId.eq(user.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn reassign_custom_role(
+        &self,
+        org: OrgId,
+        from: RoleId,
+        to: BuiltinRole,
+    ) -> Result<u64, StoreError> {
+        let result = memberships::Entity::update_many()
+            .col_expr(memberships::Column::Role, to.name().into())
+            .col_expr(memberships::Column::CustomRoleId, Option::<Uuid>::None.into())
+            .filter(memberships::Column::OrgId.eq(org.as_uuid()))
+            .filter(memberships::Column::CustomRoleId.eq(from.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(result.rows_affected)
+    }
+}

@@ -1,0 +1,9 @@
+//! The repository ports implemented on [`crate::transaction::SeaTransaction`], one file per
+//! context, plus the translations between rows and domain types they share.
+
+mod audit;
+mod member;
+mod org;
+mod role;
+mod role_columns;
+mod user;

@@ -1,0 +1,144 @@
+use async_trait::async_trait;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::{OrgId, UserId};
+use tenantry_domain::org::{Org, OrgName, OrgRepository, OrgSummary};
+use tenantry_domain::plan::Plan;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::role_columns::{ROLE_SELECT, RoleColumns};
+use crate::entities::orgs;
+use crate::error::{OrStoreError, corrupt};
+use crate::sql::statement;
+use crate::transaction::SeaTransaction;
+
+fn org(row: orgs::Model) -> Result<Org, StoreError> {
+    Ok(Org {
+        id: OrgId::from_uuid(row.id),
+        plan: row.plan.parse().map_err(|_| corrupt("plan", &row.plan))?,
+        name: OrgName::from_trusted(row.name),
+        created_at: row.created_at,
+    })
+}
+
+#[derive(Debug, FromQueryResult)]
+struct SummaryRow {
+    id: Uuid,
+    name: String,
+    plan: String,
+    created_at: OffsetDateTime,
+    member_count: i64,
+    #[sea_orm(nested)]
+    role: RoleColumns,
+}
+
+const LIST_ORGS_OF: &str = "SELECT o.id AS id, o.name AS name, o.plan AS plan, \
+     o.created_at AS created_at, \
+     (SELECT COUNT(*) FROM memberships c WHERE c.org_id = o.id) AS member_count, ";
+const LIST_ORGS_OF_FROM: &str = " FROM memberships m \
+     JOIN orgs o ON o.id = m.org_id \
+     LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
+     WHERE m.user_id = ? \
+     ORDER BY o.created_at, o.id";
+
+#[async_trait]
+impl OrgRepository for SeaTransaction {
+    async fn insert_org(&self, org: &Org) -> Result<(), StoreError> {
+        let row = orgs::ActiveModel {
+            id: Set(org.id.as_uuid()),
+            name: Set(org.name.as_str().to_owned()),
+            plan: Set(org.plan.name().to_owned()),
+            created_at: Set(org.created_at),
+        };
+        orgs::Entity::insert(row)
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn find_org(&self, id: OrgId) -> Result<Option<Org>, StoreError> {
+        orgs::Entity::find_by_id(id.as_uuid())
+            .one(&self.tx)
+            .await
+            .or_store_error()?
+            .map(org)
+            .transpose()
+    }
+
+    async fn lock_org(&self, id: OrgId) -> Result<Option<Org>, StoreError> {
+        // FOR UPDATE on PostgreSQL; SQLite has no row locks and needs none, since its write
+        // transactions start IMMEDIATE and so run one at a time.
+        orgs::Entity::find_by_id(id.as_uuid())
+            .lock_exclusive()
+            .one(&self.tx)
+            .await
+            .or_store_error()?
+            .map(org)
+            .transpose()
+    }
+
+    async fn rename_org(&self, id: OrgId, name: &OrgName) -> Result<(), StoreError> {
+        orgs::Entity::update_many()
+            .col_expr(orgs::Column::Name, name.as_str().into())
+            .filter(orgs::Column::Id.eq(id.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn set_plan(&self, id: OrgId, plan: Plan) -> Result<(), StoreError> {
+        orgs::Entity::update_many()
+            .col_expr(orgs::Column::Plan, plan.name().into())
+            .filter(orgs::Column::Id.eq(id.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn delete_org(&self, id: OrgId) -> Result<(), StoreError> {
+        // Memberships reference custom roles without a cascade, so they go first; everything
+        // else follows the org through ON DELETE CASCADE.
+        crate::entities::memberships::Entity::delete_many()
+            .filter(crate::entities::memberships::Column::OrgId.eq(id.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        orgs::Entity::delete_by_id(id.as_uuid())
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn list_orgs_of(&self, user: UserId) -> Result<Vec<OrgSummary>, StoreError> {
+        let sql = format!("{LIST_ORGS_OF}{ROLE_SELECT}{LIST_ORGS_OF_FROM}");
+        let rows = SummaryRow::find_by_statement(statement(
+            self.backend(),
+            &sql,
+            [user.as_uuid().into()],
+        ))
+        .all(&self.tx)
+        .await
+        .or_store_error()?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(OrgSummary {
+                    role: row.role.into_role(row.id)?,
+                    member_count: u64::try_from(row.member_count).unwrap_or_default(),
+                    org: org(orgs::Model {
+                        id: row.id,
+                        name: row.name,
+                        plan: row.plan,
+                        created_at: row.created_at,
+                    })?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,84 @@
+use sea_orm::FromQueryResult;
+use tenantry_domain::authz::{BuiltinRole, PermissionSet};
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::{OrgId, RoleId};
+use tenantry_domain::member::AssignedRole;
+use tenantry_domain::role::{CustomRole, RoleDescription, RoleName};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::entities::custom_roles;
+use crate::error::corrupt;
+
+/// The value of `memberships.role` for a custom role; its id is in `custom_role_id`.
+pub(crate) const CUSTOM: &str = "custom";
+
+/// The columns every query that reads a member's role selects, given `m` for memberships and
+/// `r` for the LEFT JOINed custom_roles.
+pub(crate) const ROLE_SELECT: &str = "m.role AS role, r.id AS r_id, r.name AS r_name, \
+     r.description AS r_description, r.permissions AS r_permissions, r.created_at AS r_created_at";
+
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct RoleColumns {
+    role: String,
+    r_id: Option<Uuid>,
+    r_name: Option<String>,
+    r_description: Option<String>,
+    r_permissions: Option<String>,
+    r_created_at: Option<OffsetDateTime>,
+}
+
+impl RoleColumns {
+    pub(crate) fn into_role(self, org_id: Uuid) -> Result<AssignedRole, StoreError> {
+        if self.role != CUSTOM {
+            return builtin(&self.role).map(AssignedRole::Builtin);
+        }
+        match (self.r_id, self.r_name, self.r_permissions, self.r_created_at) {
+            (Some(id), Some(name), Some(permissions), Some(created_at)) => {
+                custom_role(custom_roles::Model {
+                    id,
+                    org_id,
+                    name,
+                    description: self.r_description,
+                    permissions,
+                    created_at,
+                })
+                .map(AssignedRole::Custom)
+            }
+            _ => Err(corrupt("membership role", "custom without a role")),
+        }
+    }
+}
+
+pub(crate) fn builtin(name: &str) -> Result<BuiltinRole, StoreError> {
+    name.parse().map_err(|()| corrupt("role", name))
+}
+
+/// What `memberships.role` and `memberships.custom_role_id` hold for a role.
+pub(crate) fn role_columns(role: &AssignedRole) -> (&'static str, Option<Uuid>) {
+    match role {
+        AssignedRole::Builtin(role) => (role.name(), None),
+        AssignedRole::Custom(role) => (CUSTOM, Some(role.id.as_uuid())),
+    }
+}
+
+pub(crate) fn custom_role(row: custom_roles::Model) -> Result<CustomRole, StoreError> {
+    let permissions = PermissionSet::parse(row.permissions.split(',').filter(|s| !s.is_empty()))
+        .map_err(|_| corrupt("permissions", &row.permissions))?;
+    Ok(CustomRole {
+        id: RoleId::from_uuid(row.id),
+        org_id: OrgId::from_uuid(row.org_id),
+        name: RoleName::from_trusted(row.name),
+        description: row.description.map(RoleDescription::from_trusted),
+        permissions,
+        created_at: row.created_at,
+    })
+}
+
+pub(crate) fn permissions_column(permissions: PermissionSet) -> String {
+    permissions
+        .iter()
+        .map(|permission| permission.slug())
+        .collect::<Vec<_>>()
+        .join(",")
+}

@@ -1,0 +1,114 @@
+use async_trait::async_trait;
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::{SessionId, UserId};
+use tenantry_domain::user::{
+    Email, PasswordHash, Session, SessionRepository, TokenHash, User, UserName, UserRepository,
+    UserWithPassword,
+};
+use time::OffsetDateTime;
+
+use crate::entities::{sessions, users};
+use crate::error::OrStoreError;
+use crate::transaction::SeaTransaction;
+
+fn user(row: users::Model) -> User {
+    User {
+        id: UserId::from_uuid(row.id),
+        email: Email::from_trusted(row.email),
+        name: UserName::from_trusted(row.name),
+        created_at: row.created_at,
+        last_login_at: row.last_login_at,
+    }
+}
+
+#[async_trait]
+impl UserRepository for SeaTransaction {
+    async fn insert_user(&self, user: &User, password_hash: &PasswordHash) -> Result<(), StoreError> {
+        let row = users::ActiveModel {
+            id: Set(user.id.as_uuid()),
+            email: Set(user.email.as_str().to_owned()),
+            name: Set(user.name.as_str().to_owned()),
+            password_hash: Set(password_hash.as_str().to_owned()),
+            created_at: Set(user.created_at),
+            last_login_at: Set(user.last_login_at),
+        };
+        users::Entity::insert(row)
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let row = users::Entity::find_by_id(id.as_uuid())
+            .one(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(row.map(user))
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> Result<Option<UserWithPassword>, StoreError> {
+        let row = users::Entity::find()
+            .filter(users::Column::Email.eq(email.as_str()))
+            .one(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(row.map(|row| UserWithPassword {
+            password_hash: PasswordHash::new(row.password_hash.clone()),
+            user: user(row),
+        }))
+    }
+
+    async fn record_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError> {
+        users::Entity::update_many()
+            .col_expr(users::Column::LastLoginAt, at.into())
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SessionRepository for SeaTransaction {
+    async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        let row = sessions::ActiveModel {
+            id: Set(session.id.as_uuid()),
+            user_id: Set(session.user_id.as_uuid()),
+            token_hash: Set(session.token_hash.as_str().to_owned()),
+            created_at: Set(session.created_at),
+            expires_at: Set(session.expires_at),
+        };
+        sessions::Entity::insert(row)
+            .exec_without_returning(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn find_session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError> {
+        let row = sessions::Entity::find()
+            .filter(sessions::Column::TokenHash.eq(token_hash.as_str()))
+            .one(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(row.map(|row| Session {
+            id: SessionId::from_uuid(row.id),
+            user_id: UserId::from_uuid(row.user_id),
+            token_hash: TokenHash::from_stored(row.token_hash),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+        }))
+    }
+
+    async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
+        sessions::Entity::delete_many()
+            .filter(sessions::Column::TokenHash.eq(token_hash.as_str()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,104 @@
+//! Fresh, migrated databases for tests: a SQLite file in a temporary directory, or a new
+//! PostgreSQL database on the server named by `TENANTRY_TEST_POSTGRES_URL`.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use tempfile::TempDir;
+
+use crate::Database;
+
+/// The variable naming a PostgreSQL server (any database on it) where tests may create
+/// databases, e.g. `postgres://tenantry:tenantry@localhost:5432/postgres`.
+pub const POSTGRES_URL_VAR: &str = "TENANTRY_TEST_POSTGRES_URL";
+
+/// A migrated database that lives as long as this value (SQLite) or the server (PostgreSQL).
+pub struct TestDatabase {
+    pub database: Database,
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+/// A new SQLite database file in its own temporary directory.
+pub async fn sqlite() -> TestDatabase {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let database = Database::connect(&url).await.expect("SQLite opens");
+    database.migrate().await.expect("migrations run on SQLite");
+    TestDatabase {
+        database,
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// A new PostgreSQL database, or `None` (with a note on stderr) when the variable is unset.
+pub async fn postgres() -> Option<TestDatabase> {
+    let Ok(server_url) = std::env::var(POSTGRES_URL_VAR) else {
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped: {POSTGRES_URL_VAR} is not set, so PostgreSQL tests do not run");
+        }
+        return None;
+    };
+    let name = format!("tenantry_test_{}", uuid::Uuid::now_v7().simple());
+    let server = Database::connect(&server_url)
+        .await
+        .expect("the PostgreSQL test server answers");
+    server
+        .connection()
+        .execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("CREATE DATABASE {name}"),
+        ))
+        .await
+        .expect("a test database can be created");
+    server.close().await.ok();
+    let url = with_database(&server_url, &name);
+    let database = Database::connect(&url).await.expect("the new database opens");
+    database
+        .migrate()
+        .await
+        .expect("migrations run on PostgreSQL");
+    Some(TestDatabase {
+        database,
+        url,
+        _dir: None,
+    })
+}
+
+/// Both backends: SQLite always, PostgreSQL when configured.
+pub async fn all() -> Vec<TestDatabase> {
+    let mut databases = vec![sqlite().await];
+    databases.extend(postgres().await);
+    databases
+}
+
+/// `server_url` with its database name replaced by `name`.
+fn with_database(server_url: &str, name: &str) -> String {
+    let (base, query) = match server_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (server_url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_start..].find('/') {
+        Some(slash) => &base[..authority_start + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced_and_query_kept() {
+        assert_eq!(
+            with_database("postgres://u:p@h:5432/postgres?sslmode=disable", "t1"),
+            "postgres://u:p@h:5432/t1?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://h", "t1"), "postgres://h/t1");
+    }
+}

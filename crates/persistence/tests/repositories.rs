@@ -1,0 +1,355 @@
+//! Every repository method against real SQLite and, when `TENANTRY_TEST_POSTGRES_URL` is set,
+//! a real PostgreSQL database.
+
+use tenantry_domain::audit::{AuditAction, AuditEvent};
+use tenantry_domain::authz::{BuiltinRole, Permission, PermissionSet};
+use tenantry_domain::clock::{Clock, SystemClock};
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::{OrgId, RoleId, SessionId, UserId};
+use tenantry_domain::member::{AssignedRole, MemberCursor, MemberPage, Membership};
+use tenantry_domain::org::{Org, OrgName};
+use tenantry_domain::plan::Plan;
+use tenantry_domain::ports::{Transaction, UnitOfWork};
+use tenantry_domain::role::{CustomRole, RoleDescription, RoleName};
+use tenantry_domain::user::{Email, PasswordHash, Session, SessionToken, User, UserName};
+use tenantry_persistence::testing;
+use time::{Duration, OffsetDateTime};
+
+fn now() -> OffsetDateTime {
+    SystemClock.now()
+}
+
+fn new_user(email: &str) -> User {
+    User {
+        id: UserId::generate(),
+        email: Email::try_from(email).unwrap(),
+        name: UserName::try_from("Test User").unwrap(),
+        created_at: now(),
+        last_login_at: None,
+    }
+}
+
+async fn add_user(tx: &dyn Transaction, email: &str) -> User {
+    let user = new_user(email);
+    tx.users()
+        .insert_user(&user, &PasswordHash::new("$argon2id$stub".into()))
+        .await
+        .unwrap();
+    user
+}
+
+async fn add_org(tx: &dyn Transaction, owner: &User) -> Org {
+    let org = Org {
+        id: OrgId::generate(),
+        name: OrgName::try_from("Acme").unwrap(),
+        plan: Plan::Team,
+        created_at: now(),
+    };
+    tx.orgs().insert_org(&org).await.unwrap();
+    join(tx, &org, owner, AssignedRole::Builtin(BuiltinRole::Owner), now()).await;
+    org
+}
+
+async fn join(tx: &dyn Transaction, org: &Org, user: &User, role: AssignedRole, at: OffsetDateTime) {
+    let membership = Membership {
+        org_id: org.id,
+        user_id: user.id,
+        role,
+        joined_at: at,
+    };
+    tx.members().insert_member(&membership).await.unwrap();
+}
+
+fn new_role(org: &Org, name: &str) -> CustomRole {
+    CustomRole {
+        id: RoleId::generate(),
+        org_id: org.id,
+        name: RoleName::try_from(name).unwrap(),
+        description: RoleDescription::parse("does ops").unwrap(),
+        permissions: PermissionSet::of(&[Permission::ScansRead, Permission::MembersRead]),
+        created_at: now(),
+    }
+}
+
+#[tokio::test]
+async fn users_are_found_by_id_and_normalised_email_and_emails_are_unique() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let user = add_user(&*tx, "Ada@Example.com").await;
+        assert_eq!(tx.users().find_user(user.id).await.unwrap(), Some(user.clone()));
+        let by_email = tx
+            .users()
+            .find_user_by_email(&Email::try_from("ada@example.com").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(by_email.user, user);
+        assert_eq!(by_email.password_hash.as_str(), "$argon2id$stub");
+
+        let twin = new_user("ada@example.com");
+        let error = tx
+            .users()
+            .insert_user(&twin, &PasswordHash::new("x".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+    }
+}
+
+#[tokio::test]
+async fn record_login_sets_the_last_login_time() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let user = add_user(&*tx, "a@example.com").await;
+        let at = now();
+        tx.users().record_login(user.id, at).await.unwrap();
+        let found = tx.users().find_user(user.id).await.unwrap().unwrap();
+        assert_eq!(found.last_login_at, Some(at));
+    }
+}
+
+#[tokio::test]
+async fn sessions_are_found_by_token_hash_until_deleted() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let user = add_user(&*tx, "a@example.com").await;
+        let token = SessionToken::generate();
+        let session = Session {
+            id: SessionId::generate(),
+            user_id: user.id,
+            token_hash: token.hash(),
+            created_at: now(),
+            expires_at: now() + Duration::days(1),
+        };
+        tx.sessions().insert_session(&session).await.unwrap();
+        assert_eq!(
+            tx.sessions().find_session(&token.hash()).await.unwrap(),
+            Some(session)
+        );
+        let other = SessionToken::generate();
+        assert_eq!(tx.sessions().find_session(&other.hash()).await.unwrap(), None);
+        tx.sessions().delete_session(&token.hash()).await.unwrap();
+        assert_eq!(tx.sessions().find_session(&token.hash()).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn orgs_are_renamed_replanned_and_listed_with_role_and_member_count() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let viewer = add_user(&*tx, "viewer@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let other = add_org(&*tx, &viewer).await;
+        join(&*tx, &org, &viewer, AssignedRole::Builtin(BuiltinRole::Viewer), now()).await;
+
+        tx.orgs()
+            .rename_org(org.id, &OrgName::try_from("Acme Corp").unwrap())
+            .await
+            .unwrap();
+        tx.orgs().set_plan(org.id, Plan::Enterprise).await.unwrap();
+        let locked = tx.orgs().lock_org(org.id).await.unwrap().unwrap();
+        assert_eq!(locked.name.as_str(), "Acme Corp");
+        assert_eq!(locked.plan, Plan::Enterprise);
+        assert_eq!(tx.orgs().find_org(OrgId::generate()).await.unwrap(), None);
+
+        let listed = tx.orgs().list_orgs_of(viewer.id).await.unwrap();
+        let summary: Vec<_> = listed
+            .iter()
+            .map(|s| (s.org.id, s.role.key(), s.member_count))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![(org.id, "viewer".to_owned(), 2), (other.id, "owner".to_owned(), 1)]
+        );
+        assert_eq!(tx.orgs().list_orgs_of(owner.id).await.unwrap().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_org_removes_its_members_roles_and_audit_log_only() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let kept = add_org(&*tx, &owner).await;
+        let role = new_role(&org, "Ops");
+        tx.roles().insert_role(&role).await.unwrap();
+        let member = add_user(&*tx, "m@example.com").await;
+        join(&*tx, &org, &member, AssignedRole::Custom(role.clone()), now()).await;
+        let event = AuditEvent::new(org.id, None, AuditAction::OrgCreated, now());
+        tx.audit().append(&event).await.unwrap();
+
+        tx.orgs().delete_org(org.id).await.unwrap();
+
+        assert_eq!(tx.orgs().find_org(org.id).await.unwrap(), None);
+        assert_eq!(tx.members().count_members(org.id).await.unwrap(), 0);
+        assert_eq!(tx.roles().count_roles(org.id).await.unwrap(), 0);
+        assert!(tx.users().find_user(member.id).await.unwrap().is_some());
+        assert_eq!(tx.members().count_members(kept.id).await.unwrap(), 1);
+    }
+}
+
+/// PostgreSQL aborts a transaction after a failed statement, so each violation gets its own.
+async fn expect_conflict<F>(db: &testing::TestDatabase, attempt: F)
+where
+    F: AsyncFnOnce(&dyn Transaction) -> Result<(), StoreError>,
+{
+    let tx = db.database.begin().await.unwrap();
+    let error = attempt(&*tx).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_user_joins_an_org_once_and_an_org_has_at_most_one_owner() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let admin = add_user(&*tx, "admin@example.com").await;
+        join(&*tx, &org, &admin, AssignedRole::Builtin(BuiltinRole::Admin), now()).await;
+        let outsider = add_user(&*tx, "outsider@example.com").await;
+        tx.commit().await.unwrap();
+
+        let membership = |user: &User, role| Membership {
+            org_id: org.id,
+            user_id: user.id,
+            role: AssignedRole::Builtin(role),
+            joined_at: now(),
+        };
+        let again = membership(&admin, BuiltinRole::Viewer);
+        expect_conflict(&db, async |tx| tx.members().insert_member(&again).await).await;
+        let second_owner = membership(&outsider, BuiltinRole::Owner);
+        expect_conflict(&db, async |tx| tx.members().insert_member(&second_owner).await).await;
+        let promote = AssignedRole::Builtin(BuiltinRole::Owner);
+        expect_conflict(&db, async |tx| {
+            tx.members().set_member_role(org.id, admin.id, &promote).await
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn members_carry_their_custom_role_and_fall_back_when_it_is_reassigned() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let role = new_role(&org, "Ops");
+        tx.roles().insert_role(&role).await.unwrap();
+        let member = add_user(&*tx, "m@example.com").await;
+        join(&*tx, &org, &member, AssignedRole::Builtin(BuiltinRole::Viewer), now()).await;
+        tx.members()
+            .set_member_role(org.id, member.id, &AssignedRole::Custom(role.clone()))
+            .await
+            .unwrap();
+
+        let found = tx.members().find_member(org.id, member.id).await.unwrap().unwrap();
+        assert_eq!(found.role, AssignedRole::Custom(role.clone()));
+        let roles = tx.roles().list_roles(org.id).await.unwrap();
+        assert_eq!(roles[0].member_count, 1);
+
+        let moved = tx
+            .members()
+            .reassign_custom_role(org.id, role.id, BuiltinRole::Member)
+            .await
+            .unwrap();
+        assert_eq!(moved, 1);
+        let found = tx.members().find_member(org.id, member.id).await.unwrap().unwrap();
+        assert_eq!(found.role, AssignedRole::Builtin(BuiltinRole::Member));
+
+        tx.members().delete_member(org.id, member.id).await.unwrap();
+        assert_eq!(tx.members().find_member(org.id, member.id).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn member_list_pages_in_join_order_without_gaps_or_repeats() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let base = now() + Duration::seconds(1);
+        for i in 0..7 {
+            let user = add_user(&*tx, &format!("u{i}@example.com")).await;
+            // Two members share each instant, so the cursor must break ties by user id.
+            let at = base + Duration::seconds(i / 2);
+            join(&*tx, &org, &user, AssignedRole::Builtin(BuiltinRole::Member), at).await;
+        }
+        let everyone = tx.members().list_members(org.id, MemberPage::default()).await.unwrap();
+        assert_eq!(everyone.len(), 8);
+        assert_eq!(everyone[0].user.id, owner.id);
+
+        let mut paged = Vec::new();
+        let mut page = MemberPage::new(None, Some(3)).unwrap();
+        loop {
+            let batch = tx.members().list_members(org.id, page).await.unwrap();
+            let Some(last) = batch.last() else { break };
+            page = MemberPage::new(Some(MemberCursor::after(last)), Some(3)).unwrap();
+            paged.extend(batch);
+        }
+        let ids = |members: &[tenantry_domain::member::Member]| {
+            members.iter().map(|m| m.user.id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&paged), ids(&everyone));
+        assert_eq!(tx.members().count_members(org.id).await.unwrap(), 8);
+    }
+}
+
+#[tokio::test]
+async fn role_names_are_unique_per_org_in_any_case() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let other = add_org(&*tx, &owner).await;
+        tx.roles().insert_role(&new_role(&org, "Ops")).await.unwrap();
+        tx.roles().insert_role(&new_role(&other, "Ops")).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let shouting = new_role(&org, "OPS");
+        expect_conflict(&db, async |tx| tx.roles().insert_role(&shouting).await).await;
+        let tx = db.database.read().await.unwrap();
+        assert_eq!(tx.roles().count_roles(org.id).await.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn roles_are_updated_found_only_in_their_org_and_deleted() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let other = add_org(&*tx, &owner).await;
+        let mut role = new_role(&org, "Ops");
+        tx.roles().insert_role(&role).await.unwrap();
+        role.name = RoleName::try_from("Platform").unwrap();
+        role.description = None;
+        role.permissions = PermissionSet::of(&[Permission::AuditRead]);
+        tx.roles().update_role(&role).await.unwrap();
+
+        assert_eq!(tx.roles().find_role(org.id, role.id).await.unwrap(), Some(role.clone()));
+        assert_eq!(tx.roles().find_role(other.id, role.id).await.unwrap(), None);
+        tx.roles().delete_role(org.id, role.id).await.unwrap();
+        assert_eq!(tx.roles().find_role(org.id, role.id).await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_dropped_without_commit_leaves_nothing() {
+    for db in testing::all().await {
+        let user_id = {
+            let tx = db.database.begin().await.unwrap();
+            add_user(&*tx, "gone@example.com").await.id
+        };
+        let tx = db.database.read().await.unwrap();
+        assert_eq!(tx.users().find_user(user_id).await.unwrap(), None);
+        drop(tx);
+
+        let tx = db.database.begin().await.unwrap();
+        let kept = add_user(&*tx, "kept@example.com").await;
+        tx.commit().await.unwrap();
+        let tx = db.database.read().await.unwrap();
+        assert!(tx.users().find_user(kept.id).await.unwrap().is_some());
+    }
+}
