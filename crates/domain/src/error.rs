@@ -23,6 +23,10 @@ pub trait DomainError: std::error::Error {
     fn kind(&self) -> ErrorKind;
     /// A stable snake_case code, documented in `docs/errors.md`.
     fn code(&self) -> &'static str;
+    /// The request field at fault, when one is.
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 /// A failure of the storage port. Adapters translate their driver's errors into these.

@@ -10,6 +10,7 @@ pub mod authz;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod mail;
 pub mod member;
 pub mod org;
 pub mod plan;

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::error::{DomainError, ErrorKind};
+
 /// Which field was wrong and why, in words a user can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidationError {
@@ -25,6 +27,20 @@ impl fmt::Display for ValidationError {
 }
 
 impl std::error::Error for ValidationError {}
+
+impl DomainError for ValidationError {
+    fn kind(&self) -> ErrorKind {
+        ErrorKind::Invalid
+    }
+
+    fn code(&self) -> &'static str {
+        "validation_failed"
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        Some(self.field)
+    }
+}
 
 /// Trims `raw` and checks that it holds between 1 and `max` characters.
 pub(crate) fn trimmed_text(

@@ -1,1 +1,63 @@
+//! Tenantry's actix-web adapter: routes, request and response bodies, bearer authentication,
+//! and the single mapping from domain errors to HTTP (`error.rs`).
 
+mod auth;
+mod body;
+mod dto;
+mod error;
+mod openapi;
+mod routes;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpResponse, web};
+use async_trait::async_trait;
+use tenantry_domain::Services;
+use tracing_actix_web::TracingLogger;
+
+pub use body::BODY_LIMIT;
+pub use error::{ErrorBody, ErrorDetail};
+pub use openapi::ApiDoc;
+
+/// Whether the service can do its work (the database answers), for `GET /readyz`.
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    async fn ready(&self) -> bool;
+}
+
+/// What every request handler can reach.
+#[derive(Clone)]
+pub struct ApiState {
+    pub services: Services,
+    pub readiness: Arc<dyn Readiness>,
+}
+
+/// The whole HTTP application; `main` and the tests build it the same way.
+pub fn app(
+    state: ApiState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        .app_data(web::QueryConfig::default().error_handler(error::query_error))
+        .app_data(web::PathConfig::default().error_handler(error::path_error))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("Cache-Control", "no-store")),
+        )
+        .wrap(TracingLogger::default())
+        .configure(routes::configure)
+        .default_service(web::to(|| async { Err::<HttpResponse, _>(error::ApiError::not_found()) }))
+}

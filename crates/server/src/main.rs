@@ -1,1 +1,80 @@
-fn main() {}
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tenantry_domain::ids::OrgId;
+use tenantry_domain::member::RoleChoice;
+use tenantry_domain::plan::Plan;
+use tenantry_domain::user::Email;
+use tenantry_server::{Application, Config, open_database, services, telemetry};
+
+/// Tenantry: multi-tenant organizations, members, roles and invitations.
+#[derive(Parser)]
+#[command(name = "tenantry", version)]
+struct Cli {
+    /// A TOML config file (default: ./tenantry.toml if it exists).
+    #[arg(long, env = "TENANTRY_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Put an organization on a plan: free, team or enterprise.
+    SetPlan { org_id: String, plan: String },
+    /// Add an existing account to an organization (until invitations do it).
+    AddMember {
+        org_id: String,
+        email: String,
+        /// admin, auditor, member, viewer, or a custom role's id.
+        #[arg(long, default_value = "member")]
+        role: String,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref()).context("invalid configuration")?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => Application::build(config).await?.run_until_stopped().await,
+        Command::Migrate => {
+            open_database(&config).await?.close().await?;
+            tracing::info!("database schema is up to date");
+            Ok(())
+        }
+        Command::SetPlan { org_id, plan } => {
+            let org: OrgId = org_id.parse().context("ORG_ID must be an organization id")?;
+            let plan: Plan = plan.parse()?;
+            let database = open_database(&config).await?;
+            let org = services(&config, database)
+                .orgs
+                .set_plan_as_operator(org, plan)
+                .await?;
+            tracing::info!(org = %org.id, plan = %org.plan, "plan changed");
+            Ok(())
+        }
+        Command::AddMember {
+            org_id,
+            email,
+            role,
+        } => {
+            let org: OrgId = org_id.parse().context("ORG_ID must be an organization id")?;
+            let email = Email::try_from(email.as_str())?;
+            let role = RoleChoice::try_from(role.as_str())?;
+            let database = open_database(&config).await?;
+            let member = services(&config, database)
+                .members
+                .add_as_operator(org, &email, role)
+                .await?;
+            tracing::info!(org = %org, user = %member.user.id, role = %member.role.key(), "member added");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Bearer authentication: the `Authenticated` extractor turns the `Authorization` header into
+//! the acting [`Actor`], or answers 401 with the error body.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures::future::LocalBoxFuture;
+use tenantry_domain::authz::Actor;
+use tenantry_domain::user::SessionToken;
+
+use crate::ApiState;
+use crate::error::ApiError;
+
+/// Longer than any token this service issues; longer headers are refused before any lookup.
+const MAX_TOKEN_LENGTH: usize = 256;
+
+pub struct Authenticated {
+    pub actor: Actor,
+    pub token: SessionToken,
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<ApiState>>().cloned();
+        let token = bearer_token(req);
+        let ip = req.peer_addr().map(|address| address.ip());
+        Box::pin(async move {
+            let token = token.ok_or_else(ApiError::unauthenticated)?;
+            let state = state.ok_or_else(ApiError::unauthenticated)?;
+            let actor = state.services.auth.authenticate(&token).await?;
+            Ok(Self {
+                actor: actor.with_ip(ip),
+                token,
+            })
+        })
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<SessionToken> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    let valid = scheme.eq_ignore_ascii_case("bearer")
+        && !token.is_empty()
+        && token.len() <= MAX_TOKEN_LENGTH;
+    valid.then(|| SessionToken::from_presented(token))
+}

@@ -1,0 +1,116 @@
+use serde::{Deserialize, Serialize};
+use tenantry_domain::user::{Email, Me, NewAccount, Password, SignedIn, User, UserName};
+use tenantry_domain::validation::ValidationError;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::{rfc3339, utc};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignUpRequest {
+    /// Trimmed and lower-cased before use.
+    #[schema(example = "jane@acme.com")]
+    pub email: String,
+    /// At least 8 characters.
+    pub password: String,
+    #[schema(example = "Jane Doe")]
+    pub name: String,
+}
+
+impl TryFrom<SignUpRequest> for NewAccount {
+    type Error = ValidationError;
+
+    fn try_from(body: SignUpRequest) -> Result<Self, Self::Error> {
+        Ok(Self {
+            email: Email::try_from(body.email.as_str())?,
+            password: Password::try_from(body.password.as_str())?,
+            name: UserName::try_from(body.name.as_str())?,
+        })
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogInRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserResponse {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    #[serde(with = "rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "rfc3339::option")]
+    pub last_login_at: Option<OffsetDateTime>,
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.to_string(),
+            email: user.email.to_string(),
+            name: user.name.as_str().to_owned(),
+            created_at: utc(user.created_at),
+            last_login_at: user.last_login_at.map(utc),
+        }
+    }
+}
+
+/// A new bearer token; the only time it is shown.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionResponse {
+    pub user: UserResponse,
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    #[serde(with = "rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl From<SignedIn> for SessionResponse {
+    fn from(signed_in: SignedIn) -> Self {
+        Self {
+            token: signed_in.token.expose().to_owned(),
+            expires_at: utc(signed_in.expires_at),
+            user: signed_in.user.into(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipResponse {
+    pub org_id: String,
+    pub name: String,
+    /// A built-in role name or a custom role's id.
+    pub role: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeResponse {
+    pub user: UserResponse,
+    pub memberships: Vec<MembershipResponse>,
+}
+
+impl From<Me> for MeResponse {
+    fn from(me: Me) -> Self {
+        Self {
+            user: me.user.into(),
+            memberships: me
+                .memberships
+                .into_iter()
+                .map(|membership| MembershipResponse {
+                    org_id: membership.org_id.to_string(),
+                    name: membership.name.as_str().to_owned(),
+                    role: membership.role.key(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! Request and response bodies of the `/api/orgs` face and of the account routes. Field names
+//! follow `organizations-api.md` exactly (`_id`, camelCase); requests reject unknown fields and
+//! turn into validated domain values with `TryFrom`.
+
+pub mod auth;
+pub mod member;
+pub mod org;
+pub mod role;
+
+use time::OffsetDateTime;
+
+/// RFC 3339 in UTC, as every timestamp of the API.
+pub(crate) mod rfc3339 {
+    pub use time::serde::rfc3339::*;
+}
+
+pub(crate) fn utc(at: OffsetDateTime) -> OffsetDateTime {
+    at.to_offset(time::UtcOffset::UTC)
+}

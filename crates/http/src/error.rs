@@ -1,0 +1,215 @@
+//! The only place that knows HTTP status codes: every failure becomes one JSON shape,
+//! `{"error": {"code", "message", "field"?}}`.
+
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+use tenantry_domain::error::{DomainError, ErrorKind};
+use utoipa::ToSchema;
+
+/// The error body of every endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable; see `docs/errors.md`.
+    pub code: &'static str,
+    /// For people; may change between versions.
+    pub message: String,
+    /// The request field at fault, when one is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    field: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "missing, malformed, expired or revoked bearer token",
+        )
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this resource does not support that method",
+        )
+    }
+
+    pub fn not_ready() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not_ready",
+            "the database is not reachable",
+        )
+    }
+
+    fn invalid(field: Option<String>, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                message,
+            )
+        }
+    }
+}
+
+impl<E: DomainError> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        let status = match error.kind() {
+            ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            // The cause goes to the log, never to the client.
+            tracing::error!(error = %error, code = error.code(), "request failed");
+            return Self::new(status, "internal", "internal error; it has been logged");
+        }
+        Self {
+            status,
+            code: error.code(),
+            message: error.to_string(),
+            field: error.field().map(str::to_owned),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message.clone(),
+                field: self.field.clone(),
+            },
+        })
+    }
+}
+
+impl ApiError {
+    pub(crate) fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        )
+    }
+
+    pub(crate) fn payload_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the body must be at most {limit} bytes"),
+        )
+    }
+
+    pub(crate) fn unreadable_body(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            format!("the body could not be read: {detail}"),
+        )
+    }
+
+    /// A body that is not JSON at all is a 400; JSON of the wrong shape names its field (422).
+    pub(crate) fn from_json(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if !inner.is_data() {
+            return Self::new(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {inner}"),
+            );
+        }
+        let message = inner.to_string();
+        let field = if path == "." {
+            quoted_field(&message)
+        } else {
+            Some(path)
+        };
+        Self::invalid(field, message)
+    }
+}
+
+pub(crate) fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let message = error.to_string();
+    let api = ApiError::invalid(quoted_field(&message), message);
+    actix_web::error::InternalError::from_response(error, api.error_response()).into()
+}
+
+/// A path that does not parse (say, an id that is not a UUID) names nothing that exists.
+pub(crate) fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
+    actix_web::error::InternalError::from_response(error, ApiError::not_found().error_response())
+        .into()
+}
+
+/// At the top level serde names the field between backticks: "missing field `name`",
+/// "unknown field `x`, expected ...".
+fn quoted_field(message: &str) -> Option<String> {
+    let start = message.find('`')? + 1;
+    let length = message[start..].find('`')?;
+    Some(message[start..start + length].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_field;
+
+    #[test]
+    fn field_is_taken_from_serde_messages() {
+        assert_eq!(
+            quoted_field("unknown field `nmae`, expected `name` at line 1 column 7").as_deref(),
+            Some("nmae")
+        );
+        assert_eq!(quoted_field("invalid type: integer"), None);
+    }
+}

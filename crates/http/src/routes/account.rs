@@ -1,0 +1,63 @@
+use actix_web::{HttpResponse, web};
+use tenantry_domain::user::{AuthError, Email, NewAccount, Password};
+
+use crate::ApiState;
+use crate::auth::Authenticated;
+use crate::body::Body;
+use crate::dto::auth::{LogInRequest, MeResponse, SessionResponse, SignUpRequest};
+use crate::error::{ApiError, ErrorBody};
+
+/// Creates an account and signs it in.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "account", request_body = SignUpRequest,
+    responses(
+        (status = 201, body = SessionResponse),
+        (status = 409, description = "email_taken", body = ErrorBody),
+        (status = 422, description = "validation_failed", body = ErrorBody),
+    ))]
+pub(crate) async fn sign_up(
+    state: web::Data<ApiState>,
+    Body(body): Body<SignUpRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let account = NewAccount::try_from(body)?;
+    let signed_in = state.services.auth.sign_up(account).await?;
+    Ok(HttpResponse::Created().json(SessionResponse::from(signed_in)))
+}
+
+/// Signs in with e-mail and password and returns a new bearer token.
+#[utoipa::path(post, path = "/api/auth/login", tag = "account", request_body = LogInRequest,
+    responses(
+        (status = 200, body = SessionResponse),
+        (status = 401, description = "invalid_credentials", body = ErrorBody),
+    ))]
+pub(crate) async fn log_in(
+    state: web::Data<ApiState>,
+    Body(body): Body<LogInRequest>,
+) -> Result<HttpResponse, ApiError> {
+    // A malformed e-mail or an over-long password cannot match an account: same answer.
+    let email = Email::try_from(body.email.as_str()).map_err(|_| AuthError::InvalidCredentials)?;
+    let password = Password::presented(&body.password).ok_or(AuthError::InvalidCredentials)?;
+    let signed_in = state.services.auth.log_in(&email, &password).await?;
+    Ok(HttpResponse::Ok().json(SessionResponse::from(signed_in)))
+}
+
+/// Revokes the token that authenticated this request.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "account", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub(crate) async fn log_out(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    state.services.auth.log_out(&auth.token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The signed-in user and their memberships.
+#[utoipa::path(get, path = "/api/me", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
+pub(crate) async fn me(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let me = state.services.auth.me(&auth.actor).await?;
+    Ok(HttpResponse::Ok().json(MeResponse::from(me)))
+}

@@ -1,0 +1,164 @@
+use actix_web::{HttpResponse, web};
+use tenantry_domain::ids::{OrgId, UserId};
+use tenantry_domain::member::{MemberCursor, MemberPage, MoveMember, RoleChoice};
+
+use super::path_id;
+use crate::ApiState;
+use crate::auth::Authenticated;
+use crate::body::Body;
+use crate::dto::member::{
+    MemberListQuery, MemberListResponse, MemberResponse, MoveMemberRequest,
+    TransferOwnershipRequest, UpdateMemberRequest,
+};
+use crate::error::{ApiError, ErrorBody};
+
+fn ids(path: &(String, String)) -> Result<(OrgId, UserId), ApiError> {
+    Ok((path_id(&path.0)?, path_id(&path.1)?))
+}
+
+/// Members of the organization; needs `members:read`. Without `limit`, the whole list.
+#[utoipa::path(get, path = "/api/orgs/{orgId}/members", tag = "members", security(("bearer" = [])),
+    params(("orgId" = String, Path), MemberListQuery),
+    responses(
+        (status = 200, body = MemberListResponse),
+        (status = 403, description = "forbidden", body = ErrorBody),
+        (status = 404, description = "org_not_found", body = ErrorBody),
+    ))]
+pub(crate) async fn list_members(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<MemberListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let org: OrgId = path_id(&path)?;
+    let page = MemberPage::try_from(query.into_inner())?;
+    let members = state.services.members.list(&auth.actor, org, page).await?;
+    let next_cursor = match (page.limit, members.last()) {
+        (Some(limit), Some(last)) if members.len() as u64 == limit => {
+            Some(MemberCursor::after(last).to_string())
+        }
+        _ => None,
+    };
+    Ok(HttpResponse::Ok().json(MemberListResponse {
+        members: members.into_iter().map(MemberResponse::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Changes a member's role; needs `members:write`, and the caller must hold every permission of
+/// both the old and the new role.
+#[utoipa::path(put, path = "/api/orgs/{orgId}/members/{userId}", tag = "members",
+    security(("bearer" = [])), params(("orgId" = String, Path), ("userId" = String, Path)),
+    request_body = UpdateMemberRequest,
+    responses(
+        (status = 200, body = MemberResponse),
+        (status = 403, description = "forbidden, privilege_escalation, plan_upgrade_required", body = ErrorBody),
+        (status = 404, description = "org_not_found, member_not_found", body = ErrorBody),
+        (status = 409, description = "owner_immutable", body = ErrorBody),
+        (status = 422, description = "validation_failed, unknown_role", body = ErrorBody),
+    ))]
+pub(crate) async fn update_member(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<(String, String)>,
+    Body(body): Body<UpdateMemberRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, user) = ids(&path)?;
+    let role = RoleChoice::try_from(body)?;
+    let member = state
+        .services
+        .members
+        .update_role(&auth.actor, org, user, role)
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
+}
+
+/// Removes a member; needs `members:write`. Never the owner.
+#[utoipa::path(delete, path = "/api/orgs/{orgId}/members/{userId}", tag = "members",
+    security(("bearer" = [])), params(("orgId" = String, Path), ("userId" = String, Path)),
+    responses(
+        (status = 204),
+        (status = 403, description = "forbidden, privilege_escalation", body = ErrorBody),
+        (status = 404, description = "org_not_found, member_not_found", body = ErrorBody),
+        (status = 409, description = "owner_immutable", body = ErrorBody),
+    ))]
+pub(crate) async fn remove_member(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, user) = ids(&path)?;
+    state.services.members.remove(&auth.actor, org, user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Moves a member to another organization atomically; needs `members:write` in both.
+#[utoipa::path(post, path = "/api/orgs/{orgId}/members/{userId}/move", tag = "members",
+    security(("bearer" = [])), params(("orgId" = String, Path), ("userId" = String, Path)),
+    request_body = MoveMemberRequest,
+    responses(
+        (status = 200, description = "the membership in the target org", body = MemberResponse),
+        (status = 403, description = "forbidden, privilege_escalation, plan_upgrade_required", body = ErrorBody),
+        (status = 404, description = "org_not_found, member_not_found", body = ErrorBody),
+        (status = 409, description = "owner_immutable, already_member, seat_limit_reached", body = ErrorBody),
+        (status = 422, description = "validation_failed, unknown_role, same_org", body = ErrorBody),
+    ))]
+pub(crate) async fn move_member(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<(String, String)>,
+    Body(body): Body<MoveMemberRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, user) = ids(&path)?;
+    let request = MoveMember::try_from(body)?;
+    let member = state
+        .services
+        .members
+        .move_member(&auth.actor, org, user, request)
+        .await?;
+    Ok(HttpResponse::Ok().json(MemberResponse::from(member)))
+}
+
+/// Hands ownership to another member; the caller (the owner) becomes an admin.
+#[utoipa::path(post, path = "/api/orgs/{orgId}/transfer-ownership", tag = "members",
+    security(("bearer" = [])), params(("orgId" = String, Path)),
+    request_body = TransferOwnershipRequest,
+    responses(
+        (status = 204),
+        (status = 403, description = "forbidden: only the owner", body = ErrorBody),
+        (status = 404, description = "org_not_found, member_not_found", body = ErrorBody),
+        (status = 409, description = "already_owner", body = ErrorBody),
+    ))]
+pub(crate) async fn transfer_ownership(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+    Body(body): Body<TransferOwnershipRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let org: OrgId = path_id(&path)?;
+    let new_owner = UserId::try_from(body)?;
+    state
+        .services
+        .members
+        .transfer_ownership(&auth.actor, org, new_owner)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Leaves the organization. The owner must transfer ownership first.
+#[utoipa::path(post, path = "/api/orgs/{orgId}/leave", tag = "members",
+    security(("bearer" = [])), params(("orgId" = String, Path)),
+    responses(
+        (status = 204),
+        (status = 404, description = "org_not_found", body = ErrorBody),
+        (status = 409, description = "owner_must_transfer", body = ErrorBody),
+    ))]
+pub(crate) async fn leave_org(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let org: OrgId = path_id(&path)?;
+    state.services.members.leave(&auth.actor, org).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,72 @@
+//! The route table: every resource answers its methods and a JSON 405 for any other.
+
+pub(crate) mod account;
+pub(crate) mod health;
+pub(crate) mod members;
+pub(crate) mod orgs;
+pub(crate) mod roles;
+
+use std::str::FromStr;
+
+use actix_web::{HttpResponse, web};
+
+use crate::error::ApiError;
+
+pub(crate) use account::*;
+pub(crate) use health::*;
+pub(crate) use members::*;
+pub(crate) use orgs::*;
+pub(crate) use roles::*;
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    let resource = |path: &str| {
+        web::resource(path).default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::method_not_allowed()) }))
+    };
+    cfg.service(resource("/healthz").route(web::get().to(healthz)))
+        .service(resource("/readyz").route(web::get().to(readyz)))
+        .service(resource("/api/openapi.json").route(web::get().to(crate::openapi::document)))
+        .service(resource("/api/auth/signup").route(web::post().to(sign_up)))
+        .service(resource("/api/auth/login").route(web::post().to(log_in)))
+        .service(resource("/api/auth/logout").route(web::post().to(log_out)))
+        .service(resource("/api/me").route(web::get().to(me)))
+        .service(
+            resource("/api/orgs")
+                .route(web::get().to(list_orgs))
+                .route(web::post().to(create_org)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}")
+                .route(web::get().to(get_org))
+                .route(web::put().to(update_org))
+                .route(web::delete().to(delete_org)),
+        )
+        .service(resource("/api/orgs/{org_id}/members").route(web::get().to(list_members)))
+        .service(
+            resource("/api/orgs/{org_id}/members/{user_id}")
+                .route(web::put().to(update_member))
+                .route(web::delete().to(remove_member)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/members/{user_id}/move").route(web::post().to(move_member)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/transfer-ownership")
+                .route(web::post().to(transfer_ownership)),
+        )
+        .service(resource("/api/orgs/{org_id}/leave").route(web::post().to(leave_org)))
+        .service(
+            resource("/api/orgs/{org_id}/roles")
+                .route(web::get().to(list_roles))
+                .route(web::post().to(create_role)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/roles/{role_id}")
+                .route(web::patch().to(update_role))
+                .route(web::delete().to(delete_role)),
+        );
+}
+
+/// An id in the path that does not parse names nothing that exists.
+pub(crate) fn path_id<T: FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}

@@ -1,0 +1,95 @@
+//! Configuration: defaults, then an optional TOML file, then `TENANTRY_*` environment variables.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Every setting, with the defaults that let `cargo run` work with nothing configured.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Config {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Base of the links in e-mails.
+    pub public_url: String,
+    /// Directory of the development mail transport.
+    pub mail_outbox: PathBuf,
+    /// Sender of every e-mail.
+    pub mail_from: String,
+    /// Lifetime of a bearer token, in days.
+    pub token_ttl_days: u16,
+    /// HTTP worker threads; defaults to the number of CPUs.
+    pub workers: Option<usize>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://tenantry.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            mail_outbox: "./mail-outbox".into(),
+            mail_from: "Tenantry <no-reply@tenantry.localhost>".into(),
+            token_ttl_days: 30,
+            workers: None,
+        }
+    }
+}
+
+/// The config file read when none is named: optional, ignored if absent.
+pub const DEFAULT_CONFIG_FILE: &str = "tenantry.toml";
+
+impl Config {
+    /// Loads the configuration; `file` overrides the default `tenantry.toml`.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let file = file.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
+        Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("TENANTRY_").only(&[
+                "database_url",
+                "listen",
+                "public_url",
+                "mail_outbox",
+                "mail_from",
+                "token_ttl_days",
+                "workers",
+            ]))
+            .extract()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_environment_override_the_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "custom.toml",
+                "listen = \"0.0.0.0:9000\"\npublic_url = \"https://orgs.example.com\"",
+            )?;
+            jail.set_env("TENANTRY_LISTEN", "127.0.0.1:7000");
+            jail.set_env("TENANTRY_TOKEN_TTL_DAYS", "7");
+            let config = Config::load(Some(Path::new("custom.toml")))?;
+            assert_eq!(config.listen, "127.0.0.1:7000");
+            assert_eq!(config.public_url, "https://orgs.example.com");
+            assert_eq!(config.token_ttl_days, 7);
+            assert_eq!(config.database_url, Config::default().database_url);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_malformed_value_is_an_error_not_a_default() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("TENANTRY_TOKEN_TTL_DAYS", "soon");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,97 @@
+//! One wiring for `main` and the tests: [`Application::build`] connects and migrates the
+//! database, assembles the use cases and binds the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::HttpServer;
+use actix_web::dev::Server;
+use anyhow::Context;
+use async_trait::async_trait;
+use tenantry_domain::clock::SystemClock;
+use tenantry_domain::{Services, ServicesConfig};
+use tenantry_http::{ApiState, Readiness};
+use tenantry_persistence::Database;
+
+use crate::config::Config;
+use crate::password::Argon2Hasher;
+
+/// How long in-flight requests may finish after SIGINT/SIGTERM.
+const SHUTDOWN_GRACE_SECONDS: u64 = 30;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    database: Database,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let database = open_database(&config).await?;
+        let listener = TcpListener::bind(&config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = api_state(&config, database.clone());
+        let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
+            .shutdown_timeout(SHUTDOWN_GRACE_SECONDS);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.run();
+        tracing::info!(address = %config.listen, port, "listening");
+        Ok(Self {
+            port,
+            server,
+            database,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        tracing::info!("stopped accepting requests; closing the database");
+        self.database.close().await?;
+        Ok(())
+    }
+}
+
+/// Connects and brings the schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let database = Database::connect(&config.database_url)
+        .await
+        .context("cannot open the database (TENANTRY_DATABASE_URL)")?;
+    database.migrate().await.context("migrations failed")?;
+    Ok(database)
+}
+
+/// The use cases over the given database, as the CLI and the HTTP server use them.
+pub fn services(config: &Config, database: Database) -> Services {
+    Services::new(
+        Arc::new(database),
+        Arc::new(Argon2Hasher),
+        Arc::new(SystemClock),
+        ServicesConfig {
+            token_ttl: time::Duration::days(i64::from(config.token_ttl_days)),
+        },
+    )
+}
+
+pub fn api_state(config: &Config, database: Database) -> ApiState {
+    ApiState {
+        services: services(config, database.clone()),
+        readiness: Arc::new(DatabaseReadiness(database)),
+    }
+}
+
+struct DatabaseReadiness(Database);
+
+#[async_trait]
+impl Readiness for DatabaseReadiness {
+    async fn ready(&self) -> bool {
+        self.0.ping().await.is_ok()
+    }
+}
