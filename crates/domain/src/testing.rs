@@ -15,7 +15,6 @@ use crate::ports::{MockUnitOfWork, Transaction};
 use crate::role::{MockRoleRepository, RoleRepository};
 use crate::user::{MockSessionRepository, MockUserRepository, SessionRepository, UserRepository};
 
-
 /// A transaction whose repositories are mockall mocks. Set expectations on the fields, then
 /// hand it to [`MockTransaction::into_unit_of_work`]; [`Committed`] tells whether the use case
 /// committed.

@@ -78,8 +78,8 @@ mod tests {
     #[tokio::test]
     async fn each_message_becomes_an_eml_file_with_its_headers_and_body() {
         let dir = tempfile::tempdir().unwrap();
-        let outbox = FileOutbox::new(dir.path().join("outbox"), "Tenantry <no-reply@example.com>")
-            .unwrap();
+        let outbox =
+            FileOutbox::new(dir.path().join("outbox"), "Tenantry <no-reply@example.com>").unwrap();
         let message = OutgoingEmail {
             to: Email::try_from("jane@example.com").unwrap(),
             subject: "You are invited".into(),

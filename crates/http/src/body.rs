@@ -1,5 +1,6 @@
-//! `Body<T>`: the JSON request body extractor. Unlike `web::Json` it names the field at fault
-//! for every shape error (wrong type included), and all its failures use the one error shape.
+//! Extractors for request input. Unlike `web::Json` and `web::Query` they name the field at
+//! fault for every shape error (wrong type included), and all their failures use the one error
+//! shape.
 
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
@@ -19,24 +20,43 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
-            mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON)
-        });
+        let is_json =
+            req.mime_type().ok().flatten().is_some_and(|mime| {
+                mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON)
+            });
         let bytes = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
                 return Err(ApiError::unsupported_media_type());
             }
-            let bytes = bytes.await.map_err(|error| {
-                match error.as_error::<PayloadError>() {
+            let bytes = bytes
+                .await
+                .map_err(|error| match error.as_error::<PayloadError>() {
                     Some(PayloadError::Overflow) => ApiError::payload_too_large(BODY_LIMIT),
                     _ => ApiError::unreadable_body(error),
-                }
-            })?;
+                })?;
             let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
             serde_path_to_error::deserialize(deserializer)
                 .map(Body)
                 .map_err(ApiError::from_json)
         })
+    }
+}
+
+/// `Query<T>`: query-string parameters, with the same field-naming 422s as [`Body`].
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let pairs = form_urlencoded::parse(req.query_string().as_bytes());
+        let deserializer = serde_urlencoded::Deserializer::new(pairs);
+        std::future::ready(
+            serde_path_to_error::deserialize(deserializer)
+                .map(Query)
+                .map_err(ApiError::from_query),
+        )
     }
 }

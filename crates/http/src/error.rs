@@ -1,7 +1,7 @@
 //! The only place that knows HTTP status codes: every failure becomes one JSON shape,
 //! `{"error": {"code", "message", "field"?}}`.
 
-use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::error::PathError;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
@@ -159,6 +159,13 @@ impl ApiError {
         )
     }
 
+    pub(crate) fn from_query(
+        error: serde_path_to_error::Error<serde_urlencoded::de::Error>,
+    ) -> Self {
+        let message = error.inner().to_string();
+        Self::invalid(located_field(error.path().to_string(), &message), message)
+    }
+
     /// A body that is not JSON at all is a 400; JSON of the wrong shape names its field (422).
     pub(crate) fn from_json(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = error.path().to_string();
@@ -171,25 +178,23 @@ impl ApiError {
             );
         }
         let message = inner.to_string();
-        let field = if path == "." {
-            quoted_field(&message)
-        } else {
-            Some(path)
-        };
-        Self::invalid(field, message)
+        Self::invalid(located_field(path, &message), message)
     }
-}
-
-pub(crate) fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    let message = error.to_string();
-    let api = ApiError::invalid(quoted_field(&message), message);
-    actix_web::error::InternalError::from_response(error, api.error_response()).into()
 }
 
 /// A path that does not parse (say, an id that is not a UUID) names nothing that exists.
 pub(crate) fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
     actix_web::error::InternalError::from_response(error, ApiError::not_found().error_response())
         .into()
+}
+
+/// The path serde_path_to_error tracked, or at the top level ("."), the field serde names.
+fn located_field(path: String, message: &str) -> Option<String> {
+    if path == "." {
+        quoted_field(message)
+    } else {
+        Some(path)
+    }
 }
 
 /// At the top level serde names the field between backticks: "missing field `name`",

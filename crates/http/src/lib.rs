@@ -50,7 +50,6 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
-        .app_data(web::QueryConfig::default().error_handler(error::query_error))
         .app_data(web::PathConfig::default().error_handler(error::path_error))
         .wrap(
             DefaultHeaders::new()
@@ -59,5 +58,7 @@ pub fn app(
         )
         .wrap(TracingLogger::default())
         .configure(routes::configure)
-        .default_service(web::to(|| async { Err::<HttpResponse, _>(error::ApiError::not_found()) }))
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(error::ApiError::not_found())
+        }))
 }

@@ -3,8 +3,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, DatabaseConnection, DbBackend, DbErr,
-    IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, DatabaseConnection, DbBackend, DbErr, IsolationLevel,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ports::{Transaction, UnitOfWork};
@@ -76,7 +76,11 @@ impl UnitOfWork for Database {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        let tx = self.conn.begin_with_options(options).await.or_store_error()?;
+        let tx = self
+            .conn
+            .begin_with_options(options)
+            .await
+            .or_store_error()?;
         Ok(Box::new(SeaTransaction::new(tx)))
     }
 
@@ -89,7 +93,11 @@ impl UnitOfWork for Database {
             },
             _ => TransactionOptions::default(),
         };
-        let tx = self.conn.begin_with_options(options).await.or_store_error()?;
+        let tx = self
+            .conn
+            .begin_with_options(options)
+            .await
+            .or_store_error()?;
         Ok(Box::new(SeaTransaction::new(tx)))
     }
 }

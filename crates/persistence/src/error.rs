@@ -6,9 +6,7 @@ use tenantry_domain::error::StoreError;
 pub(crate) fn store_error(error: DbErr) -> StoreError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
-        Some(SqlErr::ForeignKeyConstraintViolation(detail)) => {
-            StoreError::MissingReference(detail)
-        }
+        Some(SqlErr::ForeignKeyConstraintViolation(detail)) => StoreError::MissingReference(detail),
         _ => StoreError::Unavailable(error.to_string()),
     }
 }

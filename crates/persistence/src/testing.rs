@@ -53,7 +53,9 @@ pub async fn postgres() -> Option<TestDatabase> {
         .expect("a test database can be created");
     server.close().await.ok();
     let url = with_database(&server_url, &name);
-    let database = Database::connect(&url).await.expect("the new database opens");
+    let database = Database::connect(&url)
+        .await
+        .expect("the new database opens");
     database
         .migrate()
         .await

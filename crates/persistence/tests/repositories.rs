@@ -46,11 +46,24 @@ async fn add_org(tx: &dyn Transaction, owner: &User) -> Org {
         created_at: now(),
     };
     tx.orgs().insert_org(&org).await.unwrap();
-    join(tx, &org, owner, AssignedRole::Builtin(BuiltinRole::Owner), now()).await;
+    join(
+        tx,
+        &org,
+        owner,
+        AssignedRole::Builtin(BuiltinRole::Owner),
+        now(),
+    )
+    .await;
     org
 }
 
-async fn join(tx: &dyn Transaction, org: &Org, user: &User, role: AssignedRole, at: OffsetDateTime) {
+async fn join(
+    tx: &dyn Transaction,
+    org: &Org,
+    user: &User,
+    role: AssignedRole,
+    at: OffsetDateTime,
+) {
     let membership = Membership {
         org_id: org.id,
         user_id: user.id,
@@ -76,7 +89,10 @@ async fn users_are_found_by_id_and_normalised_email_and_emails_are_unique() {
     for db in testing::all().await {
         let tx = db.database.begin().await.unwrap();
         let user = add_user(&*tx, "Ada@Example.com").await;
-        assert_eq!(tx.users().find_user(user.id).await.unwrap(), Some(user.clone()));
+        assert_eq!(
+            tx.users().find_user(user.id).await.unwrap(),
+            Some(user.clone())
+        );
         let by_email = tx
             .users()
             .find_user_by_email(&Email::try_from("ada@example.com").unwrap())
@@ -127,9 +143,15 @@ async fn sessions_are_found_by_token_hash_until_deleted() {
             Some(session)
         );
         let other = SessionToken::generate();
-        assert_eq!(tx.sessions().find_session(&other.hash()).await.unwrap(), None);
+        assert_eq!(
+            tx.sessions().find_session(&other.hash()).await.unwrap(),
+            None
+        );
         tx.sessions().delete_session(&token.hash()).await.unwrap();
-        assert_eq!(tx.sessions().find_session(&token.hash()).await.unwrap(), None);
+        assert_eq!(
+            tx.sessions().find_session(&token.hash()).await.unwrap(),
+            None
+        );
     }
 }
 
@@ -141,7 +163,14 @@ async fn orgs_are_renamed_replanned_and_listed_with_role_and_member_count() {
         let viewer = add_user(&*tx, "viewer@example.com").await;
         let org = add_org(&*tx, &owner).await;
         let other = add_org(&*tx, &viewer).await;
-        join(&*tx, &org, &viewer, AssignedRole::Builtin(BuiltinRole::Viewer), now()).await;
+        join(
+            &*tx,
+            &org,
+            &viewer,
+            AssignedRole::Builtin(BuiltinRole::Viewer),
+            now(),
+        )
+        .await;
 
         tx.orgs()
             .rename_org(org.id, &OrgName::try_from("Acme Corp").unwrap())
@@ -160,7 +189,10 @@ async fn orgs_are_renamed_replanned_and_listed_with_role_and_member_count() {
             .collect();
         assert_eq!(
             summary,
-            vec![(org.id, "viewer".to_owned(), 2), (other.id, "owner".to_owned(), 1)]
+            vec![
+                (org.id, "viewer".to_owned(), 2),
+                (other.id, "owner".to_owned(), 1)
+            ]
         );
         assert_eq!(tx.orgs().list_orgs_of(owner.id).await.unwrap().len(), 1);
     }
@@ -176,7 +208,14 @@ async fn deleting_an_org_removes_its_members_roles_and_audit_log_only() {
         let role = new_role(&org, "Ops");
         tx.roles().insert_role(&role).await.unwrap();
         let member = add_user(&*tx, "m@example.com").await;
-        join(&*tx, &org, &member, AssignedRole::Custom(role.clone()), now()).await;
+        join(
+            &*tx,
+            &org,
+            &member,
+            AssignedRole::Custom(role.clone()),
+            now(),
+        )
+        .await;
         let event = AuditEvent::new(org.id, None, AuditAction::OrgCreated, now());
         tx.audit().append(&event).await.unwrap();
 
@@ -207,7 +246,14 @@ async fn a_user_joins_an_org_once_and_an_org_has_at_most_one_owner() {
         let owner = add_user(&*tx, "owner@example.com").await;
         let org = add_org(&*tx, &owner).await;
         let admin = add_user(&*tx, "admin@example.com").await;
-        join(&*tx, &org, &admin, AssignedRole::Builtin(BuiltinRole::Admin), now()).await;
+        join(
+            &*tx,
+            &org,
+            &admin,
+            AssignedRole::Builtin(BuiltinRole::Admin),
+            now(),
+        )
+        .await;
         let outsider = add_user(&*tx, "outsider@example.com").await;
         tx.commit().await.unwrap();
 
@@ -220,10 +266,15 @@ async fn a_user_joins_an_org_once_and_an_org_has_at_most_one_owner() {
         let again = membership(&admin, BuiltinRole::Viewer);
         expect_conflict(&db, async |tx| tx.members().insert_member(&again).await).await;
         let second_owner = membership(&outsider, BuiltinRole::Owner);
-        expect_conflict(&db, async |tx| tx.members().insert_member(&second_owner).await).await;
+        expect_conflict(&db, async |tx| {
+            tx.members().insert_member(&second_owner).await
+        })
+        .await;
         let promote = AssignedRole::Builtin(BuiltinRole::Owner);
         expect_conflict(&db, async |tx| {
-            tx.members().set_member_role(org.id, admin.id, &promote).await
+            tx.members()
+                .set_member_role(org.id, admin.id, &promote)
+                .await
         })
         .await;
     }
@@ -238,13 +289,25 @@ async fn members_carry_their_custom_role_and_fall_back_when_it_is_reassigned() {
         let role = new_role(&org, "Ops");
         tx.roles().insert_role(&role).await.unwrap();
         let member = add_user(&*tx, "m@example.com").await;
-        join(&*tx, &org, &member, AssignedRole::Builtin(BuiltinRole::Viewer), now()).await;
+        join(
+            &*tx,
+            &org,
+            &member,
+            AssignedRole::Builtin(BuiltinRole::Viewer),
+            now(),
+        )
+        .await;
         tx.members()
             .set_member_role(org.id, member.id, &AssignedRole::Custom(role.clone()))
             .await
             .unwrap();
 
-        let found = tx.members().find_member(org.id, member.id).await.unwrap().unwrap();
+        let found = tx
+            .members()
+            .find_member(org.id, member.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.role, AssignedRole::Custom(role.clone()));
         let roles = tx.roles().list_roles(org.id).await.unwrap();
         assert_eq!(roles[0].member_count, 1);
@@ -255,11 +318,19 @@ async fn members_carry_their_custom_role_and_fall_back_when_it_is_reassigned() {
             .await
             .unwrap();
         assert_eq!(moved, 1);
-        let found = tx.members().find_member(org.id, member.id).await.unwrap().unwrap();
+        let found = tx
+            .members()
+            .find_member(org.id, member.id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(found.role, AssignedRole::Builtin(BuiltinRole::Member));
 
         tx.members().delete_member(org.id, member.id).await.unwrap();
-        assert_eq!(tx.members().find_member(org.id, member.id).await.unwrap(), None);
+        assert_eq!(
+            tx.members().find_member(org.id, member.id).await.unwrap(),
+            None
+        );
     }
 }
 
@@ -274,9 +345,20 @@ async fn member_list_pages_in_join_order_without_gaps_or_repeats() {
             let user = add_user(&*tx, &format!("u{i}@example.com")).await;
             // Two members share each instant, so the cursor must break ties by user id.
             let at = base + Duration::seconds(i / 2);
-            join(&*tx, &org, &user, AssignedRole::Builtin(BuiltinRole::Member), at).await;
+            join(
+                &*tx,
+                &org,
+                &user,
+                AssignedRole::Builtin(BuiltinRole::Member),
+                at,
+            )
+            .await;
         }
-        let everyone = tx.members().list_members(org.id, MemberPage::default()).await.unwrap();
+        let everyone = tx
+            .members()
+            .list_members(org.id, MemberPage::default())
+            .await
+            .unwrap();
         assert_eq!(everyone.len(), 8);
         assert_eq!(everyone[0].user.id, owner.id);
 
@@ -303,8 +385,14 @@ async fn role_names_are_unique_per_org_in_any_case() {
         let owner = add_user(&*tx, "owner@example.com").await;
         let org = add_org(&*tx, &owner).await;
         let other = add_org(&*tx, &owner).await;
-        tx.roles().insert_role(&new_role(&org, "Ops")).await.unwrap();
-        tx.roles().insert_role(&new_role(&other, "Ops")).await.unwrap();
+        tx.roles()
+            .insert_role(&new_role(&org, "Ops"))
+            .await
+            .unwrap();
+        tx.roles()
+            .insert_role(&new_role(&other, "Ops"))
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
 
         let shouting = new_role(&org, "OPS");
@@ -328,7 +416,10 @@ async fn roles_are_updated_found_only_in_their_org_and_deleted() {
         role.permissions = PermissionSet::of(&[Permission::AuditRead]);
         tx.roles().update_role(&role).await.unwrap();
 
-        assert_eq!(tx.roles().find_role(org.id, role.id).await.unwrap(), Some(role.clone()));
+        assert_eq!(
+            tx.roles().find_role(org.id, role.id).await.unwrap(),
+            Some(role.clone())
+        );
         assert_eq!(tx.roles().find_role(other.id, role.id).await.unwrap(), None);
         tx.roles().delete_role(org.id, role.id).await.unwrap();
         assert_eq!(tx.roles().find_role(org.id, role.id).await.unwrap(), None);

@@ -50,7 +50,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::SetPlan { org_id, plan } => {
-            let org: OrgId = org_id.parse().context("ORG_ID must be an organization id")?;
+            let org: OrgId = org_id
+                .parse()
+                .context("ORG_ID must be an organization id")?;
             let plan: Plan = plan.parse()?;
             let database = open_database(&config).await?;
             let org = services(&config, database)
@@ -65,7 +67,9 @@ async fn main() -> anyhow::Result<()> {
             email,
             role,
         } => {
-            let org: OrgId = org_id.parse().context("ORG_ID must be an organization id")?;
+            let org: OrgId = org_id
+                .parse()
+                .context("ORG_ID must be an organization id")?;
             let email = Email::try_from(email.as_str())?;
             let role = RoleChoice::try_from(role.as_str())?;
             let database = open_database(&config).await?;

@@ -52,6 +52,10 @@ mod tests {
         assert!(Argon2Hasher.verify(&password, &hash).await);
         let wrong = Password::try_from("correct horse battery!").unwrap();
         assert!(!Argon2Hasher.verify(&wrong, &hash).await);
-        assert!(!Argon2Hasher.verify(&password, &PasswordHash::new("garbage".into())).await);
+        assert!(
+            !Argon2Hasher
+                .verify(&password, &PasswordHash::new("garbage".into()))
+                .await
+        );
     }
 }

@@ -33,11 +33,14 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = api_state(&config, database.clone());
         let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
-            .shutdown_timeout(SHUTDOWN_GRACE_SECONDS);
+            .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+            // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
+            .disable_signals();
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
+        tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
         Ok(Self {
             port,
@@ -57,6 +60,29 @@ impl Application {
         self.database.close().await?;
         Ok(())
     }
+}
+
+async fn stop_on_signal(handle: actix_web::dev::ServerHandle) {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => tracing::info!("SIGINT received; finishing in-flight requests"),
+        () = terminate => tracing::info!("SIGTERM received; finishing in-flight requests"),
+    }
+    handle.stop(true).await;
 }
 
 /// Connects and brings the schema up to date.

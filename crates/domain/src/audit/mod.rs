@@ -62,7 +62,12 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    pub fn new(org_id: OrgId, actor: Option<&Actor>, action: AuditAction, at: OffsetDateTime) -> Self {
+    pub fn new(
+        org_id: OrgId,
+        actor: Option<&Actor>,
+        action: AuditAction,
+        at: OffsetDateTime,
+    ) -> Self {
         Self {
             id: AuditEventId::generate(),
             org_id,

@@ -117,11 +117,20 @@ mod tests {
     #[test]
     fn member_cannot_read_members_and_viewer_only_reads_the_four_work_areas() {
         assert!(!BuiltinRole::Member.permissions().contains(P::MembersRead));
-        assert!(BuiltinRole::Member.permissions().contains(P::GuardrailsWrite));
+        assert!(
+            BuiltinRole::Member
+                .permissions()
+                .contains(P::GuardrailsWrite)
+        );
         let viewer: Vec<_> = BuiltinRole::Viewer.permissions().iter().collect();
         assert_eq!(
             viewer,
-            vec![P::RepositoriesRead, P::ScansRead, P::DriftsRead, P::GuardrailsRead]
+            vec![
+                P::RepositoriesRead,
+                P::ScansRead,
+                P::DriftsRead,
+                P::GuardrailsRead
+            ]
         );
     }
 

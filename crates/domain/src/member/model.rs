@@ -126,8 +126,8 @@ impl FromStr for MemberCursor {
         let invalid = || ValidationError::new("cursor", "is not a cursor this API returned");
         let (micros, user) = s.split_once('.').ok_or_else(invalid)?;
         let micros: i128 = micros.parse().map_err(|_| invalid())?;
-        let joined_at = OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000)
-            .map_err(|_| invalid())?;
+        let joined_at =
+            OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).map_err(|_| invalid())?;
         let user_id = user.parse().map_err(|_| invalid())?;
         Ok(Self { joined_at, user_id })
     }

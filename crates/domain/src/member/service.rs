@@ -66,10 +66,15 @@ impl MemberService {
         let role = resolve_role(&*tx, &org_row, choice).await?;
         access.may_handle(&role)?;
         tx.members().set_member_role(org, user, &role).await?;
-        let event = AuditEvent::new(org, Some(actor), AuditAction::MemberRoleUpdated, self.clock.now())
-            .target("userId", user)
-            .meta("from", target.role.key())
-            .meta("role", role.key());
+        let event = AuditEvent::new(
+            org,
+            Some(actor),
+            AuditAction::MemberRoleUpdated,
+            self.clock.now(),
+        )
+        .target("userId", user)
+        .meta("from", target.role.key())
+        .meta("role", role.key());
         tx.audit().append(&event).await?;
         let member = member_view(&*tx, Membership { role, ..target }).await?;
         tx.commit().await?;
@@ -87,9 +92,14 @@ impl MemberService {
         }
         access.may_handle(&target.role)?;
         tx.members().delete_member(org, user).await?;
-        let event = AuditEvent::new(org, Some(actor), AuditAction::MemberRemoved, self.clock.now())
-            .target("userId", user)
-            .meta("role", target.role.key());
+        let event = AuditEvent::new(
+            org,
+            Some(actor),
+            AuditAction::MemberRemoved,
+            self.clock.now(),
+        )
+        .target("userId", user)
+        .meta("role", target.role.key());
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(())
@@ -177,14 +187,23 @@ impl MemberService {
         find_member(&*tx, org, new_owner).await?;
         // Demote first: the store allows one owner per org at any statement.
         tx.members()
-            .set_member_role(org, actor.user_id, &AssignedRole::Builtin(BuiltinRole::Admin))
+            .set_member_role(
+                org,
+                actor.user_id,
+                &AssignedRole::Builtin(BuiltinRole::Admin),
+            )
             .await?;
         tx.members()
             .set_member_role(org, new_owner, &AssignedRole::Builtin(BuiltinRole::Owner))
             .await?;
-        let event = AuditEvent::new(org, Some(actor), AuditAction::OwnershipTransferred, self.clock.now())
-            .target("userId", new_owner)
-            .meta("previousOwnerId", actor.user_id);
+        let event = AuditEvent::new(
+            org,
+            Some(actor),
+            AuditAction::OwnershipTransferred,
+            self.clock.now(),
+        )
+        .target("userId", new_owner)
+        .meta("previousOwnerId", actor.user_id);
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(())
@@ -250,7 +269,10 @@ impl MemberService {
 }
 
 async fn lock_org(tx: &dyn Transaction, org: OrgId) -> Result<Org, MemberError> {
-    tx.orgs().lock_org(org).await?.ok_or(MemberError::OrgNotFound)
+    tx.orgs()
+        .lock_org(org)
+        .await?
+        .ok_or(MemberError::OrgNotFound)
 }
 
 async fn find_member(

@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn name_is_trimmed_and_between_1_and_100_characters() {
-        assert_eq!(OrgName::try_from("  Acme Corp ").unwrap().as_str(), "Acme Corp");
+        assert_eq!(
+            OrgName::try_from("  Acme Corp ").unwrap().as_str(),
+            "Acme Corp"
+        );
         assert!(OrgName::try_from("é".repeat(100).as_str()).is_ok());
         let too_long = OrgName::try_from("é".repeat(101).as_str()).unwrap_err();
         assert_eq!(too_long.field, "name");

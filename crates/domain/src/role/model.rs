@@ -154,16 +154,25 @@ mod tests {
     #[test]
     fn builtin_names_are_reserved_in_any_case() {
         for name in ["admin", "Owner", " VIEWER "] {
-            assert_eq!(RoleName::try_from(name).unwrap_err().field, "name", "{name}");
+            assert_eq!(
+                RoleName::try_from(name).unwrap_err().field,
+                "name",
+                "{name}"
+            );
         }
-        assert_eq!(RoleName::try_from(" DevOps Lead ").unwrap().as_str(), "DevOps Lead");
+        assert_eq!(
+            RoleName::try_from(" DevOps Lead ").unwrap().as_str(),
+            "DevOps Lead"
+        );
     }
 
     #[test]
     fn a_role_needs_a_permission_and_a_patch_needs_a_field() {
         let name = RoleName::try_from("Ops").unwrap();
         assert_eq!(
-            NewRole::new(name, None, PermissionSet::EMPTY).unwrap_err().field,
+            NewRole::new(name, None, PermissionSet::EMPTY)
+                .unwrap_err()
+                .field,
             "permissions"
         );
         assert_eq!(RolePatch::new(None, None, None).unwrap_err().field, "body");
@@ -189,6 +198,9 @@ mod tests {
         let changed = patch.apply(&role);
         assert_eq!(changed.name, role.name);
         assert_eq!(changed.description, role.description);
-        assert_eq!(changed.permissions, PermissionSet::of(&[Permission::ScansWrite]));
+        assert_eq!(
+            changed.permissions,
+            PermissionSet::of(&[Permission::ScansWrite])
+        );
     }
 }

@@ -27,7 +27,11 @@ impl RoleService {
     #[instrument(skip_all, fields(org = %org))]
     pub async fn list(&self, actor: &Actor, org: OrgId) -> Result<Vec<RoleWithCount>, RoleError> {
         let tx = self.uow.read().await?;
-        let org_row = tx.orgs().find_org(org).await?.ok_or(RoleError::OrgNotFound)?;
+        let org_row = tx
+            .orgs()
+            .find_org(org)
+            .await?
+            .ok_or(RoleError::OrgNotFound)?;
         authorize(&*tx, &org_row, actor, Permission::MembersRead).await?;
         Ok(tx.roles().list_roles(org).await?)
     }
@@ -151,7 +155,11 @@ async fn authorize(
     Ok(access)
 }
 
-async fn find_role(tx: &dyn Transaction, org: OrgId, id: RoleId) -> Result<RoleWithCount, RoleError> {
+async fn find_role(
+    tx: &dyn Transaction,
+    org: OrgId,
+    id: RoleId,
+) -> Result<RoleWithCount, RoleError> {
     tx.roles()
         .list_roles(org)
         .await?

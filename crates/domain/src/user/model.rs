@@ -25,7 +25,10 @@ impl TryFrom<&str> for Email {
             return Err(ValidationError::new("email", "must not be empty"));
         }
         if normalised.len() > 254 || !normalised.validate_email() {
-            return Err(ValidationError::new("email", "is not a valid e-mail address"));
+            return Err(ValidationError::new(
+                "email",
+                "is not a valid e-mail address",
+            ));
         }
         Ok(Self(normalised))
     }

@@ -10,8 +10,11 @@ use crate::ids::UserId;
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// Fails with [`StoreError::Conflict`] when the e-mail is taken.
-    async fn insert_user(&self, user: &User, password_hash: &PasswordHash)
-    -> Result<(), StoreError>;
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &PasswordHash,
+    ) -> Result<(), StoreError>;
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
     async fn find_user_by_email(
         &self,

@@ -88,7 +88,13 @@ impl AuthService {
     /// Signs in. A wrong e-mail and a wrong password fail alike, in about the same time.
     #[instrument(skip_all)]
     pub async fn log_in(&self, email: &Email, password: &Password) -> Result<SignedIn, AuthError> {
-        let found = self.uow.read().await?.users().find_user_by_email(email).await?;
+        let found = self
+            .uow
+            .read()
+            .await?
+            .users()
+            .find_user_by_email(email)
+            .await?;
         let Some(found) = found else {
             // Hash anyway so that response time does not tell which e-mails have accounts.
             let _ = self.hasher.hash(password).await;

@@ -5,7 +5,7 @@ use tenantry_domain::member::{MemberCursor, MemberPage, MoveMember, RoleChoice};
 use super::path_id;
 use crate::ApiState;
 use crate::auth::Authenticated;
-use crate::body::Body;
+use crate::body::{Body, Query};
 use crate::dto::member::{
     MemberListQuery, MemberListResponse, MemberResponse, MoveMemberRequest,
     TransferOwnershipRequest, UpdateMemberRequest,
@@ -28,10 +28,10 @@ pub(crate) async fn list_members(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<String>,
-    query: web::Query<MemberListQuery>,
+    Query(query): Query<MemberListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let org: OrgId = path_id(&path)?;
-    let page = MemberPage::try_from(query.into_inner())?;
+    let page = MemberPage::try_from(query)?;
     let members = state.services.members.list(&auth.actor, org, page).await?;
     let next_cursor = match (page.limit, members.last()) {
         (Some(limit), Some(last)) if members.len() as u64 == limit => {
@@ -88,7 +88,11 @@ pub(crate) async fn remove_member(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (org, user) = ids(&path)?;
-    state.services.members.remove(&auth.actor, org, user).await?;
+    state
+        .services
+        .members
+        .remove(&auth.actor, org, user)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

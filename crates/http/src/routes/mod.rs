@@ -20,7 +20,9 @@ pub(crate) use roles::*;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     let resource = |path: &str| {
-        web::resource(path).default_service(web::to(|| async { Err::<HttpResponse, _>(ApiError::method_not_allowed()) }))
+        web::resource(path).default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed())
+        }))
     };
     cfg.service(resource("/healthz").route(web::get().to(healthz)))
         .service(resource("/readyz").route(web::get().to(readyz)))
@@ -47,7 +49,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::delete().to(remove_member)),
         )
         .service(
-            resource("/api/orgs/{org_id}/members/{user_id}/move").route(web::post().to(move_member)),
+            resource("/api/orgs/{org_id}/members/{user_id}/move")
+                .route(web::post().to(move_member)),
         )
         .service(
             resource("/api/orgs/{org_id}/transfer-ownership")

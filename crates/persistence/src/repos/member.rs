@@ -1,7 +1,6 @@
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    Value,
+    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Value,
 };
 use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::error::StoreError;
@@ -172,7 +171,10 @@ impl MemberRepository for SeaTransaction {
     ) -> Result<u64, StoreError> {
         let result = memberships::Entity::update_many()
             .col_expr(memberships::Column::Role, to.name().into())
-            .col_expr(memberships::Column::CustomRoleId, Option::<Uuid>::None.into())
+            .col_expr(
+                memberships::Column::CustomRoleId,
+                Option::<Uuid>::None.into(),
+            )
             .filter(memberships::Column::OrgId.eq(org.as_uuid()))
             .filter(memberships::Column::CustomRoleId.eq(from.as_uuid()))
             .exec(&self.tx)

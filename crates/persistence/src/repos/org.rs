@@ -118,14 +118,11 @@ impl OrgRepository for SeaTransaction {
 
     async fn list_orgs_of(&self, user: UserId) -> Result<Vec<OrgSummary>, StoreError> {
         let sql = format!("{LIST_ORGS_OF}{ROLE_SELECT}{LIST_ORGS_OF_FROM}");
-        let rows = SummaryRow::find_by_statement(statement(
-            self.backend(),
-            &sql,
-            [user.as_uuid().into()],
-        ))
-        .all(&self.tx)
-        .await
-        .or_store_error()?;
+        let rows =
+            SummaryRow::find_by_statement(statement(self.backend(), &sql, [user.as_uuid().into()]))
+                .all(&self.tx)
+                .await
+                .or_store_error()?;
         rows.into_iter()
             .map(|row| {
                 Ok(OrgSummary {

@@ -33,7 +33,12 @@ impl RoleColumns {
         if self.role != CUSTOM {
             return builtin(&self.role).map(AssignedRole::Builtin);
         }
-        match (self.r_id, self.r_name, self.r_permissions, self.r_created_at) {
+        match (
+            self.r_id,
+            self.r_name,
+            self.r_permissions,
+            self.r_created_at,
+        ) {
             (Some(id), Some(name), Some(permissions), Some(created_at)) => {
                 custom_role(custom_roles::Model {
                     id,

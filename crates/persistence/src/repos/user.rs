@@ -24,7 +24,11 @@ fn user(row: users::Model) -> User {
 
 #[async_trait]
 impl UserRepository for SeaTransaction {
-    async fn insert_user(&self, user: &User, password_hash: &PasswordHash) -> Result<(), StoreError> {
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &PasswordHash,
+    ) -> Result<(), StoreError> {
         let row = users::ActiveModel {
             id: Set(user.id.as_uuid()),
             email: Set(user.email.as_str().to_owned()),
@@ -48,7 +52,10 @@ impl UserRepository for SeaTransaction {
         Ok(row.map(user))
     }
 
-    async fn find_user_by_email(&self, email: &Email) -> Result<Option<UserWithPassword>, StoreError> {
+    async fn find_user_by_email(
+        &self,
+        email: &Email,
+    ) -> Result<Option<UserWithPassword>, StoreError> {
         let row = users::Entity::find()
             .filter(users::Column::Email.eq(email.as_str()))
             .one(&self.tx)

@@ -1,0 +1,158 @@
+//! Every kind of bad request gets the one JSON error shape and the right status.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::test::TestRequest;
+
+use crate::helpers::{Response, spawn_app};
+
+fn assert_error_shape(response: &Response, status: StatusCode, code: &str) {
+    assert_eq!(response.status, status, "{}", response.body);
+    assert_eq!(response.code(), code, "{}", response.body);
+    assert!(
+        !response.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .is_empty(),
+        "{}",
+        response.body
+    );
+}
+
+#[actix_web::test]
+async fn malformed_json_is_400() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    let request = TestRequest::post()
+        .uri("/api/orgs")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
+        .insert_header(header::ContentType::json())
+        .set_payload("{\"name\": ")
+        .to_request();
+    assert_error_shape(
+        &app.raw(request).await,
+        StatusCode::BAD_REQUEST,
+        "malformed_json",
+    );
+}
+
+#[actix_web::test]
+async fn a_body_that_is_not_json_is_415() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    let request = TestRequest::post()
+        .uri("/api/orgs")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
+        .insert_header(header::ContentType::plaintext())
+        .set_payload("{\"name\": \"Acme\"}")
+        .to_request();
+    assert_error_shape(
+        &app.raw(request).await,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+}
+
+#[actix_web::test]
+async fn an_oversized_body_is_413() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    let huge = format!(
+        "{{\"name\": \"{}\"}}",
+        "x".repeat(tenantry_http::BODY_LIMIT)
+    );
+    let request = TestRequest::post()
+        .uri("/api/orgs")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
+        .insert_header(header::ContentType::json())
+        .set_payload(huge)
+        .to_request();
+    assert_error_shape(
+        &app.raw(request).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
+}
+
+#[actix_web::test]
+async fn unknown_routes_are_404_and_wrong_methods_405() {
+    let app = spawn_app().await;
+    let unknown = app
+        .raw(TestRequest::get().uri("/api/nothing-here").to_request())
+        .await;
+    assert_error_shape(&unknown, StatusCode::NOT_FOUND, "not_found");
+    let wrong_method = app
+        .raw(TestRequest::patch().uri("/api/orgs").to_request())
+        .await;
+    assert_error_shape(
+        &wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+}
+
+#[actix_web::test]
+async fn an_id_that_is_not_a_uuid_is_404() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    assert_error_shape(
+        &app.get("/api/orgs/not-a-uuid", &jane.token).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+}
+
+#[actix_web::test]
+async fn a_bad_query_parameter_is_422_naming_it() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    let org = app.create_org(&jane, "Acme").await;
+    for query in [
+        "limit=abc",
+        "limit=0",
+        "limit=501",
+        "cursor=garbage",
+        "colour=red",
+    ] {
+        let response = app
+            .get(&format!("/api/orgs/{org}/members?{query}"), &jane.token)
+            .await;
+        assert_error_shape(
+            &response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        let name = query.split('=').next().unwrap();
+        assert_eq!(response.body["error"]["field"], name, "{query}");
+    }
+}
+
+#[actix_web::test]
+async fn health_and_openapi_are_served() {
+    let app = spawn_app().await;
+    let healthz = app
+        .raw(TestRequest::get().uri("/healthz").to_request())
+        .await;
+    assert_eq!(healthz.status, StatusCode::OK);
+    let readyz = app
+        .raw(TestRequest::get().uri("/readyz").to_request())
+        .await;
+    assert_eq!(readyz.status, StatusCode::OK);
+    let openapi = app
+        .raw(TestRequest::get().uri("/api/openapi.json").to_request())
+        .await;
+    assert_eq!(openapi.status, StatusCode::OK);
+    let paths = openapi.body["paths"].as_object().unwrap();
+    for path in [
+        "/api/orgs",
+        "/api/orgs/{orgId}",
+        "/api/orgs/{orgId}/members/{userId}/move",
+        "/api/orgs/{orgId}/roles/{roleId}",
+        "/api/auth/signup",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(openapi.body["components"]["securitySchemes"]["bearer"].is_object());
+}

@@ -1,0 +1,176 @@
+//! `spawn_app`: the production wiring (`api_state` + `tenantry_http::app`) over a fresh
+//! database, driven with actix's test utilities.
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::test;
+use serde_json::{Value, json};
+use tenantry_domain::Services;
+use tenantry_domain::authz::BuiltinRole;
+use tenantry_domain::member::RoleChoice;
+use tenantry_domain::plan::Plan;
+use tenantry_domain::user::Email;
+use tenantry_persistence::testing::{self, TestDatabase};
+use tenantry_server::{Config, api_state};
+
+pub struct TestApp<S> {
+    service: S,
+    pub services: Services,
+    pub db: TestDatabase,
+}
+
+/// A signed-up account.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Response {
+    /// The `error.code` of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
+    }
+}
+
+pub async fn spawn_app() -> TestApp<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
+    spawn_app_on(testing::sqlite().await).await
+}
+
+pub async fn spawn_app_on(
+    db: TestDatabase,
+) -> TestApp<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
+    let state = api_state(&Config::default(), db.database.clone());
+    let services = state.services.clone();
+    let service = test::init_service(tenantry_http::app(state)).await;
+    TestApp {
+        service,
+        services,
+        db,
+    }
+}
+
+impl<S, B> TestApp<S>
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    /// Sends a request with an optional bearer token and JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request = test::TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            request = request
+                .insert_header(header::ContentType::json())
+                .set_payload(body.to_string());
+        }
+        self.raw(request.to_request()).await
+    }
+
+    pub async fn raw(&self, request: Request) -> Response {
+        let response = test::call_service(&self.service, request).await;
+        let status = response.status();
+        let bytes = test::read_body(response).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!(
+                    "{status}: body is not JSON: {}",
+                    String::from_utf8_lossy(&bytes)
+                )
+            })
+        };
+        Response { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
+        self.send(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn sign_up(&self, email: &str) -> Account {
+        let response = self
+            .send(
+                Method::POST,
+                "/api/auth/signup",
+                None,
+                Some(json!({"email": email, "password": "correct horse", "name": email.split('@').next()})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        Account {
+            id: response.body["user"]["_id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+            token: response.body["token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn create_org(&self, owner: &Account, name: &str) -> String {
+        let response = self
+            .post("/api/orgs", &owner.token, json!({ "name": name }))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        response.body["_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Adds an account to an org the way an operator does (`tenantry add-member`).
+    pub async fn add_member(&self, org: &str, account: &Account, role: BuiltinRole) {
+        self.services
+            .members
+            .add_as_operator(
+                org.parse().unwrap(),
+                &Email::try_from(account.email.as_str()).unwrap(),
+                RoleChoice::Builtin(role),
+            )
+            .await
+            .unwrap();
+    }
+
+    pub async fn set_plan(&self, org: &str, plan: Plan) {
+        self.services
+            .orgs
+            .set_plan_as_operator(org.parse().unwrap(), plan)
+            .await
+            .unwrap();
+    }
+
+    /// The role an account holds in an org, as the owner sees it in the member list.
+    pub async fn role_of(&self, org: &str, viewer: &Account, member: &Account) -> Option<String> {
+        let response = self
+            .get(&format!("/api/orgs/{org}/members"), &viewer.token)
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        response.body["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["userId"] == member.id.as_str())
+            .map(|m| m["role"].as_str().unwrap().to_owned())
+    }
+}
