@@ -1,7 +1,8 @@
 //! Test doubles of the ports: mockall mocks of every repository, gathered into one transaction.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
@@ -9,8 +10,9 @@ use time::OffsetDateTime;
 use crate::audit::{AuditRepository, MockAuditRepository};
 use crate::clock::Clock;
 use crate::error::StoreError;
-use crate::member::{MemberRepository, MockMemberRepository};
-use crate::org::{MockOrgRepository, OrgRepository};
+use crate::ids::{OrgId, UserId};
+use crate::member::{MemberRepository, Membership, MockMemberRepository};
+use crate::org::{MockOrgRepository, Org, OrgRepository};
 use crate::ports::{MockUnitOfWork, Transaction};
 use crate::role::{MockRoleRepository, RoleRepository};
 use crate::user::{MockSessionRepository, MockUserRepository, SessionRepository, UserRepository};
@@ -40,26 +42,76 @@ impl Committed {
 }
 
 impl MockTransaction {
-    /// A unit of work that hands out this transaction once, for both reads and writes, and
-    /// the flag that reports its commit.
+    /// A unit of work that hands out this transaction once, for a read or a write, and the
+    /// flag that reports its commit.
     pub fn into_unit_of_work(self) -> (MockUnitOfWork, Committed) {
-        let committed = self.committed.clone();
-        let shared = Arc::new(std::sync::Mutex::new(Some(self)));
-        let mut uow = MockUnitOfWork::new();
-        let for_begin = shared.clone();
-        uow.expect_begin().returning(move || take(&for_begin));
-        uow.expect_read().returning(move || take(&shared));
-        (uow, committed)
+        let (uow, mut committed) = unit_of_work(vec![self]);
+        (uow, committed.remove(0))
+    }
+
+    pub fn committed(&self) -> Committed {
+        self.committed.clone()
     }
 }
 
-type Shared = Arc<std::sync::Mutex<Option<MockTransaction>>>;
+impl MockTransaction {
+    /// `find_member(org, user)` answers `membership` (any number of times).
+    pub fn given_member(&mut self, org: OrgId, user: UserId, membership: Option<Membership>) {
+        self.members
+            .expect_find_member()
+            .withf(move |o, u| *o == org && *u == user)
+            .returning(move |_, _| Ok(membership.clone()));
+    }
+
+    /// `lock_org` (and `find_org`) of `org.id` answer `org`.
+    pub fn given_org(&mut self, org: &Org) {
+        let (id, locked, found) = (org.id, org.clone(), org.clone());
+        self.orgs
+            .expect_lock_org()
+            .withf(move |o| *o == id)
+            .returning(move |_| Ok(Some(locked.clone())));
+        self.orgs
+            .expect_find_org()
+            .withf(move |o| *o == id)
+            .returning(move |_| Ok(Some(found.clone())));
+    }
+
+    /// Any number of audit events are accepted; they are collected for inspection.
+    pub fn record_audit(&mut self) -> Arc<Mutex<Vec<crate::audit::AuditEvent>>> {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        self.audit.expect_append().returning(move |event| {
+            if let Ok(mut events) = sink.lock() {
+                events.push(event.clone());
+            }
+            Ok(())
+        });
+        events
+    }
+}
+
+/// A unit of work that hands out `transactions` in order, whether the use case asks for a
+/// read or a write; asking for more fails with a store error.
+pub fn unit_of_work(transactions: Vec<MockTransaction>) -> (MockUnitOfWork, Vec<Committed>) {
+    let committed = transactions
+        .iter()
+        .map(MockTransaction::committed)
+        .collect();
+    let queue: Shared = Arc::new(Mutex::new(transactions.into_iter().collect()));
+    let mut uow = MockUnitOfWork::new();
+    let for_begin = queue.clone();
+    uow.expect_begin().returning(move || take(&for_begin));
+    uow.expect_read().returning(move || take(&queue));
+    (uow, committed)
+}
+
+type Shared = Arc<Mutex<VecDeque<MockTransaction>>>;
 
 fn take(shared: &Shared) -> Result<Box<dyn Transaction>, StoreError> {
-    let taken = shared.lock().ok().and_then(|mut slot| slot.take());
+    let taken = shared.lock().ok().and_then(|mut queue| queue.pop_front());
     taken
         .map(|tx| Box::new(tx) as Box<dyn Transaction>)
-        .ok_or_else(|| StoreError::Unavailable("the mock transaction was already used".into()))
+        .ok_or_else(|| StoreError::Unavailable("no more mock transactions".into()))
 }
 
 #[async_trait]
@@ -95,5 +147,56 @@ pub struct FixedClock(pub OffsetDateTime);
 impl Clock for FixedClock {
     fn now(&self) -> OffsetDateTime {
         self.0
+    }
+}
+
+/// Sample values for tests of the use cases.
+pub mod fixtures {
+    use time::OffsetDateTime;
+
+    use crate::authz::{Actor, BuiltinRole, PermissionSet};
+    use crate::ids::{OrgId, RoleId, UserId};
+    use crate::member::{AssignedRole, Membership};
+    use crate::org::{Org, OrgName};
+    use crate::plan::Plan;
+    use crate::role::{CustomRole, RoleName};
+
+    pub const NOW: OffsetDateTime = time::macros::datetime!(2026-01-15 10:00 UTC);
+
+    pub fn org(plan: Plan) -> Org {
+        Org {
+            id: OrgId::generate(),
+            name: OrgName::from_trusted("Acme".into()),
+            plan,
+            created_at: NOW,
+        }
+    }
+
+    pub fn actor() -> Actor {
+        Actor::new(UserId::generate())
+    }
+
+    pub fn membership(org: &Org, user: UserId, role: AssignedRole) -> Membership {
+        Membership {
+            org_id: org.id,
+            user_id: user,
+            role,
+            joined_at: NOW,
+        }
+    }
+
+    pub fn builtin(role: BuiltinRole) -> AssignedRole {
+        AssignedRole::Builtin(role)
+    }
+
+    pub fn custom_role(org: &Org, permissions: PermissionSet) -> CustomRole {
+        CustomRole {
+            id: RoleId::generate(),
+            org_id: org.id,
+            name: RoleName::from_trusted("Custom".into()),
+            description: None,
+            permissions,
+            created_at: NOW,
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Every repository method against real SQLite and, when `TENANTRY_TEST_POSTGRES_URL` is set,
 //! a real PostgreSQL database.
 
+#![allow(clippy::unwrap_used)]
+
 use tenantry_domain::audit::{AuditAction, AuditEvent};
 use tenantry_domain::authz::{BuiltinRole, Permission, PermissionSet};
 use tenantry_domain::clock::{Clock, SystemClock};

@@ -45,7 +45,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "tenantry.toml";
 
 impl Config {
     /// Loads the configuration; `file` overrides the default `tenantry.toml`.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let file = file.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
         Figment::from(Serialized::defaults(Config::default()))
             .merge(Toml::file(file))
@@ -59,10 +59,13 @@ impl Config {
                 "workers",
             ]))
             .extract()
+            .map_err(Box::new)
     }
 }
 
 #[cfg(test)]
+// figment::Jail's closures must return figment::Error, large as it is.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 
@@ -75,7 +78,7 @@ mod tests {
             )?;
             jail.set_env("TENANTRY_LISTEN", "127.0.0.1:7000");
             jail.set_env("TENANTRY_TOKEN_TTL_DAYS", "7");
-            let config = Config::load(Some(Path::new("custom.toml")))?;
+            let config = Config::load(Some(Path::new("custom.toml"))).map_err(|error| *error)?;
             assert_eq!(config.listen, "127.0.0.1:7000");
             assert_eq!(config.public_url, "https://orgs.example.com");
             assert_eq!(config.token_ttl_days, 7);

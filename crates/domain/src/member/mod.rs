@@ -4,6 +4,8 @@ mod error;
 mod model;
 mod ports;
 mod service;
+#[cfg(test)]
+mod tests;
 
 pub use error::MemberError;
 pub(crate) use error::escalation_message;

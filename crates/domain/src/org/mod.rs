@@ -4,6 +4,8 @@ mod error;
 mod model;
 mod ports;
 mod service;
+#[cfg(test)]
+mod tests;
 
 pub use error::OrgError;
 pub use model::{Org, OrgName, OrgSummary};

@@ -4,6 +4,8 @@ mod error;
 mod model;
 mod ports;
 mod service;
+#[cfg(test)]
+mod tests;
 mod token;
 
 pub use error::AuthError;

@@ -21,7 +21,7 @@ async fn an_org_keeps_exactly_one_owner_under_racing_transfers_and_removals() {
             app.add_member(&org, &a, BuiltinRole::Admin).await;
             app.add_member(&org, &b, BuiltinRole::Admin).await;
             let transfer = format!("/api/orgs/{org}/transfer-ownership");
-            let requests = vec![
+            let requests = [
                 (
                     Method::POST,
                     transfer.clone(),

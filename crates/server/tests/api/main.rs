@@ -1,5 +1,8 @@
 //! HTTP tests through the real actix app, over a real database per test.
 
+// A test that meets the unexpected should stop right there.
+#![allow(clippy::unwrap_used)]
+
 mod account;
 mod concurrency;
 mod errors;

@@ -1,0 +1,207 @@
+use std::sync::Arc;
+
+use time::Duration;
+
+use super::*;
+use crate::error::StoreError;
+use crate::ids::{SessionId, UserId};
+use crate::testing::fixtures::NOW;
+use crate::testing::{FixedClock, MockTransaction, unit_of_work};
+
+const TTL: Duration = Duration::days(30);
+
+fn auth(
+    transactions: Vec<MockTransaction>,
+    hasher: MockPasswordHasher,
+) -> (AuthService, Vec<crate::testing::Committed>) {
+    let (uow, committed) = unit_of_work(transactions);
+    let service = AuthService::new(
+        Arc::new(uow),
+        Arc::new(hasher),
+        Arc::new(FixedClock(NOW)),
+        TTL,
+    );
+    (service, committed)
+}
+
+fn hasher() -> MockPasswordHasher {
+    let mut hasher = MockPasswordHasher::new();
+    hasher
+        .expect_hash()
+        .returning(|password| Ok(PasswordHash::new(format!("hashed:{}", password.expose()))));
+    hasher
+        .expect_verify()
+        .returning(|password, hash| hash.as_str() == format!("hashed:{}", password.expose()));
+    hasher
+}
+
+fn account() -> NewAccount {
+    NewAccount {
+        email: Email::try_from("jane@example.com").unwrap(),
+        password: Password::try_from("correct horse").unwrap(),
+        name: UserName::try_from("Jane").unwrap(),
+    }
+}
+
+fn stored(password: &str) -> UserWithPassword {
+    UserWithPassword {
+        user: User {
+            id: UserId::generate(),
+            email: Email::try_from("jane@example.com").unwrap(),
+            name: UserName::try_from("Jane").unwrap(),
+            created_at: NOW,
+            last_login_at: None,
+        },
+        password_hash: PasswordHash::new(format!("hashed:{password}")),
+    }
+}
+
+#[test]
+fn sign_up_stores_the_hash_never_the_password_and_issues_a_token() {
+    let mut tx = MockTransaction::default();
+    tx.users
+        .expect_insert_user()
+        .withf(|user, hash| {
+            user.email.as_str() == "jane@example.com" && hash.as_str() == "hashed:correct horse"
+        })
+        .times(1)
+        .returning(|_, _| Ok(()));
+    tx.sessions
+        .expect_insert_session()
+        .withf(|session| session.expires_at == NOW + TTL)
+        .times(1)
+        .returning(|_| Ok(()));
+    let (service, committed) = auth(vec![tx], hasher());
+
+    let signed_in = pollster::block_on(service.sign_up(account())).unwrap();
+
+    assert_eq!(signed_in.expires_at, NOW + TTL);
+    assert_eq!(signed_in.user.last_login_at, Some(NOW));
+    assert!(committed[0].get());
+}
+
+#[test]
+fn a_taken_email_is_email_taken_and_nothing_is_committed() {
+    let mut tx = MockTransaction::default();
+    tx.users
+        .expect_insert_user()
+        .returning(|_, _| Err(StoreError::Conflict("users_email_key".into())));
+    let (service, committed) = auth(vec![tx], hasher());
+    let error = pollster::block_on(service.sign_up(account())).unwrap_err();
+    assert!(matches!(error, AuthError::EmailTaken));
+    assert!(!committed[0].get());
+}
+
+#[test]
+fn log_in_checks_the_password_records_the_login_and_issues_a_token() {
+    let mut read = MockTransaction::default();
+    let found = stored("correct horse");
+    let id = found.user.id;
+    read.users
+        .expect_find_user_by_email()
+        .returning(move |_| Ok(Some(found.clone())));
+    let mut write = MockTransaction::default();
+    write
+        .users
+        .expect_record_login()
+        .withf(move |u, at| *u == id && *at == NOW)
+        .times(1)
+        .returning(|_, _| Ok(()));
+    write
+        .sessions
+        .expect_insert_session()
+        .times(1)
+        .returning(|_| Ok(()));
+    let (service, committed) = auth(vec![read, write], hasher());
+
+    let email = Email::try_from("JANE@example.com").unwrap();
+    let signed_in =
+        pollster::block_on(service.log_in(&email, &Password::presented("correct horse").unwrap()))
+            .unwrap();
+
+    assert_eq!(signed_in.user.id, id);
+    assert!(committed[1].get());
+}
+
+#[test]
+fn unknown_email_and_wrong_password_fail_alike_and_both_pay_for_a_hash() {
+    let mut unknown = MockTransaction::default();
+    unknown
+        .users
+        .expect_find_user_by_email()
+        .returning(|_| Ok(None));
+    let mut hashes = MockPasswordHasher::new();
+    hashes
+        .expect_hash()
+        .times(1)
+        .returning(|_| Ok(PasswordHash::new("x".into())));
+    let (service, _) = auth(vec![unknown], hashes);
+    let email = Email::try_from("nobody@example.com").unwrap();
+    let error =
+        pollster::block_on(service.log_in(&email, &Password::presented("whatever1").unwrap()))
+            .unwrap_err();
+    assert!(matches!(error, AuthError::InvalidCredentials));
+
+    let mut known = MockTransaction::default();
+    known
+        .users
+        .expect_find_user_by_email()
+        .returning(|_| Ok(Some(stored("correct horse"))));
+    let (service, _) = auth(vec![known], hasher());
+    let email = Email::try_from("jane@example.com").unwrap();
+    let error =
+        pollster::block_on(service.log_in(&email, &Password::presented("wrong horse").unwrap()))
+            .unwrap_err();
+    assert!(matches!(error, AuthError::InvalidCredentials));
+}
+
+fn session(expires_at: time::OffsetDateTime) -> Session {
+    Session {
+        id: SessionId::generate(),
+        user_id: UserId::generate(),
+        token_hash: SessionToken::generate().hash(),
+        created_at: NOW - Duration::days(1),
+        expires_at,
+    }
+}
+
+#[test]
+fn authenticate_accepts_a_live_token_only() {
+    let token = SessionToken::generate();
+    for (name, found, ok) in [
+        ("unknown", None, false),
+        ("expired", Some(session(NOW)), false),
+        ("live", Some(session(NOW + Duration::seconds(1))), true),
+    ] {
+        let mut tx = MockTransaction::default();
+        let expected_hash = token.hash();
+        let user = found.as_ref().map(|s| s.user_id);
+        tx.sessions
+            .expect_find_session()
+            .withf(move |hash| *hash == expected_hash)
+            .returning(move |_| Ok(found.clone()));
+        let (service, _) = auth(vec![tx], hasher());
+        let result = pollster::block_on(service.authenticate(&token));
+        assert_eq!(result.is_ok(), ok, "{name}");
+        if ok {
+            assert_eq!(Some(result.unwrap().user_id), user);
+        } else {
+            assert!(matches!(result, Err(AuthError::Unauthenticated)), "{name}");
+        }
+    }
+}
+
+#[test]
+fn log_out_deletes_the_session_by_its_hash() {
+    let token = SessionToken::generate();
+    let mut tx = MockTransaction::default();
+    let expected = token.hash();
+    tx.sessions
+        .expect_delete_session()
+        .withf(move |h| *h == expected)
+        .times(1)
+        .returning(|_| Ok(()));
+    let (service, committed) = auth(vec![tx], hasher());
+    pollster::block_on(service.log_out(&token)).unwrap();
+    assert!(committed[0].get());
+}
