@@ -25,6 +25,9 @@ impl MigrationTrait for Migration {
                     .col(pk_uuid("id"))
                     .col(uuid("org_id"))
                     .col(string("name"))
+                    // The name lower-cased by the domain (Unicode-aware, unlike SQLite's lower()),
+                    // so uniqueness ignores case the same way on both databases.
+                    .col(string("name_key"))
                     .col(text_null("description"))
                     // Comma-separated permission slugs; the domain owns the catalogue.
                     .col(text("permissions"))
@@ -80,7 +83,7 @@ impl MigrationTrait for Migration {
             "CREATE INDEX idx_memberships_user ON memberships (user_id)",
             "CREATE INDEX idx_memberships_org_joined ON memberships (org_id, joined_at, user_id)",
             "CREATE INDEX idx_memberships_custom_role ON memberships (custom_role_id)",
-            "CREATE UNIQUE INDEX uq_custom_roles_org_name ON custom_roles (org_id, lower(name))",
+            "CREATE UNIQUE INDEX uq_custom_roles_org_name ON custom_roles (org_id, name_key)",
         ] {
             db.execute_unprepared(statement).await?;
         }

@@ -13,34 +13,44 @@ use crate::error::ApiError;
 /// The largest request body accepted, in bytes; no request of this API needs more.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-pub struct Body<T>(pub T);
+/// The body, parsed or not. Extraction itself never fails: actix runs a handler's extractors
+/// side by side, and a body error must not answer before the bearer token has been checked.
+/// Handlers call [`Body::value`] once authentication has passed.
+pub struct Body<T>(Result<T, ApiError>);
+
+impl<T> Body<T> {
+    pub fn value(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json =
-            req.mime_type().ok().flatten().is_some_and(|mime| {
-                mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON)
-            });
+        let is_json = req.mime_type().ok().flatten().is_some_and(|mime| {
+            mime.type_() == mime::APPLICATION
+                && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        });
         let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::unsupported_media_type());
-            }
-            let bytes = bytes
-                .await
-                .map_err(|error| match error.as_error::<PayloadError>() {
-                    Some(PayloadError::Overflow) => ApiError::payload_too_large(BODY_LIMIT),
-                    _ => ApiError::unreadable_body(error),
-                })?;
-            let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-            serde_path_to_error::deserialize(deserializer)
-                .map(Body)
-                .map_err(ApiError::from_json)
-        })
+        Box::pin(async move { Ok(Body(parse(is_json, bytes.await))) })
     }
+}
+
+fn parse<T: DeserializeOwned>(
+    is_json: bool,
+    bytes: Result<web::Bytes, actix_web::Error>,
+) -> Result<T, ApiError> {
+    if !is_json {
+        return Err(ApiError::unsupported_media_type());
+    }
+    let bytes = bytes.map_err(|error| match error.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => ApiError::payload_too_large(BODY_LIMIT),
+        _ => ApiError::unreadable_body(error),
+    })?;
+    let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(deserializer).map_err(ApiError::from_json)
 }
 
 /// `Query<T>`: query-string parameters, with the same field-naming 422s as [`Body`].

@@ -1,10 +1,9 @@
 //! The only place that knows HTTP status codes: every failure becomes one JSON shape,
 //! `{"error": {"code", "message", "field"?}}`.
 
-use actix_web::error::PathError;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use tenantry_domain::error::{DomainError, ErrorKind};
 use utoipa::ToSchema;
@@ -32,6 +31,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     field: Option<String>,
+    retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
@@ -41,6 +41,18 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            retry_after_seconds: None,
+        }
+    }
+
+    pub(crate) fn rate_limited(retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many attempts; retry in {retry_after_seconds} s"),
+            )
         }
     }
 
@@ -100,10 +112,8 @@ impl<E: DomainError> From<E> for ApiError {
             return Self::new(status, "internal", "internal error; it has been logged");
         }
         Self {
-            status,
-            code: error.code(),
-            message: error.to_string(),
             field: error.field().map(str::to_owned),
+            ..Self::new(status, error.code(), error.to_string())
         }
     }
 }
@@ -123,6 +133,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(ErrorBody {
             error: ErrorDetail {
@@ -180,12 +193,6 @@ impl ApiError {
         let message = inner.to_string();
         Self::invalid(located_field(path, &message), message)
     }
-}
-
-/// A path that does not parse (say, an id that is not a UUID) names nothing that exists.
-pub(crate) fn path_error(error: PathError, _: &HttpRequest) -> actix_web::Error {
-    actix_web::error::InternalError::from_response(error, ApiError::not_found().error_response())
-        .into()
 }
 
 /// The path serde_path_to_error tracked, or at the top level ("."), the field serde names.

@@ -6,6 +6,7 @@ mod body;
 mod dto;
 mod error;
 mod openapi;
+mod rate_limit;
 mod routes;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use tracing_actix_web::TracingLogger;
 pub use body::BODY_LIMIT;
 pub use error::{ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
+pub use rate_limit::AuthRateLimit;
 
 /// Whether the service can do its work (the database answers), for `GET /readyz`.
 #[async_trait]
@@ -33,6 +35,7 @@ pub trait Readiness: Send + Sync {
 pub struct ApiState {
     pub services: Services,
     pub readiness: Arc<dyn Readiness>,
+    pub auth_rate_limit: Arc<AuthRateLimit>,
 }
 
 /// The whole HTTP application; `main` and the tests build it the same way.
@@ -50,7 +53,6 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
-        .app_data(web::PathConfig::default().error_handler(error::path_error))
         .wrap(
             DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))

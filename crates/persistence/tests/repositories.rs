@@ -158,6 +158,54 @@ async fn sessions_are_found_by_token_hash_until_deleted() {
 }
 
 #[tokio::test]
+async fn only_expired_sessions_of_the_user_are_deleted() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let jane = add_user(&*tx, "jane@example.com").await;
+        let john = add_user(&*tx, "john@example.com").await;
+        let at = now();
+        let session = |user: &User, expires_at| Session {
+            id: SessionId::generate(),
+            user_id: user.id,
+            token_hash: SessionToken::generate().hash(),
+            created_at: at - Duration::days(40),
+            expires_at,
+        };
+        let dead = session(&jane, at - Duration::seconds(1));
+        let live = session(&jane, at + Duration::days(1));
+        let johns_dead = session(&john, at - Duration::days(1));
+        for s in [&dead, &live, &johns_dead] {
+            tx.sessions().insert_session(s).await.unwrap();
+        }
+        assert_eq!(
+            tx.sessions()
+                .delete_expired_sessions(jane.id, at)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            tx.sessions().find_session(&dead.token_hash).await.unwrap(),
+            None
+        );
+        assert!(
+            tx.sessions()
+                .find_session(&live.token_hash)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            tx.sessions()
+                .find_session(&johns_dead.token_hash)
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+}
+
+#[tokio::test]
 async fn orgs_are_renamed_replanned_and_listed_with_role_and_member_count() {
     for db in testing::all().await {
         let tx = db.database.begin().await.unwrap();
@@ -399,8 +447,16 @@ async fn role_names_are_unique_per_org_in_any_case() {
 
         let shouting = new_role(&org, "OPS");
         expect_conflict(&db, async |tx| tx.roles().insert_role(&shouting).await).await;
+        let tx = db.database.begin().await.unwrap();
+        tx.roles()
+            .insert_role(&new_role(&org, "Équipe"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let accented = new_role(&org, "ÉQUIPE");
+        expect_conflict(&db, async |tx| tx.roles().insert_role(&accented).await).await;
         let tx = db.database.read().await.unwrap();
-        assert_eq!(tx.roles().count_roles(org.id).await.unwrap(), 1);
+        assert_eq!(tx.roles().count_roles(org.id).await.unwrap(), 2);
     }
 }
 

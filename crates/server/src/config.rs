@@ -1,5 +1,6 @@
 //! Configuration: defaults, then an optional TOML file, then `TENANTRY_*` environment variables.
 
+use std::num::{NonZeroU16, NonZeroU32};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -21,9 +22,12 @@ pub struct Config {
     /// Sender of every e-mail.
     pub mail_from: String,
     /// Lifetime of a bearer token, in days.
-    pub token_ttl_days: u16,
+    pub token_ttl_days: NonZeroU16,
     /// HTTP worker threads; defaults to the number of CPUs.
     pub workers: Option<usize>,
+    /// Sign-up and sign-in attempts per minute allowed to one client address, and sign-in
+    /// attempts per minute for one e-mail address.
+    pub auth_attempts_per_minute: NonZeroU32,
 }
 
 impl Default for Config {
@@ -34,8 +38,9 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             mail_outbox: "./mail-outbox".into(),
             mail_from: "Tenantry <no-reply@tenantry.localhost>".into(),
-            token_ttl_days: 30,
+            token_ttl_days: NonZeroU16::new(30).unwrap_or(NonZeroU16::MIN),
             workers: None,
+            auth_attempts_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
         }
     }
 }
@@ -57,6 +62,7 @@ impl Config {
                 "mail_from",
                 "token_ttl_days",
                 "workers",
+                "auth_attempts_per_minute",
             ]))
             .extract()
             .map_err(Box::new)
@@ -81,7 +87,7 @@ mod tests {
             let config = Config::load(Some(Path::new("custom.toml"))).map_err(|error| *error)?;
             assert_eq!(config.listen, "127.0.0.1:7000");
             assert_eq!(config.public_url, "https://orgs.example.com");
-            assert_eq!(config.token_ttl_days, 7);
+            assert_eq!(config.token_ttl_days.get(), 7);
             assert_eq!(config.database_url, Config::default().database_url);
             Ok(())
         });
@@ -89,10 +95,16 @@ mod tests {
 
     #[test]
     fn a_malformed_value_is_an_error_not_a_default() {
-        figment::Jail::expect_with(|jail| {
-            jail.set_env("TENANTRY_TOKEN_TTL_DAYS", "soon");
-            assert!(Config::load(None).is_err());
-            Ok(())
-        });
+        for (variable, value) in [
+            ("TENANTRY_TOKEN_TTL_DAYS", "soon"),
+            ("TENANTRY_TOKEN_TTL_DAYS", "0"),
+            ("TENANTRY_AUTH_ATTEMPTS_PER_MINUTE", "0"),
+        ] {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env(variable, value);
+                assert!(Config::load(None).is_err(), "{variable}={value}");
+                Ok(())
+            });
+        }
     }
 }

@@ -6,6 +6,7 @@ use tenantry_domain::ids::OrgId;
 use tenantry_domain::member::RoleChoice;
 use tenantry_domain::plan::Plan;
 use tenantry_domain::user::Email;
+use tenantry_persistence::Database;
 use tenantry_server::{Application, Config, open_database, services, telemetry};
 
 /// Tenantry: multi-tenant organizations, members, roles and invitations.
@@ -54,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
                 .parse()
                 .context("ORG_ID must be an organization id")?;
             let plan: Plan = plan.parse()?;
-            let database = open_database(&config).await?;
+            let database = connect(&config).await?;
             let org = services(&config, database)
                 .orgs
                 .set_plan_as_operator(org, plan)
@@ -72,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
                 .context("ORG_ID must be an organization id")?;
             let email = Email::try_from(email.as_str())?;
             let role = RoleChoice::try_from(role.as_str())?;
-            let database = open_database(&config).await?;
+            let database = connect(&config).await?;
             let member = services(&config, database)
                 .members
                 .add_as_operator(org, &email, role)
@@ -81,4 +82,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Operator commands use the schema as it is: only `serve` and `migrate` change it, so a newer
+/// binary run beside an older server cannot migrate the database under it.
+async fn connect(config: &Config) -> anyhow::Result<Database> {
+    Database::connect(&config.database_url)
+        .await
+        .context("cannot open the database (TENANTRY_DATABASE_URL)")
 }

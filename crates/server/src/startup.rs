@@ -10,7 +10,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::{Services, ServicesConfig};
-use tenantry_http::{ApiState, Readiness};
+use tenantry_http::{ApiState, AuthRateLimit, Readiness};
 use tenantry_persistence::Database;
 
 use crate::config::Config;
@@ -101,7 +101,7 @@ pub fn services(config: &Config, database: Database) -> Services {
         Arc::new(Argon2Hasher),
         Arc::new(SystemClock),
         ServicesConfig {
-            token_ttl: time::Duration::days(i64::from(config.token_ttl_days)),
+            token_ttl: time::Duration::days(i64::from(config.token_ttl_days.get())),
         },
     )
 }
@@ -110,6 +110,7 @@ pub fn api_state(config: &Config, database: Database) -> ApiState {
     ApiState {
         services: services(config, database.clone()),
         readiness: Arc::new(DatabaseReadiness(database)),
+        auth_rate_limit: Arc::new(AuthRateLimit::per_minute(config.auth_attempts_per_minute)),
     }
 }
 

@@ -9,7 +9,9 @@ mod tests;
 
 pub use error::MemberError;
 pub(crate) use error::escalation_message;
-pub use model::{AssignedRole, Member, MemberCursor, MemberPage, Membership, RoleChoice};
+pub use model::{
+    AssignedRole, Member, MemberCursor, MemberList, MemberPage, Membership, RoleChoice,
+};
 pub use ports::MemberRepository;
 pub use service::{MemberService, MoveMember};
 

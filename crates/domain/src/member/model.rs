@@ -133,6 +133,13 @@ impl FromStr for MemberCursor {
     }
 }
 
+/// One page of the member list, and where the next one starts if there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberList {
+    pub members: Vec<Member>,
+    pub next: Option<MemberCursor>,
+}
+
 /// Which slice of the member list to read. The default is the whole list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MemberPage {

@@ -3,7 +3,9 @@ use std::sync::Arc;
 use tracing::instrument;
 
 use super::error::MemberError;
-use super::model::{AssignedRole, Member, MemberPage, Membership, RoleChoice};
+use super::model::{
+    AssignedRole, Member, MemberCursor, MemberList, MemberPage, Membership, RoleChoice,
+};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::authz::{Access, Actor, BuiltinRole, Permission, Requirement};
 use crate::clock::Clock;
@@ -35,16 +37,30 @@ impl MemberService {
         Self { uow, clock }
     }
 
+    /// One page of members (the whole list when the page has no limit).
     #[instrument(skip_all, fields(org = %org))]
     pub async fn list(
         &self,
         actor: &Actor,
         org: OrgId,
         page: MemberPage,
-    ) -> Result<Vec<Member>, MemberError> {
+    ) -> Result<MemberList, MemberError> {
         let tx = self.uow.read().await?;
         Access::load::<MemberError>(&*tx, org, actor, MEMBERS_READ).await?;
-        Ok(tx.members().list_members(org, page).await?)
+        // One row more than asked tells whether another page follows.
+        let probe = MemberPage {
+            limit: page.limit.map(|limit| limit + 1),
+            ..page
+        };
+        let mut members = tx.members().list_members(org, probe).await?;
+        let next = match page.limit {
+            Some(limit) if members.len() as u64 > limit => {
+                members.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+                members.last().map(MemberCursor::after)
+            }
+            _ => None,
+        };
+        Ok(MemberList { members, next })
     }
 
     #[instrument(skip_all, fields(org = %org, user = %user))]

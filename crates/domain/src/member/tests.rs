@@ -85,6 +85,40 @@ fn listing_members_needs_members_read() {
 }
 
 #[test]
+fn a_page_says_where_the_next_starts_only_when_more_members_follow() {
+    for (stored, expect_next) in [(3, true), (2, false)] {
+        let (actor, org) = (actor(), org(Plan::Free));
+        let mut tx = MockTransaction::default();
+        tx.given_member(
+            org.id,
+            actor.user_id,
+            Some(membership(&org, actor.user_id, builtin(BuiltinRole::Admin))),
+        );
+        tx.members
+            .expect_list_members()
+            .withf(|_, page| page.limit == Some(3))
+            .returning(move |_, _| {
+                Ok((0..stored)
+                    .map(|_| Member {
+                        user: user(UserId::generate()),
+                        role: builtin(BuiltinRole::Member),
+                        joined_at: NOW,
+                    })
+                    .collect())
+            });
+        let (service, _) = members_with(tx);
+        let page = MemberPage::new(None, Some(2)).unwrap();
+        let list = pollster::block_on(service.list(&actor, org.id, page)).unwrap();
+        assert_eq!(list.members.len(), 2, "{stored} stored");
+        assert_eq!(
+            list.next,
+            expect_next.then(|| MemberCursor::after(&list.members[1])),
+            "{stored} stored"
+        );
+    }
+}
+
+#[test]
 fn update_role_stores_the_new_role_and_audits_it() {
     let (mut tx, org, actor, target) = world(
         Plan::Free,

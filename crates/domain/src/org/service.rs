@@ -114,6 +114,9 @@ impl OrgService {
     pub async fn set_plan_as_operator(&self, id: OrgId, plan: Plan) -> Result<Org, OrgError> {
         let tx = self.uow.begin().await?;
         let current = tx.orgs().lock_org(id).await?.ok_or(OrgError::NotFound)?;
+        if current.plan == plan {
+            return Ok(current);
+        }
         tx.orgs().set_plan(id, plan).await?;
         let event = AuditEvent::new(id, None, AuditAction::OrgPlanChanged, self.clock.now())
             .target("orgId", id)

@@ -203,3 +203,14 @@ fn set_plan_records_the_change() {
     assert_eq!(events[0].actor_id, None);
     assert_eq!(events[0].metadata["from"], "free");
 }
+
+#[test]
+fn setting_the_current_plan_again_writes_nothing() {
+    let org = org(Plan::Team);
+    let mut tx = MockTransaction::default();
+    tx.given_org(&org);
+    let (service, committed) = orgs_with(tx);
+    let unchanged = pollster::block_on(service.set_plan_as_operator(org.id, Plan::Team)).unwrap();
+    assert_eq!(unchanged.plan, Plan::Team);
+    assert!(!committed.get());
+}

@@ -13,6 +13,11 @@ impl RoleName {
         &self.0
     }
 
+    /// What uniqueness is decided on: two names that differ only in case are the same role.
+    pub fn key(&self) -> String {
+        self.0.to_lowercase()
+    }
+
     /// For adapters reading back values that were validated on the way in.
     pub fn from_trusted(value: String) -> Self {
         Self(value)
@@ -23,15 +28,15 @@ impl TryFrom<&str> for RoleName {
     type Error = ValidationError;
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        let name = trimmed_text("name", raw, 50)?;
-        let lower = name.to_lowercase();
-        if BuiltinRole::ALL.iter().any(|role| role.name() == lower) {
+        let name = Self(trimmed_text("name", raw, 50)?);
+        let key = name.key();
+        if BuiltinRole::ALL.iter().any(|role| role.name() == key) {
             return Err(ValidationError::new(
                 "name",
-                format!("`{name}` is the name of a built-in role"),
+                format!("`{}` is the name of a built-in role", name.0),
             ));
         }
-        Ok(Self(name))
+        Ok(name)
     }
 }
 

@@ -29,6 +29,12 @@ pub trait SessionRepository: Send + Sync {
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn find_session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError>;
+    /// Drops the user's sessions that expired before `now`; returns how many.
+    async fn delete_expired_sessions(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Password hashing, a port because it is deliberately slow: the server runs it off the

@@ -106,6 +106,10 @@ impl AuthService {
         let now = self.clock.now();
         let tx = self.uow.begin().await?;
         tx.users().record_login(found.user.id, now).await?;
+        // Sign-in is the natural moment to forget this user's dead tokens.
+        tx.sessions()
+            .delete_expired_sessions(found.user.id, now)
+            .await?;
         let user = User {
             last_login_at: Some(now),
             ..found.user

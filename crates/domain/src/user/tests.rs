@@ -112,6 +112,12 @@ fn log_in_checks_the_password_records_the_login_and_issues_a_token() {
         .expect_insert_session()
         .times(1)
         .returning(|_| Ok(()));
+    write
+        .sessions
+        .expect_delete_expired_sessions()
+        .withf(move |u, now| *u == id && *now == NOW)
+        .times(1)
+        .returning(|_, _| Ok(1));
     let (service, committed) = auth(vec![read, write], hasher());
 
     let email = Email::try_from("JANE@example.com").unwrap();

@@ -39,7 +39,7 @@ impl From<Member> for MemberResponse {
 #[serde(rename_all = "camelCase")]
 pub struct MemberListResponse {
     pub members: Vec<MemberResponse>,
-    /// Present when `limit` was given and more members follow: pass it as `cursor`.
+    /// Present when more members follow: pass it as `cursor`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }

@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::user::{AuthError, Email, NewAccount, Password};
 
 use crate::ApiState;
@@ -13,12 +13,15 @@ use crate::error::{ApiError, ErrorBody};
         (status = 201, body = SessionResponse),
         (status = 409, description = "email_taken", body = ErrorBody),
         (status = 422, description = "validation_failed", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
     ))]
 pub(crate) async fn sign_up(
     state: web::Data<ApiState>,
-    Body(body): Body<SignUpRequest>,
+    request: HttpRequest,
+    body: Body<SignUpRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = NewAccount::try_from(body)?;
+    state.auth_rate_limit.check(client(&request), None)?;
+    let account = NewAccount::try_from(body.value()?)?;
     let signed_in = state.services.auth.sign_up(account).await?;
     Ok(HttpResponse::Created().json(SessionResponse::from(signed_in)))
 }
@@ -28,11 +31,18 @@ pub(crate) async fn sign_up(
     responses(
         (status = 200, body = SessionResponse),
         (status = 401, description = "invalid_credentials", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
     ))]
 pub(crate) async fn log_in(
     state: web::Data<ApiState>,
-    Body(body): Body<LogInRequest>,
+    request: HttpRequest,
+    body: Body<LogInRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
+    let normalised = body.email.trim().to_lowercase();
+    state
+        .auth_rate_limit
+        .check(client(&request), Some(&normalised))?;
     // A malformed e-mail or an over-long password cannot match an account: same answer.
     let email = Email::try_from(body.email.as_str()).map_err(|_| AuthError::InvalidCredentials)?;
     let password = Password::presented(&body.password).ok_or(AuthError::InvalidCredentials)?;
@@ -60,4 +70,8 @@ pub(crate) async fn me(
 ) -> Result<HttpResponse, ApiError> {
     let me = state.services.auth.me(&auth.actor).await?;
     Ok(HttpResponse::Ok().json(MeResponse::from(me)))
+}
+
+fn client(request: &HttpRequest) -> Option<std::net::IpAddr> {
+    request.peer_addr().map(|address| address.ip())
 }

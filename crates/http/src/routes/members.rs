@@ -1,6 +1,6 @@
 use actix_web::{HttpResponse, web};
 use tenantry_domain::ids::{OrgId, UserId};
-use tenantry_domain::member::{MemberCursor, MemberPage, MoveMember, RoleChoice};
+use tenantry_domain::member::{MemberPage, MoveMember, RoleChoice};
 
 use super::path_id;
 use crate::ApiState;
@@ -32,16 +32,10 @@ pub(crate) async fn list_members(
 ) -> Result<HttpResponse, ApiError> {
     let org: OrgId = path_id(&path)?;
     let page = MemberPage::try_from(query)?;
-    let members = state.services.members.list(&auth.actor, org, page).await?;
-    let next_cursor = match (page.limit, members.last()) {
-        (Some(limit), Some(last)) if members.len() as u64 == limit => {
-            Some(MemberCursor::after(last).to_string())
-        }
-        _ => None,
-    };
+    let list = state.services.members.list(&auth.actor, org, page).await?;
     Ok(HttpResponse::Ok().json(MemberListResponse {
-        members: members.into_iter().map(MemberResponse::from).collect(),
-        next_cursor,
+        members: list.members.into_iter().map(MemberResponse::from).collect(),
+        next_cursor: list.next.map(|cursor| cursor.to_string()),
     }))
 }
 
@@ -61,8 +55,9 @@ pub(crate) async fn update_member(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<(String, String)>,
-    Body(body): Body<UpdateMemberRequest>,
+    body: Body<UpdateMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
     let (org, user) = ids(&path)?;
     let role = RoleChoice::try_from(body)?;
     let member = state
@@ -111,8 +106,9 @@ pub(crate) async fn move_member(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<(String, String)>,
-    Body(body): Body<MoveMemberRequest>,
+    body: Body<MoveMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
     let (org, user) = ids(&path)?;
     let request = MoveMember::try_from(body)?;
     let member = state
@@ -137,8 +133,9 @@ pub(crate) async fn transfer_ownership(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<String>,
-    Body(body): Body<TransferOwnershipRequest>,
+    body: Body<TransferOwnershipRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
     let org: OrgId = path_id(&path)?;
     let new_owner = UserId::try_from(body)?;
     state

@@ -33,8 +33,9 @@ pub(crate) async fn list_orgs(
 pub(crate) async fn create_org(
     state: web::Data<ApiState>,
     auth: Authenticated,
-    Body(body): Body<OrgRequest>,
+    body: Body<OrgRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
     let name = OrgName::try_from(body)?;
     let created = state.services.orgs.create(&auth.actor, name).await?;
     Ok(HttpResponse::Created().json(OrgResponse::from(created)))
@@ -70,8 +71,9 @@ pub(crate) async fn update_org(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<String>,
-    Body(body): Body<OrgRequest>,
+    body: Body<OrgRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
     let org: OrgId = path_id(&path)?;
     let name = OrgName::try_from(body)?;
     let summary = state.services.orgs.rename(&auth.actor, org, name).await?;

@@ -47,8 +47,9 @@ pub(crate) async fn create_role(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<String>,
-    Body(body): Body<CreateRoleRequest>,
+    body: Body<CreateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
     let org: OrgId = path_id(&path)?;
     let new = NewRole::try_from(body)?;
     let role = state.services.roles.create(&auth.actor, org, new).await?;
@@ -70,8 +71,9 @@ pub(crate) async fn update_role(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<(String, String)>,
-    Body(body): Body<UpdateRoleRequest>,
+    body: Body<UpdateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.value()?;
     let (org, role) = ids(&path)?;
     let patch = RolePatch::try_from(body)?;
     let updated = state

@@ -7,6 +7,7 @@ pub struct Model {
     pub id: Uuid,
     pub org_id: Uuid,
     pub name: String,
+    pub name_key: String,
     pub description: Option<String>,
     pub permissions: String,
     pub created_at: TimeDateTimeWithTimeZone,

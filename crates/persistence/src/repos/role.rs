@@ -5,10 +5,8 @@ use sea_orm::{
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, RoleId};
 use tenantry_domain::role::{CustomRole, RoleRepository, RoleWithCount};
-use time::OffsetDateTime;
-use uuid::Uuid;
 
-use super::role_columns::{custom_role, permissions_column};
+use super::role_columns::{StoredRole, custom_role, permissions_column};
 use crate::entities::custom_roles;
 use crate::error::OrStoreError;
 use crate::sql::statement;
@@ -19,6 +17,7 @@ fn active(role: &CustomRole) -> custom_roles::ActiveModel {
         id: Set(role.id.as_uuid()),
         org_id: Set(role.org_id.as_uuid()),
         name: Set(role.name.as_str().to_owned()),
+        name_key: Set(role.name.key()),
         description: Set(role.description.as_ref().map(|d| d.as_str().to_owned())),
         permissions: Set(permissions_column(role.permissions)),
         created_at: Set(role.created_at),
@@ -27,13 +26,9 @@ fn active(role: &CustomRole) -> custom_roles::ActiveModel {
 
 #[derive(Debug, FromQueryResult)]
 struct RoleRow {
-    id: Uuid,
-    org_id: Uuid,
-    name: String,
-    description: Option<String>,
-    permissions: String,
-    created_at: OffsetDateTime,
     member_count: i64,
+    #[sea_orm(nested)]
+    role: StoredRole,
 }
 
 const LIST_ROLES: &str = "SELECT r.id AS id, r.org_id AS org_id, r.name AS name, \
@@ -57,7 +52,7 @@ impl RoleRepository for SeaTransaction {
             .one(&self.tx)
             .await
             .or_store_error()?
-            .map(custom_role)
+            .map(|row| custom_role(row.into()))
             .transpose()
     }
 
@@ -74,14 +69,7 @@ impl RoleRepository for SeaTransaction {
             .map(|row| {
                 Ok(RoleWithCount {
                     member_count: u64::try_from(row.member_count).unwrap_or_default(),
-                    role: custom_role(custom_roles::Model {
-                        id: row.id,
-                        org_id: row.org_id,
-                        name: row.name,
-                        description: row.description,
-                        permissions: row.permissions,
-                        created_at: row.created_at,
-                    })?,
+                    role: custom_role(row.role)?,
                 })
             })
             .collect()

@@ -40,7 +40,7 @@ impl RoleColumns {
             self.r_created_at,
         ) {
             (Some(id), Some(name), Some(permissions), Some(created_at)) => {
-                custom_role(custom_roles::Model {
+                custom_role(StoredRole {
                     id,
                     org_id,
                     name,
@@ -67,7 +67,31 @@ pub(crate) fn role_columns(role: &AssignedRole) -> (&'static str, Option<Uuid>) 
     }
 }
 
-pub(crate) fn custom_role(row: custom_roles::Model) -> Result<CustomRole, StoreError> {
+/// The columns of a custom role the domain reads back.
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct StoredRole {
+    pub(crate) id: Uuid,
+    pub(crate) org_id: Uuid,
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) permissions: String,
+    pub(crate) created_at: OffsetDateTime,
+}
+
+impl From<custom_roles::Model> for StoredRole {
+    fn from(row: custom_roles::Model) -> Self {
+        Self {
+            id: row.id,
+            org_id: row.org_id,
+            name: row.name,
+            description: row.description,
+            permissions: row.permissions,
+            created_at: row.created_at,
+        }
+    }
+}
+
+pub(crate) fn custom_role(row: StoredRole) -> Result<CustomRole, StoreError> {
     let permissions = PermissionSet::parse(row.permissions.split(',').filter(|s| !s.is_empty()))
         .map_err(|_| corrupt("permissions", &row.permissions))?;
     Ok(CustomRole {

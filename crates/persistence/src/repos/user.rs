@@ -110,6 +110,20 @@ impl SessionRepository for SeaTransaction {
         }))
     }
 
+    async fn delete_expired_sessions(
+        &self,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let result = sessions::Entity::delete_many()
+            .filter(sessions::Column::UserId.eq(user.as_uuid()))
+            .filter(sessions::Column::ExpiresAt.lt(now))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(result.rows_affected)
+    }
+
     async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError> {
         sessions::Entity::delete_many()
             .filter(sessions::Column::TokenHash.eq(token_hash.as_str()))

@@ -170,3 +170,62 @@ async fn an_expired_token_is_refused() {
     let response = app.get("/api/orgs", token.expose()).await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
 }
+
+fn login_from(ip: &str, email: &str) -> actix_http::Request {
+    actix_web::test::TestRequest::post()
+        .uri("/api/auth/login")
+        .peer_addr(format!("{ip}:40000").parse().unwrap())
+        .insert_header(actix_web::http::header::ContentType::json())
+        .set_payload(json!({"email": email, "password": "guess guess"}).to_string())
+        .to_request()
+}
+
+#[actix_web::test]
+async fn password_guessing_is_cut_off_per_client_with_429_and_retry_after() {
+    let app = spawn_app().await;
+    app.sign_up("jane@example.com").await;
+    for attempt in 0..10 {
+        let email = format!("guess{attempt}@example.com");
+        let response = app.raw(login_from("203.0.113.7", &email)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+    let limited = app.raw(login_from("203.0.113.7", "jane@example.com")).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.code(), "rate_limited");
+    // Another client is not affected.
+    let other = app
+        .raw(login_from("198.51.100.1", "jane@example.com"))
+        .await;
+    assert_eq!(other.status, StatusCode::UNAUTHORIZED);
+}
+
+#[actix_web::test]
+async fn guessing_one_accounts_password_from_many_clients_is_cut_off_too() {
+    let app = spawn_app().await;
+    app.sign_up("jane@example.com").await;
+    for client in 0..10 {
+        let response = app
+            .raw(login_from(&format!("192.0.2.{client}"), "Jane@Example.com"))
+            .await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "client {client}");
+    }
+    let request = actix_web::test::TestRequest::post()
+        .uri("/api/auth/login")
+        .peer_addr("192.0.2.99:40000".parse().unwrap())
+        .insert_header(actix_web::http::header::ContentType::json())
+        .set_payload(json!({"email": "jane@example.com", "password": "correct horse"}).to_string())
+        .to_request();
+    let response = actix_web::test::call_service(&app.service(), request).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(retry_after.parse::<u64>().unwrap() >= 1, "{retry_after}");
+}

@@ -36,20 +36,54 @@ async fn malformed_json_is_400() {
 }
 
 #[actix_web::test]
-async fn a_body_that_is_not_json_is_415() {
+async fn a_body_that_is_not_application_json_is_415() {
     let app = spawn_app().await;
     let jane = app.sign_up("jane@example.com").await;
-    let request = TestRequest::post()
+    for content_type in [
+        "text/plain",
+        "text/json",
+        "application/x-www-form-urlencoded",
+    ] {
+        let request = TestRequest::post()
+            .uri("/api/orgs")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload("{\"name\": \"Acme\"}")
+            .to_request();
+        assert_error_shape(
+            &app.raw(request).await,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        );
+    }
+    let vendor = TestRequest::post()
         .uri("/api/orgs")
         .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
-        .insert_header(header::ContentType::plaintext())
+        .insert_header((
+            header::CONTENT_TYPE,
+            "application/vnd.tenantry+json; charset=utf-8",
+        ))
         .set_payload("{\"name\": \"Acme\"}")
         .to_request();
-    assert_error_shape(
-        &app.raw(request).await,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    );
+    assert_eq!(app.raw(vendor).await.status, StatusCode::CREATED);
+}
+
+#[actix_web::test]
+async fn an_unknown_token_is_401_even_when_the_body_is_bad_too() {
+    let app = spawn_app().await;
+    for (content_type, payload) in [("application/json", "{\"name\": "), ("text/plain", "x")] {
+        let request = TestRequest::post()
+            .uri("/api/orgs")
+            .insert_header((header::AUTHORIZATION, "Bearer tnt_unknown"))
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload(payload)
+            .to_request();
+        assert_error_shape(
+            &app.raw(request).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        );
+    }
 }
 
 #[actix_web::test]

@@ -106,6 +106,11 @@ where
         Response { status, body }
     }
 
+    /// The app itself, for tests that need the raw response (headers).
+    pub fn service(&self) -> &S {
+        &self.service
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> Response {
         self.send(Method::GET, path, Some(token), None).await
     }

@@ -56,6 +56,12 @@ async fn member_list_pages_with_limit_and_cursor() {
         }
     }
     assert_eq!(seen, everyone);
+
+    let exact = app
+        .get(&format!("/api/orgs/{org}/members?limit=5"), &jane.token)
+        .await;
+    assert_eq!(exact.body["members"].as_array().unwrap().len(), 5);
+    assert!(exact.body.get("nextCursor").is_none(), "{}", exact.body);
 }
 
 #[actix_web::test]
