@@ -76,12 +76,7 @@ impl UnitOfWork for Database {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        let tx = self
-            .conn
-            .begin_with_options(options)
-            .await
-            .or_store_error()?;
-        Ok(Box::new(SeaTransaction::new(tx)))
+        self.open(options).await
     }
 
     async fn read(&self) -> Result<Box<dyn Transaction>, StoreError> {
@@ -93,6 +88,12 @@ impl UnitOfWork for Database {
             },
             _ => TransactionOptions::default(),
         };
+        self.open(options).await
+    }
+}
+
+impl Database {
+    async fn open(&self, options: TransactionOptions) -> Result<Box<dyn Transaction>, StoreError> {
         let tx = self
             .conn
             .begin_with_options(options)
