@@ -87,3 +87,49 @@ async fn count_owners(connection: &sea_orm::DatabaseConnection, org: &str) -> i6
         .unwrap();
     row.try_get("", "owners").unwrap()
 }
+
+#[actix_web::test]
+async fn moves_racing_for_the_last_seat_fill_it_once() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let mut movers = Vec::new();
+        for name in ["a", "b", "c", "d"] {
+            movers.push(app.sign_up(&format!("{name}@example.com")).await);
+        }
+        let seats: Vec<_> = (0..3).map(|i| format!("seat{i}@example.com")).collect();
+        let mut seated = Vec::new();
+        for email in &seats {
+            seated.push(app.sign_up(email).await);
+        }
+        for round in 0..5 {
+            let target = app
+                .create_org(&owner, &format!("Almost full {round}"))
+                .await;
+            for seat in &seated {
+                app.add_member(&target, seat, BuiltinRole::Viewer).await;
+            }
+            // Four of the free plan's five seats are taken; four members race for the fifth.
+            let mut paths = Vec::new();
+            for mover in &movers {
+                let source = app.create_org(&owner, "Source").await;
+                app.add_member(&source, mover, BuiltinRole::Member).await;
+                paths.push(format!("/api/orgs/{source}/members/{}/move", mover.id));
+            }
+            let responses = join_all(paths.iter().map(|path| {
+                app.send(
+                    Method::POST,
+                    path,
+                    Some(&owner.token),
+                    Some(json!({"targetOrgId": target})),
+                )
+            }))
+            .await;
+            let statuses: Vec<_> = responses.iter().map(|r| r.status).collect();
+            let moved = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+            assert_eq!(moved, 1, "round {round}: {statuses:?}");
+            let org = app.get(&format!("/api/orgs/{target}"), &owner.token).await;
+            assert_eq!(org.body["memberCount"], 5, "round {round}");
+        }
+    }
+}
