@@ -29,8 +29,22 @@ pub enum MemberError {
     SeatLimitReached(u64),
     #[error("targetOrgId must name another organization")]
     SameOrg,
+    #[error("a concurrent change got there first; read the current state and retry")]
+    ConcurrentChange,
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+/// The org lock serialises membership changes, so a uniqueness violation means a writer that
+/// does not take it (another deployment's tool, a hand-run script) won a race: a conflict to
+/// retry, not a server fault.
+impl From<StoreError> for MemberError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(_) => Self::ConcurrentChange,
+            other => Self::Store(other),
+        }
+    }
 }
 
 pub(crate) fn escalation_message(beyond: &[Permission]) -> String {
@@ -63,7 +77,8 @@ impl DomainError for MemberError {
             | Self::OwnerMustTransfer
             | Self::AlreadyMember
             | Self::AlreadyOwner
-            | Self::SeatLimitReached(_) => ErrorKind::Conflict,
+            | Self::SeatLimitReached(_)
+            | Self::ConcurrentChange => ErrorKind::Conflict,
             Self::Store(_) => ErrorKind::Internal,
         }
     }
@@ -83,6 +98,7 @@ impl DomainError for MemberError {
             Self::AlreadyOwner => "already_owner",
             Self::SeatLimitReached(_) => "seat_limit_reached",
             Self::SameOrg => "same_org",
+            Self::ConcurrentChange => "concurrent_change",
             Self::Store(_) => "internal",
         }
     }

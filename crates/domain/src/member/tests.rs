@@ -533,3 +533,25 @@ fn the_operator_adds_only_known_users_who_are_not_members_into_free_seats() {
     assert!(matches!(error, MemberError::SeatLimitReached(5)));
     assert!(!committed.get());
 }
+
+#[test]
+fn a_uniqueness_conflict_from_the_store_is_a_conflict_not_a_fault() {
+    let (mut tx, org, actor, target) = world(
+        Plan::Free,
+        builtin(BuiltinRole::Owner),
+        builtin(BuiltinRole::Admin),
+    );
+    tx.members.expect_set_member_role().returning(|_, _, _| {
+        Err(crate::error::StoreError::Conflict(
+            "uq_memberships_one_owner".into(),
+        ))
+    });
+    let (service, committed) = members_with(tx);
+    let error = pollster::block_on(service.transfer_ownership(&actor, org.id, target)).unwrap_err();
+    assert!(matches!(error, MemberError::ConcurrentChange), "{error:?}");
+    assert_eq!(
+        crate::error::DomainError::kind(&error),
+        crate::error::ErrorKind::Conflict
+    );
+    assert!(!committed.get());
+}
