@@ -1,4 +1,4 @@
-FROM rust:1.85-bookworm AS build
+FROM rust:1.94-bookworm AS build
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked --bin tenantry
