@@ -52,6 +52,9 @@ impl MigrationTrait for Migration {
                     .col(string("role"))
                     .col(uuid_null("custom_role_id"))
                     .col(timestamp_with_time_zone("joined_at"))
+                    // joined_at in microseconds since 1970: the member list's sort key. SQLite
+                    // stores times as RFC 3339 text of varying width, which does not sort as time.
+                    .col(big_integer("joined_at_us"))
                     .primary_key(Index::create().col("org_id").col("user_id"))
                     .foreign_key(
                         ForeignKey::create()
@@ -81,7 +84,7 @@ impl MigrationTrait for Migration {
             // The database itself refuses a second owner, whatever the application does.
             "CREATE UNIQUE INDEX uq_memberships_one_owner ON memberships (org_id) WHERE role = 'owner'",
             "CREATE INDEX idx_memberships_user ON memberships (user_id)",
-            "CREATE INDEX idx_memberships_org_joined ON memberships (org_id, joined_at, user_id)",
+            "CREATE INDEX idx_memberships_org_joined ON memberships (org_id, joined_at_us, user_id)",
             "CREATE INDEX idx_memberships_custom_role ON memberships (custom_role_id)",
             "CREATE UNIQUE INDEX uq_custom_roles_org_name ON custom_roles (org_id, name_key)",
         ] {

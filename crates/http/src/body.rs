@@ -53,8 +53,15 @@ fn parse<T: DeserializeOwned>(
     serde_path_to_error::deserialize(deserializer).map_err(ApiError::from_json)
 }
 
-/// `Query<T>`: query-string parameters, with the same field-naming 422s as [`Body`].
-pub struct Query<T>(pub T);
+/// Query-string parameters, with the same field-naming 422s as [`Body`] and, like it, read by
+/// the handler only after authentication.
+pub struct Query<T>(Result<T, ApiError>);
+
+impl<T> Query<T> {
+    pub fn value(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Error = ApiError;
@@ -63,10 +70,7 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = form_urlencoded::parse(req.query_string().as_bytes());
         let deserializer = serde_urlencoded::Deserializer::new(pairs);
-        std::future::ready(
-            serde_path_to_error::deserialize(deserializer)
-                .map(Query)
-                .map_err(ApiError::from_query),
-        )
+        let parsed = serde_path_to_error::deserialize(deserializer).map_err(ApiError::from_query);
+        std::future::ready(Ok(Query(parsed)))
     }
 }

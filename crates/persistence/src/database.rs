@@ -14,6 +14,9 @@ use tracing::instrument;
 use crate::error::OrStoreError;
 use crate::transaction::SeaTransaction;
 
+/// Pool size for either database.
+const MAX_CONNECTIONS: u32 = 10;
+
 /// A connection pool to SQLite or PostgreSQL, chosen by the URL's scheme.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -27,6 +30,9 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
+            // SeaORM gives SQLite a single connection by default, which would queue every read
+            // behind every write; in WAL mode readers run beside the one writer.
+            .max_connections(MAX_CONNECTIONS)
             .sqlx_logging(false)
             .acquire_timeout(Duration::from_secs(10))
             .map_sqlx_sqlite_opts(|sqlite| {

@@ -33,10 +33,7 @@ pub async fn sqlite() -> TestDatabase {
 /// A new PostgreSQL database, or `None` (with a note on stderr) when the variable is unset.
 pub async fn postgres() -> Option<TestDatabase> {
     let Ok(server_url) = std::env::var(POSTGRES_URL_VAR) else {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("skipped: {POSTGRES_URL_VAR} is not set, so PostgreSQL tests do not run");
-        }
+        say_postgres_is_skipped();
         return None;
     };
     let name = format!("tenantry_test_{}", uuid::Uuid::now_v7().simple());
@@ -65,6 +62,19 @@ pub async fn postgres() -> Option<TestDatabase> {
         url,
         _dir: None,
     })
+}
+
+/// Once per test binary, on the real stderr: the test runner captures `eprintln!` and shows it
+/// only for failing tests, and a skip should be seen.
+fn say_postgres_is_skipped() {
+    use std::io::Write;
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: PostgreSQL tests skipped: set {POSTGRES_URL_VAR} to run them (see .ci/run)"
+        );
+    });
 }
 
 /// Both backends: SQLite always, PostgreSQL when configured.

@@ -171,7 +171,7 @@ async fn only_expired_sessions_of_the_user_are_deleted() {
             created_at: at - Duration::days(40),
             expires_at,
         };
-        let dead = session(&jane, at - Duration::seconds(1));
+        let dead = session(&jane, at - Duration::minutes(1));
         let live = session(&jane, at + Duration::days(1));
         let johns_dead = session(&john, at - Duration::days(1));
         for s in [&dead, &live, &johns_dead] {
@@ -248,6 +248,37 @@ async fn orgs_are_renamed_replanned_and_listed_with_role_and_member_count() {
     }
 }
 
+/// PostgreSQL aborts a transaction after a failed statement, so each violation gets its own.
+async fn expect_conflict<F>(db: &testing::TestDatabase, attempt: F)
+where
+    F: AsyncFnOnce(&dyn Transaction) -> Result<(), StoreError>,
+{
+    let tx = db.database.begin().await.unwrap();
+    let error = attempt(&*tx).await.unwrap_err();
+    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+}
+
+async fn audit_events_of(db: &testing::TestDatabase, org: OrgId) -> i64 {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let connection = db.database.connection();
+    let backend = connection.get_database_backend();
+    let placeholder = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let row = connection
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT COUNT(*) AS n FROM audit_events WHERE org_id = {placeholder}"),
+            [org.as_uuid().into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
 #[tokio::test]
 async fn deleting_an_org_removes_its_members_roles_and_audit_log_only() {
     for db in testing::all().await {
@@ -266,27 +297,26 @@ async fn deleting_an_org_removes_its_members_roles_and_audit_log_only() {
             now(),
         )
         .await;
-        let event = AuditEvent::new(org.id, None, AuditAction::OrgCreated, now());
-        tx.audit().append(&event).await.unwrap();
+        for id in [org.id, kept.id] {
+            let event = AuditEvent::new(id, None, AuditAction::OrgCreated, now());
+            tx.audit().append(&event).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        assert_eq!(audit_events_of(&db, org.id).await, 1);
 
+        let tx = db.database.begin().await.unwrap();
         tx.orgs().delete_org(org.id).await.unwrap();
+        tx.commit().await.unwrap();
 
+        let tx = db.database.read().await.unwrap();
         assert_eq!(tx.orgs().find_org(org.id).await.unwrap(), None);
         assert_eq!(tx.members().count_members(org.id).await.unwrap(), 0);
         assert_eq!(tx.roles().count_roles(org.id).await.unwrap(), 0);
+        assert_eq!(audit_events_of(&db, org.id).await, 0);
         assert!(tx.users().find_user(member.id).await.unwrap().is_some());
         assert_eq!(tx.members().count_members(kept.id).await.unwrap(), 1);
+        assert_eq!(audit_events_of(&db, kept.id).await, 1);
     }
-}
-
-/// PostgreSQL aborts a transaction after a failed statement, so each violation gets its own.
-async fn expect_conflict<F>(db: &testing::TestDatabase, attempt: F)
-where
-    F: AsyncFnOnce(&dyn Transaction) -> Result<(), StoreError>,
-{
-    let tx = db.database.begin().await.unwrap();
-    let error = attempt(&*tx).await.unwrap_err();
-    assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
 }
 
 #[tokio::test]
@@ -425,6 +455,43 @@ async fn member_list_pages_in_join_order_without_gaps_or_repeats() {
         };
         assert_eq!(ids(&paged), ids(&everyone));
         assert_eq!(tx.members().count_members(org.id).await.unwrap(), 8);
+    }
+}
+
+#[tokio::test]
+async fn members_are_listed_in_true_join_order_even_within_one_second() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let second = OffsetDateTime::from_unix_timestamp(now().unix_timestamp() + 10).unwrap();
+        // As RFC 3339 text these sort wrongly: "…Z" after "….5Z", "….47968Z" after "….479685Z".
+        let offsets = [0, 5, 479_680, 479_685, 500_000];
+        let mut joined = Vec::new();
+        for (i, micros) in offsets.into_iter().enumerate().rev() {
+            let user = add_user(&*tx, &format!("u{i}@example.com")).await;
+            let at = second + Duration::microseconds(micros);
+            join(
+                &*tx,
+                &org,
+                &user,
+                AssignedRole::Builtin(BuiltinRole::Member),
+                at,
+            )
+            .await;
+            joined.push((at, user.id));
+        }
+        joined.sort();
+        let listed: Vec<_> = tx
+            .members()
+            .list_members(org.id, MemberPage::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .skip(1)
+            .map(|m| (m.joined_at, m.user.id))
+            .collect();
+        assert_eq!(listed, joined);
     }
 }
 

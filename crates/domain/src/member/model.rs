@@ -119,15 +119,22 @@ impl fmt::Display for MemberCursor {
     }
 }
 
+/// 9999-12-31T23:59:59.999999Z in microseconds since 1970.
+const MAX_CURSOR_MICROS: i64 = 253_402_300_799_999_999;
+
 impl FromStr for MemberCursor {
     type Err = ValidationError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let invalid = || ValidationError::new("cursor", "is not a cursor this API returned");
         let (micros, user) = s.split_once('.').ok_or_else(invalid)?;
-        let micros: i128 = micros.parse().map_err(|_| invalid())?;
-        let joined_at =
-            OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).map_err(|_| invalid())?;
+        let micros: i64 = micros.parse().map_err(|_| invalid())?;
+        // Join times are never before 1970 nor after 9999; anything else was not made here.
+        if !(0..=MAX_CURSOR_MICROS).contains(&micros) {
+            return Err(invalid());
+        }
+        let joined_at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1_000)
+            .map_err(|_| invalid())?;
         let user_id = user.parse().map_err(|_| invalid())?;
         Ok(Self { joined_at, user_id })
     }
@@ -189,6 +196,15 @@ mod tests {
         };
         assert_eq!(cursor.to_string().parse::<MemberCursor>(), Ok(cursor));
         assert!("nonsense".parse::<MemberCursor>().is_err());
+        let user = UserId::generate();
+        for micros in [
+            "-1",
+            "253402300800000000",
+            "99999999999999999999999999999999999999",
+        ] {
+            let text = format!("{micros}.{user}");
+            assert!(text.parse::<MemberCursor>().is_err(), "{micros}");
+        }
     }
 
     #[test]

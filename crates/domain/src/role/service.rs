@@ -8,9 +8,13 @@ use crate::audit::{AuditAction, AuditEvent};
 use crate::authz::{Access, Actor, BuiltinRole, Permission, Requirement};
 use crate::clock::Clock;
 use crate::ids::{OrgId, RoleId};
+use crate::member::AssignedRole;
 use crate::org::Org;
 use crate::plan::Feature;
 use crate::ports::{Transaction, UnitOfWork};
+
+/// What the holders of a deleted custom role become.
+const FALLBACK_ROLE: BuiltinRole = BuiltinRole::Member;
 
 /// Custom role management. Every route needs the Team plan or higher.
 #[derive(Clone)]
@@ -112,9 +116,13 @@ impl RoleService {
         let access = authorize(&*tx, &org_row, actor, Permission::MembersWrite).await?;
         let current = find_role(&*tx, org, id).await?;
         access.may_handle_set(current.role.permissions)?;
+        if current.member_count > 0 {
+            // Its holders become `member`: that is a grant like any other.
+            access.may_handle(&AssignedRole::Builtin(FALLBACK_ROLE))?;
+        }
         let reassigned = tx
             .members()
-            .reassign_custom_role(org, id, BuiltinRole::Member)
+            .reassign_custom_role(org, id, FALLBACK_ROLE)
             .await?;
         tx.roles().delete_role(org, id).await?;
         let event = AuditEvent::new(org, Some(actor), AuditAction::RoleDeleted, self.clock.now())

@@ -164,6 +164,36 @@ fn update_needs_the_role_to_exist_and_both_permission_sets_in_reach() {
 }
 
 #[test]
+fn deleting_a_role_cannot_hand_its_holders_more_than_the_caller_holds() {
+    // A recruiter holds only members:read/write; `member` holds repositories:write and more.
+    let (actor, org) = (fixtures::actor(), fixtures::org(Plan::Team));
+    let narrow = PermissionSet::of(&[Permission::MembersRead, Permission::MembersWrite]);
+    let recruiter = custom_role(&org, narrow);
+    let mut tx = MockTransaction::default();
+    tx.given_org(&org);
+    tx.given_member(
+        org.id,
+        actor.user_id,
+        Some(membership(
+            &org,
+            actor.user_id,
+            AssignedRole::Custom(recruiter.clone()),
+        )),
+    );
+    let listed = recruiter.clone();
+    tx.roles.expect_list_roles().returning(move |_| {
+        Ok(vec![RoleWithCount {
+            role: listed.clone(),
+            member_count: 1,
+        }])
+    });
+    let (service, committed) = roles_with(tx);
+    let error = pollster::block_on(service.delete(&actor, org.id, recruiter.id)).unwrap_err();
+    assert!(matches!(error, RoleError::Escalation(_)), "{error:?}");
+    assert!(!committed.get());
+}
+
+#[test]
 fn delete_moves_holders_to_member_before_removing_the_role() {
     let (mut tx, org, actor) = world(Plan::Team, BuiltinRole::Owner);
     let role = custom_role(&org, PermissionSet::of(&[Permission::ScansRead]));

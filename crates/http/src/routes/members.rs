@@ -28,10 +28,10 @@ pub(crate) async fn list_members(
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<String>,
-    Query(query): Query<MemberListQuery>,
+    query: Query<MemberListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let org: OrgId = path_id(&path)?;
-    let page = MemberPage::try_from(query)?;
+    let page = MemberPage::try_from(query.value()?)?;
     let list = state.services.members.list(&auth.actor, org, page).await?;
     Ok(HttpResponse::Ok().json(MemberListResponse {
         members: list.members.into_iter().map(MemberResponse::from).collect(),

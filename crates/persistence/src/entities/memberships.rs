@@ -10,6 +10,7 @@ pub struct Model {
     pub role: String,
     pub custom_role_id: Option<Uuid>,
     pub joined_at: TimeDateTimeWithTimeZone,
+    pub joined_at_us: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,11 @@ use crate::error::OrStoreError;
 use crate::sql::statement;
 use crate::transaction::SeaTransaction;
 
+/// Microseconds since 1970, the precision both databases keep.
+fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
 #[derive(Debug, FromQueryResult)]
 struct MembershipRow {
     joined_at: OffsetDateTime,
@@ -57,6 +62,7 @@ impl MemberRepository for SeaTransaction {
             role: Set(role.to_owned()),
             custom_role_id: Set(custom_role_id),
             joined_at: Set(membership.joined_at),
+            joined_at_us: Set(micros(membership.joined_at)),
         };
         memberships::Entity::insert(row)
             .exec_without_returning(&self.tx)
@@ -94,14 +100,15 @@ impl MemberRepository for SeaTransaction {
         let mut sql = format!("{LIST_MEMBERS}{ROLE_SELECT}{LIST_MEMBERS_FROM}");
         let mut values: Vec<Value> = vec![org.as_uuid().into()];
         if let Some(after) = page.after {
-            sql.push_str(" AND (m.joined_at > ? OR (m.joined_at = ? AND m.user_id > ?))");
+            sql.push_str(" AND (m.joined_at_us > ? OR (m.joined_at_us = ? AND m.user_id > ?))");
+            let after_us = micros(after.joined_at);
             values.extend([
-                after.joined_at.into(),
-                after.joined_at.into(),
+                after_us.into(),
+                after_us.into(),
                 after.user_id.as_uuid().into(),
             ]);
         }
-        sql.push_str(" ORDER BY m.joined_at, m.user_id");
+        sql.push_str(" ORDER BY m.joined_at_us, m.user_id");
         if let Some(limit) = page.limit {
             sql.push_str(" LIMIT ?");
             values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());

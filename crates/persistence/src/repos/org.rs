@@ -42,7 +42,7 @@ const LIST_ORGS_OF_FROM: &str = " FROM memberships m \
      JOIN orgs o ON o.id = m.org_id \
      LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
      WHERE m.user_id = ? \
-     ORDER BY o.created_at, o.id";
+     ORDER BY o.id"; // UUID v7: creation order, and exact where SQLite's text times are not
 
 #[async_trait]
 impl OrgRepository for SeaTransaction {

@@ -34,7 +34,7 @@ struct RoleRow {
 const LIST_ROLES: &str = "SELECT r.id AS id, r.org_id AS org_id, r.name AS name, \
      r.description AS description, r.permissions AS permissions, r.created_at AS created_at, \
      (SELECT COUNT(*) FROM memberships m WHERE m.custom_role_id = r.id) AS member_count \
-     FROM custom_roles r WHERE r.org_id = ? ORDER BY r.created_at, r.id";
+     FROM custom_roles r WHERE r.org_id = ? ORDER BY r.id"; // UUID v7: creation order
 
 #[async_trait]
 impl RoleRepository for SeaTransaction {

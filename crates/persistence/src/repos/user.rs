@@ -115,9 +115,11 @@ impl SessionRepository for SeaTransaction {
         user: UserId,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
+        // SQLite compares these times as text, which is exact only to the second; a second's
+        // margin keeps a session that is still valid from ever being taken for expired.
         let result = sessions::Entity::delete_many()
             .filter(sessions::Column::UserId.eq(user.as_uuid()))
-            .filter(sessions::Column::ExpiresAt.lt(now))
+            .filter(sessions::Column::ExpiresAt.lt(now - time::Duration::seconds(1)))
             .exec(&self.tx)
             .await
             .or_store_error()?;

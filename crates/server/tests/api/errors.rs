@@ -69,6 +69,50 @@ async fn a_body_that_is_not_application_json_is_415() {
 }
 
 #[actix_web::test]
+async fn an_unknown_token_is_401_even_when_the_query_is_bad_too() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    let org = app.create_org(&jane, "Acme").await;
+    for query in ["limit=abc", "cursor=garbage", "colour=red"] {
+        let request = TestRequest::get()
+            .uri(&format!("/api/orgs/{org}/members?{query}"))
+            .insert_header((header::AUTHORIZATION, "Bearer tnt_unknown"))
+            .to_request();
+        assert_error_shape(
+            &app.raw(request).await,
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_cursor_the_api_did_not_make_is_422_not_a_crash() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    let org = app.create_org(&jane, "Acme").await;
+    let user = uuid::Uuid::now_v7();
+    for micros in [
+        "99999999999999999999999999999999999999",
+        "-300000000000000000",
+        "-1",
+    ] {
+        let response = app
+            .get(
+                &format!("/api/orgs/{org}/members?limit=2&cursor={micros}.{user}"),
+                &jane.token,
+            )
+            .await;
+        assert_error_shape(
+            &response,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert_eq!(response.body["error"]["field"], "cursor");
+    }
+}
+
+#[actix_web::test]
 async fn an_unknown_token_is_401_even_when_the_body_is_bad_too() {
     let app = spawn_app().await;
     for (content_type, payload) in [("application/json", "{\"name\": "), ("text/plain", "x")] {

@@ -222,6 +222,20 @@ where
         (org, role.body["_id"].as_str().unwrap().to_owned())
     }
 
+    /// What a refused request must leave as it was: the org, its members and its roles.
+    async fn snapshot(&self, org: &str, owner: &Account) -> [Value; 3] {
+        let org_path = format!("/api/orgs/{org}");
+        [
+            self.get(&org_path, &owner.token).await.body,
+            self.get(&format!("{org_path}/members"), &owner.token)
+                .await
+                .body,
+            self.get(&format!("{org_path}/roles"), &owner.token)
+                .await
+                .body,
+        ]
+    }
+
     /// A fresh world where the actor holds `role` in the org the request names (`own`), or
     /// holds it only in an org of its own and asks about someone else's.
     async fn world(
@@ -278,10 +292,7 @@ async fn every_route_answers_every_role_in_own_and_foreign_orgs_as_documented() 
         for (role, actor) in &cast.actors {
             for own in [true, false] {
                 let (world, owner) = app.world(&cast, actor, *role, own).await;
-                let before = app
-                    .get(&format!("/api/orgs/{}", world.org), &owner.token)
-                    .await
-                    .body;
+                let before = app.snapshot(&world.org, &owner).await;
                 let (method, path, body) = (route.request)(&world);
                 let response = app.send(method, &path, Some(&actor.token), body).await;
                 let expected = if own {
@@ -300,11 +311,13 @@ async fn every_route_answers_every_role_in_own_and_foreign_orgs_as_documented() 
                     ));
                 }
                 if !response.status.is_success() {
-                    let after = app
-                        .get(&format!("/api/orgs/{}", world.org), &owner.token)
-                        .await
-                        .body;
-                    assert_eq!(before, after, "a refused {} changed the org", route.name);
+                    let after = app.snapshot(&world.org, &owner).await;
+                    let who = role.name();
+                    assert_eq!(
+                        before, after,
+                        "a refused {} as {who} changed something",
+                        route.name
+                    );
                 }
             }
         }

@@ -189,7 +189,7 @@ async fn a_removed_member_loses_access_at_once() {
 }
 
 #[actix_web::test]
-async fn move_takes_the_member_out_of_one_org_and_into_the_other_atomically() {
+async fn move_takes_the_member_out_of_one_org_and_into_the_other() {
     let app = spawn_app().await;
     let jane = app.sign_up("jane@example.com").await;
     let john = app.sign_up("john@example.com").await;

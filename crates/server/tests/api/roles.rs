@@ -267,6 +267,24 @@ async fn nobody_grants_permissions_they_do_not_hold() {
         )
         .await;
     assert_eq!(widen_own_role.code(), "privilege_escalation");
+
+    // Deleting a role turns its holders into `member`, which holds more than a recruiter does.
+    let own_role = app
+        .send(
+            Method::DELETE,
+            &format!("{roles}/{recruiter_role}"),
+            Some(&recruiter.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (own_role.status, own_role.code()),
+        (StatusCode::FORBIDDEN, "privilege_escalation")
+    );
+    assert_eq!(
+        app.role_of(&org, &jane, &recruiter).await.as_deref(),
+        Some(recruiter_role)
+    );
     assert_eq!(
         app.role_of(&org, &jane, &target).await.as_deref(),
         Some("viewer")
