@@ -98,7 +98,7 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
 pub fn services(config: &Config, database: Database) -> Services {
     Services::new(
         Arc::new(database),
-        Arc::new(Argon2Hasher),
+        Arc::new(Argon2Hasher::default()),
         Arc::new(SystemClock),
         ServicesConfig {
             token_ttl: time::Duration::days(i64::from(config.token_ttl_days.get())),

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Throughput and latency of authenticated reads, on the embedded SQLite default, with wrk.
+# Needs: wrk, curl, jq. Usage: bench/run.sh   (MEMBERS, DURATION, CONNECTIONS to vary it)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MEMBERS=${MEMBERS:-200}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+PORT=${PORT:-18080}
+
+cargo build --release --quiet
+work=$(mktemp -d)
+export TENANTRY_DATABASE_URL="sqlite://$work/bench.db"
+export TENANTRY_LISTEN="127.0.0.1:$PORT"
+export TENANTRY_AUTH_ATTEMPTS_PER_MINUTE=1000000
+export RUST_LOG=warn
+bin=./target/release/tenantry
+$bin serve &
+server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+api="http://127.0.0.1:$PORT"
+until curl -sf "$api/readyz" >/dev/null; do sleep 0.2; done
+
+signup() {
+  curl -sf -X POST "$api/api/auth/signup" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"correct horse\",\"name\":\"$1\"}"
+}
+token=$(signup owner@bench.test | jq -r .token)
+org=$(curl -sf -X POST "$api/api/orgs" -H "Authorization: Bearer $token" \
+  -H 'Content-Type: application/json' -d '{"name":"Bench"}' | jq -r ._id)
+$bin set-plan "$org" enterprise
+seq 1 "$MEMBERS" | xargs -P 4 -I{} sh -c \
+  "curl -sf -X POST '$api/api/auth/signup' -H 'Content-Type: application/json' \
+   -d '{\"email\":\"m{}@bench.test\",\"password\":\"correct horse\",\"name\":\"m{}\"}' >/dev/null \
+   && $bin add-member '$org' m{}@bench.test --role viewer"
+
+echo "== $(nproc) cores, $MEMBERS members, $CONNECTIONS connections, $DURATION per route"
+for path in "/api/orgs/$org" "/api/orgs/$org/members" "/api/orgs/$org/members?limit=50"; do
+  echo "-- GET $path"
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $token" "$api$path" \
+    | grep -E 'Requests/sec|Latency|50%|99%|Non-2xx'
+done
+echo "-- server resident memory: $(ps -o rss= -p $server | awk '{printf "%.1f MiB", $1/1024}')"
