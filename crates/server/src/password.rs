@@ -136,9 +136,9 @@ fn verify(password: &[u8], stored: &str, memory: &mut Vec<Block>) -> bool {
     ) else {
         return false;
     };
-    let version = phc.version.map_or(Ok(Version::default()), |version| {
-        Version::try_from(u32::from(version))
-    });
+    let version = phc
+        .version
+        .map_or(Ok(Version::default()), |version| Version::try_from(version));
     let Ok(version) = version else {
         return false;
     };
