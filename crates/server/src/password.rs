@@ -138,7 +138,7 @@ fn verify(password: &[u8], stored: &str, memory: &mut Vec<Block>) -> bool {
     };
     let version = phc
         .version
-        .map_or(Ok(Version::default()), |version| Version::try_from(version));
+        .map_or(Ok(Version::default()), Version::try_from);
     let Ok(version) = version else {
         return false;
     };
