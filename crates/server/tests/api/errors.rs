@@ -234,3 +234,30 @@ async fn health_and_openapi_are_served() {
     }
     assert!(openapi.body["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+#[actix_web::test]
+async fn readyz_is_503_when_the_database_does_not_answer() {
+    use std::sync::Arc;
+
+    struct Down;
+    #[async_trait::async_trait]
+    impl tenantry_http::Readiness for Down {
+        async fn ready(&self) -> bool {
+            false
+        }
+    }
+
+    let db = tenantry_persistence::testing::sqlite().await;
+    let mut state =
+        tenantry_server::api_state(&tenantry_server::Config::default(), db.database.clone());
+    state.readiness = Arc::new(Down);
+    let app = actix_web::test::init_service(tenantry_http::app(state)).await;
+    let response =
+        actix_web::test::call_service(&app, TestRequest::get().uri("/readyz").to_request()).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = actix_web::test::read_body_json(response).await;
+    assert_eq!(body["error"]["code"], "not_ready");
+    let alive =
+        actix_web::test::call_service(&app, TestRequest::get().uri("/healthz").to_request()).await;
+    assert_eq!(alive.status(), StatusCode::OK);
+}

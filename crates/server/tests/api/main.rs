@@ -9,5 +9,6 @@ mod errors;
 mod helpers;
 mod matrix;
 mod members;
+mod operator;
 mod orgs;
 mod roles;
