@@ -17,15 +17,6 @@ pub enum Feature {
     AuditExport,
 }
 
-impl Feature {
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::CustomRoles => "custom_roles",
-            Self::AuditExport => "audit_export",
-        }
-    }
-}
-
 /// The quantitative limits of a plan; `None` means unlimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
