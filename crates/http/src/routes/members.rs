@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, web};
 use tenantry_domain::ids::{OrgId, UserId};
 use tenantry_domain::member::{MemberPage, MoveMember, RoleChoice};
 
-use super::path_id;
+use super::{path_id, path_ids};
 use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::{Body, Query};
@@ -11,10 +11,6 @@ use crate::dto::member::{
     TransferOwnershipRequest, UpdateMemberRequest,
 };
 use crate::error::{ApiError, ErrorBody};
-
-fn ids(path: &(String, String)) -> Result<(OrgId, UserId), ApiError> {
-    Ok((path_id(&path.0)?, path_id(&path.1)?))
-}
 
 /// Members of the organization; needs `members:read`. Without `limit`, the whole list.
 #[utoipa::path(get, path = "/api/orgs/{orgId}/members", tag = "members", security(("bearer" = [])),
@@ -58,7 +54,7 @@ pub(crate) async fn update_member(
     body: Body<UpdateMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.value()?;
-    let (org, user) = ids(&path)?;
+    let (org, user): (OrgId, UserId) = path_ids(&path)?;
     let role = RoleChoice::try_from(body)?;
     let member = state
         .services
@@ -82,7 +78,7 @@ pub(crate) async fn remove_member(
     auth: Authenticated,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (org, user) = ids(&path)?;
+    let (org, user): (OrgId, UserId) = path_ids(&path)?;
     state
         .services
         .members
@@ -109,7 +105,7 @@ pub(crate) async fn move_member(
     body: Body<MoveMemberRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.value()?;
-    let (org, user) = ids(&path)?;
+    let (org, user): (OrgId, UserId) = path_ids(&path)?;
     let request = MoveMember::try_from(body)?;
     let member = state
         .services

@@ -73,3 +73,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 pub(crate) fn path_id<T: FromStr>(raw: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found())
 }
+
+/// Both ids of a nested path such as `/api/orgs/{org_id}/members/{user_id}`.
+pub(crate) fn path_ids<A: FromStr, B: FromStr>(
+    path: &(String, String),
+) -> Result<(A, B), ApiError> {
+    Ok((path_id(&path.0)?, path_id(&path.1)?))
+}

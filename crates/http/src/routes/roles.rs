@@ -2,16 +2,12 @@ use actix_web::{HttpResponse, web};
 use tenantry_domain::ids::{OrgId, RoleId};
 use tenantry_domain::role::{NewRole, RolePatch};
 
-use super::path_id;
+use super::{path_id, path_ids};
 use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
 use crate::dto::role::{CreateRoleRequest, RoleListResponse, RoleResponse, UpdateRoleRequest};
 use crate::error::{ApiError, ErrorBody};
-
-fn ids(path: &(String, String)) -> Result<(OrgId, RoleId), ApiError> {
-    Ok((path_id(&path.0)?, path_id(&path.1)?))
-}
 
 /// The organization's custom roles; needs `members:read` and the team plan or higher.
 #[utoipa::path(get, path = "/api/orgs/{orgId}/roles", tag = "roles", security(("bearer" = [])),
@@ -74,7 +70,7 @@ pub(crate) async fn update_role(
     body: Body<UpdateRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.value()?;
-    let (org, role) = ids(&path)?;
+    let (org, role): (OrgId, RoleId) = path_ids(&path)?;
     let patch = RolePatch::try_from(body)?;
     let updated = state
         .services
@@ -97,7 +93,7 @@ pub(crate) async fn delete_role(
     auth: Authenticated,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (org, role) = ids(&path)?;
+    let (org, role): (OrgId, RoleId) = path_ids(&path)?;
     state.services.roles.delete(&auth.actor, org, role).await?;
     Ok(HttpResponse::NoContent().finish())
 }
