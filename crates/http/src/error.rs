@@ -32,6 +32,7 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     retry_after_seconds: Option<u64>,
+    allow: Option<&'static str>,
 }
 
 impl ApiError {
@@ -42,6 +43,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             retry_after_seconds: None,
+            allow: None,
         }
     }
 
@@ -68,12 +70,16 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
     }
 
-    pub fn method_not_allowed() -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this resource does not support that method",
-        )
+    /// `allow` lists the methods the resource does support, for the `Allow` header.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("this resource supports {allow} only"),
+            )
+        }
     }
 
     pub fn not_ready() -> Self {
@@ -133,6 +139,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, allow));
         }
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));

@@ -5,8 +5,12 @@ use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
+use tenantry_domain::authz::Permission;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::routes::{account, health, members, orgs, roles};
 
@@ -21,9 +25,85 @@ use crate::routes::{account, health, members, orgs, roles};
         members::move_member, members::transfer_ownership, members::leave_org,
         roles::list_roles, roles::create_role, roles::update_role, roles::delete_role,
     ),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &CommonErrors),
 )]
 pub struct ApiDoc;
+
+/// The failures every operation can answer, declared once instead of on each handler: 401 where
+/// a token is needed, 400/413/415/422 where a body or a query is read, 500 everywhere.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let has_query = operation.parameters.iter().flatten().any(|parameter| {
+                    matches!(parameter, RefOr::T(p) if p.parameter_in == ParameterIn::Query)
+                });
+                let mut declared = Vec::new();
+                if operation.security.is_some() {
+                    declared.push((
+                        "401",
+                        "unauthenticated: missing, malformed, unknown, expired or revoked token",
+                    ));
+                }
+                if operation.request_body.is_some() {
+                    declared.extend([
+                        ("400", "malformed_json"),
+                        ("413", "payload_too_large"),
+                        ("415", "unsupported_media_type"),
+                    ]);
+                }
+                if operation.request_body.is_some() || has_query {
+                    declared.push(("422", "validation_failed, naming the field"));
+                }
+                declared.push(("500", "internal: logged, no details returned"));
+                for (status, description) in declared {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error_response(description));
+                }
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+/// The schema of a permission slug: the domain's catalogue, so the two cannot drift apart.
+pub(crate) struct PermissionSlug;
+
+impl PartialSchema for PermissionSlug {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Permission::ALL.map(Permission::slug)))
+            .into()
+    }
+}
+
+impl ToSchema for PermissionSlug {}
 
 struct BearerToken;
 

@@ -10,11 +10,17 @@ use super::{rfc3339, utc};
 #[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
     /// Trimmed and lower-cased before use.
-    #[schema(example = "jane@acme.com")]
+    #[schema(example = "jane@acme.com", format = Email, max_length = 254)]
     pub email: String,
-    /// At least 8 characters.
+    #[schema(min_length = 8, max_length = 256)]
     pub password: String,
-    #[schema(example = "Jane Doe")]
+    /// Trimmed; no control characters.
+    #[schema(
+        example = "Jane Doe",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 

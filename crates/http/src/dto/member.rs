@@ -50,6 +50,7 @@ pub struct MemberListResponse {
 #[into_params(parameter_in = Query)]
 pub struct MemberListQuery {
     /// 1 to 500 members per page.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `nextCursor` of the previous page.
     pub cursor: Option<String>,
@@ -72,7 +73,10 @@ impl TryFrom<MemberListQuery> for MemberPage {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMemberRequest {
     /// admin, auditor, member, viewer, or a custom role's id.
-    #[schema(example = "admin")]
+    #[schema(
+        example = "admin",
+        pattern = r"^(admin|auditor|member|viewer|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub role: String,
 }
 
@@ -87,8 +91,12 @@ impl TryFrom<UpdateMemberRequest> for RoleChoice {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MoveMemberRequest {
+    #[schema(format = Uuid)]
     pub target_org_id: String,
     /// Role in the target org (default: member).
+    #[schema(
+        pattern = r"^(admin|auditor|member|viewer|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+    )]
     pub role: Option<String>,
 }
 
@@ -115,6 +123,7 @@ impl TryFrom<MoveMemberRequest> for MoveMember {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TransferOwnershipRequest {
     /// A current member's user id.
+    #[schema(format = Uuid)]
     pub new_owner_id: String,
 }
 

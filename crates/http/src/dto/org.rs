@@ -10,8 +10,13 @@ use super::{rfc3339, utc};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgRequest {
-    /// 1 to 100 characters after trimming.
-    #[schema(example = "Acme Corp")]
+    /// 1 to 100 characters after trimming; no control characters.
+    #[schema(
+        example = "Acme Corp",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 

@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::{rfc3339, utc};
+use crate::openapi::PermissionSlug;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -14,7 +15,7 @@ pub struct RoleResponse {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
-    #[schema(example = json!(["scans:read", "members:read"]))]
+    #[schema(value_type = Vec<PermissionSlug>, example = json!(["scans:read", "members:read"]))]
     pub permissions: Vec<&'static str>,
     pub member_count: u64,
     #[serde(with = "rfc3339")]
@@ -44,9 +45,16 @@ pub struct RoleListResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
     /// 1 to 50 characters, unique in the org (any case), not a built-in role's name.
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub description: Option<String>,
     /// Permission slugs; at least one.
+    #[schema(value_type = Vec<PermissionSlug>, min_items = 1)]
     pub permissions: Vec<String>,
 }
 
@@ -54,10 +62,16 @@ pub struct CreateRoleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
+    #[schema(
+        min_length = 1,
+        max_length = 50,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub description: Option<Option<String>>,
+    #[schema(value_type = Option<Vec<PermissionSlug>>, min_items = 1)]
     pub permissions: Option<Vec<String>>,
 }
 

@@ -19,51 +19,55 @@ pub(crate) use orgs::*;
 pub(crate) use roles::*;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    let resource = |path: &str| {
-        web::resource(path).default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::method_not_allowed())
+    // `allow` lists the methods a resource's routes answer; any other method gets a 405 that
+    // says so in its `Allow` header.
+    let resource = |path: &str, allow: &'static str| {
+        web::resource(path).default_service(web::to(move || async move {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed(allow))
         }))
     };
-    cfg.service(resource("/healthz").route(web::get().to(healthz)))
-        .service(resource("/readyz").route(web::get().to(readyz)))
-        .service(resource("/api/openapi.json").route(web::get().to(crate::openapi::document)))
-        .service(resource("/api/auth/signup").route(web::post().to(sign_up)))
-        .service(resource("/api/auth/login").route(web::post().to(log_in)))
-        .service(resource("/api/auth/logout").route(web::post().to(log_out)))
-        .service(resource("/api/me").route(web::get().to(me)))
+    cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
+        .service(resource("/readyz", "GET").route(web::get().to(readyz)))
         .service(
-            resource("/api/orgs")
+            resource("/api/openapi.json", "GET").route(web::get().to(crate::openapi::document)),
+        )
+        .service(resource("/api/auth/signup", "POST").route(web::post().to(sign_up)))
+        .service(resource("/api/auth/login", "POST").route(web::post().to(log_in)))
+        .service(resource("/api/auth/logout", "POST").route(web::post().to(log_out)))
+        .service(resource("/api/me", "GET").route(web::get().to(me)))
+        .service(
+            resource("/api/orgs", "GET, POST")
                 .route(web::get().to(list_orgs))
                 .route(web::post().to(create_org)),
         )
         .service(
-            resource("/api/orgs/{org_id}")
+            resource("/api/orgs/{org_id}", "GET, PUT, DELETE")
                 .route(web::get().to(get_org))
                 .route(web::put().to(update_org))
                 .route(web::delete().to(delete_org)),
         )
-        .service(resource("/api/orgs/{org_id}/members").route(web::get().to(list_members)))
+        .service(resource("/api/orgs/{org_id}/members", "GET").route(web::get().to(list_members)))
         .service(
-            resource("/api/orgs/{org_id}/members/{user_id}")
+            resource("/api/orgs/{org_id}/members/{user_id}", "PUT, DELETE")
                 .route(web::put().to(update_member))
                 .route(web::delete().to(remove_member)),
         )
         .service(
-            resource("/api/orgs/{org_id}/members/{user_id}/move")
+            resource("/api/orgs/{org_id}/members/{user_id}/move", "POST")
                 .route(web::post().to(move_member)),
         )
         .service(
-            resource("/api/orgs/{org_id}/transfer-ownership")
+            resource("/api/orgs/{org_id}/transfer-ownership", "POST")
                 .route(web::post().to(transfer_ownership)),
         )
-        .service(resource("/api/orgs/{org_id}/leave").route(web::post().to(leave_org)))
+        .service(resource("/api/orgs/{org_id}/leave", "POST").route(web::post().to(leave_org)))
         .service(
-            resource("/api/orgs/{org_id}/roles")
+            resource("/api/orgs/{org_id}/roles", "GET, POST")
                 .route(web::get().to(list_roles))
                 .route(web::post().to(create_role)),
         )
         .service(
-            resource("/api/orgs/{org_id}/roles/{role_id}")
+            resource("/api/orgs/{org_id}/roles/{role_id}", "PATCH, DELETE")
                 .route(web::patch().to(update_role))
                 .route(web::delete().to(delete_role)),
         );

@@ -166,6 +166,13 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
     );
+    let trace = TestRequest::default()
+        .method(actix_web::http::Method::TRACE)
+        .uri("/api/orgs/00000000-0000-0000-0000-000000000000")
+        .to_request();
+    let raw = actix_web::test::call_service(app.service(), trace).await;
+    assert_eq!(raw.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(raw.headers().get("allow").unwrap(), "GET, PUT, DELETE");
 }
 
 #[actix_web::test]
