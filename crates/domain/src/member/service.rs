@@ -74,11 +74,7 @@ impl MemberService {
         let tx = self.uow.begin().await?;
         let org_row = lock_org(&*tx, org).await?;
         let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_WRITE).await?;
-        let target = find_member(&*tx, org, user).await?;
-        if target.role.is_owner() {
-            return Err(MemberError::OwnerImmutable);
-        }
-        access.may_handle(&target.role)?;
+        let target = managed_member(&*tx, &access, org, user).await?;
         let role = resolve_role(&*tx, &org_row, choice).await?;
         access.may_handle(&role)?;
         tx.members().set_member_role(org, user, &role).await?;
@@ -102,11 +98,7 @@ impl MemberService {
         let tx = self.uow.begin().await?;
         lock_org(&*tx, org).await?;
         let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_WRITE).await?;
-        let target = find_member(&*tx, org, user).await?;
-        if target.role.is_owner() {
-            return Err(MemberError::OwnerImmutable);
-        }
-        access.may_handle(&target.role)?;
+        let target = managed_member(&*tx, &access, org, user).await?;
         tx.members().delete_member(org, user).await?;
         let event = AuditEvent::new(
             org,
@@ -150,11 +142,7 @@ impl MemberService {
         let target_access =
             Access::load::<MemberError>(&*tx, target_org, actor, MEMBERS_WRITE).await?;
 
-        let moving = find_member(&*tx, org, user).await?;
-        if moving.role.is_owner() {
-            return Err(MemberError::OwnerImmutable);
-        }
-        source_access.may_handle(&moving.role)?;
+        managed_member(&*tx, &source_access, org, user).await?;
         let role = resolve_role(&*tx, &target_row, request.role).await?;
         target_access.may_handle(&role)?;
         if tx.members().find_member(target_org, user).await?.is_some() {
@@ -300,6 +288,22 @@ async fn find_member(
         .find_member(org, user)
         .await?
         .ok_or(MemberError::MemberNotFound)
+}
+
+/// A member the actor may manage: present, not the owner (ownership only moves by transfer),
+/// and holding no permission the actor lacks.
+async fn managed_member(
+    tx: &dyn Transaction,
+    access: &Access,
+    org: OrgId,
+    user: UserId,
+) -> Result<Membership, MemberError> {
+    let target = find_member(tx, org, user).await?;
+    if target.role.is_owner() {
+        return Err(MemberError::OwnerImmutable);
+    }
+    access.may_handle(&target.role)?;
+    Ok(target)
 }
 
 async fn member_view(tx: &dyn Transaction, membership: Membership) -> Result<Member, MemberError> {
