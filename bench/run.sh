@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and latency of authenticated reads, on the embedded SQLite default, with wrk.
-# Needs: wrk, curl, jq. Usage: bench/run.sh   (MEMBERS, DURATION, CONNECTIONS to vary it)
+# Needs: wrk, curl, jq. Usage: bench/run.sh   (MEMBERS, DURATION, CONNECTIONS to vary it;
+# DATABASE_URL=postgres://... for PostgreSQL, an empty database)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MEMBERS=${MEMBERS:-200}
@@ -10,7 +11,7 @@ PORT=${PORT:-18080}
 
 cargo build --release --quiet
 work=$(mktemp -d)
-export TENANTRY_DATABASE_URL="sqlite://$work/bench.db"
+export TENANTRY_DATABASE_URL="${DATABASE_URL:-sqlite://$work/bench.db}"
 export TENANTRY_LISTEN="127.0.0.1:$PORT"
 export TENANTRY_AUTH_ATTEMPTS_PER_MINUTE=1000000
 export RUST_LOG=warn
