@@ -5,6 +5,21 @@ use actix_web::test::TestRequest;
 
 use crate::helpers::{Response, spawn_app};
 
+/// `POST /api/orgs` with a raw body, for the body-handling rules.
+fn create_org_request(
+    token: Option<&str>,
+    content_type: &str,
+    payload: impl Into<actix_web::web::Bytes>,
+) -> actix_http::Request {
+    let mut request = TestRequest::post()
+        .uri("/api/orgs")
+        .insert_header((header::CONTENT_TYPE, content_type));
+    if let Some(token) = token {
+        request = request.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+    }
+    request.set_payload(payload).to_request()
+}
+
 fn assert_error_shape(response: &Response, status: StatusCode, code: &str) {
     assert_eq!(response.status, status, "{}", response.body);
     assert_eq!(response.code(), code, "{}", response.body);
@@ -22,12 +37,7 @@ fn assert_error_shape(response: &Response, status: StatusCode, code: &str) {
 async fn malformed_json_is_400() {
     let app = spawn_app().await;
     let jane = app.sign_up("jane@example.com").await;
-    let request = TestRequest::post()
-        .uri("/api/orgs")
-        .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
-        .insert_header(header::ContentType::json())
-        .set_payload("{\"name\": ")
-        .to_request();
+    let request = create_org_request(Some(&jane.token), "application/json", "{\"name\": ");
     assert_error_shape(
         &app.raw(request).await,
         StatusCode::BAD_REQUEST,
@@ -44,27 +54,18 @@ async fn a_body_that_is_not_application_json_is_415() {
         "text/json",
         "application/x-www-form-urlencoded",
     ] {
-        let request = TestRequest::post()
-            .uri("/api/orgs")
-            .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
-            .insert_header((header::CONTENT_TYPE, content_type))
-            .set_payload("{\"name\": \"Acme\"}")
-            .to_request();
+        let request = create_org_request(Some(&jane.token), content_type, "{\"name\": \"Acme\"}");
         assert_error_shape(
             &app.raw(request).await,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
         );
     }
-    let vendor = TestRequest::post()
-        .uri("/api/orgs")
-        .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
-        .insert_header((
-            header::CONTENT_TYPE,
-            "application/vnd.tenantry+json; charset=utf-8",
-        ))
-        .set_payload("{\"name\": \"Acme\"}")
-        .to_request();
+    let vendor = create_org_request(
+        Some(&jane.token),
+        "application/vnd.tenantry+json; charset=utf-8",
+        "{\"name\": \"Acme\"}",
+    );
     assert_eq!(app.raw(vendor).await.status, StatusCode::CREATED);
 }
 
@@ -116,12 +117,7 @@ async fn a_cursor_the_api_did_not_make_is_422_not_a_crash() {
 async fn an_unknown_token_is_401_even_when_the_body_is_bad_too() {
     let app = spawn_app().await;
     for (content_type, payload) in [("application/json", "{\"name\": "), ("text/plain", "x")] {
-        let request = TestRequest::post()
-            .uri("/api/orgs")
-            .insert_header((header::AUTHORIZATION, "Bearer tnt_unknown"))
-            .insert_header((header::CONTENT_TYPE, content_type))
-            .set_payload(payload)
-            .to_request();
+        let request = create_org_request(Some("tnt_unknown"), content_type, payload);
         assert_error_shape(
             &app.raw(request).await,
             StatusCode::UNAUTHORIZED,
@@ -138,12 +134,7 @@ async fn an_oversized_body_is_413() {
         "{{\"name\": \"{}\"}}",
         "x".repeat(tenantry_http::BODY_LIMIT)
     );
-    let request = TestRequest::post()
-        .uri("/api/orgs")
-        .insert_header((header::AUTHORIZATION, format!("Bearer {}", jane.token)))
-        .insert_header(header::ContentType::json())
-        .set_payload(huge)
-        .to_request();
+    let request = create_org_request(Some(&jane.token), "application/json", huge);
     assert_error_shape(
         &app.raw(request).await,
         StatusCode::PAYLOAD_TOO_LARGE,
