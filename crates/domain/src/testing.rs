@@ -63,6 +63,17 @@ impl MockTransaction {
             .returning(move |_, _| Ok(membership.clone()));
     }
 
+    /// `user` holds `role` in `org`.
+    pub fn given_role(&mut self, org: &Org, user: UserId, role: crate::member::AssignedRole) {
+        let membership = Membership {
+            org_id: org.id,
+            user_id: user,
+            role,
+            joined_at: fixtures::NOW,
+        };
+        self.given_member(org.id, user, Some(membership));
+    }
+
     /// `lock_org` (and `find_org`) of `org.id` answer `org`.
     pub fn given_org(&mut self, org: &Org) {
         let (id, locked, found) = (org.id, org.clone(), org.clone());

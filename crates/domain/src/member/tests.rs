@@ -39,12 +39,8 @@ fn world(
     let target = UserId::generate();
     let mut tx = MockTransaction::default();
     tx.given_org(&org);
-    tx.given_member(
-        org.id,
-        actor.user_id,
-        Some(membership(&org, actor.user_id, actor_role)),
-    );
-    tx.given_member(org.id, target, Some(membership(&org, target, target_role)));
+    tx.given_role(&org, actor.user_id, actor_role);
+    tx.given_role(&org, target, target_role);
     tx.users
         .expect_find_user()
         .returning(|id| Ok(Some(user(id))));
@@ -67,11 +63,7 @@ fn listing_members_needs_members_read() {
     ] {
         let (actor, org) = (actor(), org(Plan::Free));
         let mut tx = MockTransaction::default();
-        tx.given_member(
-            org.id,
-            actor.user_id,
-            Some(membership(&org, actor.user_id, builtin(role))),
-        );
+        tx.given_role(&org, actor.user_id, builtin(role));
         if allowed {
             tx.members
                 .expect_list_members()
@@ -89,11 +81,7 @@ fn a_page_says_where_the_next_starts_only_when_more_members_follow() {
     for (stored, expect_next) in [(3, true), (2, false)] {
         let (actor, org) = (actor(), org(Plan::Free));
         let mut tx = MockTransaction::default();
-        tx.given_member(
-            org.id,
-            actor.user_id,
-            Some(membership(&org, actor.user_id, builtin(BuiltinRole::Admin))),
-        );
+        tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
         tx.members
             .expect_list_members()
             .withf(|_, page| page.limit == Some(3))

@@ -5,7 +5,7 @@ use crate::authz::BuiltinRole;
 use crate::error::StoreError;
 use crate::ids::OrgId;
 use crate::plan::Plan;
-use crate::testing::fixtures::{NOW, actor, builtin, membership, org};
+use crate::testing::fixtures::{NOW, actor, builtin, org};
 use crate::testing::{FixedClock, MockTransaction};
 
 fn orgs_with(tx: MockTransaction) -> (OrgService, crate::testing::Committed) {
@@ -74,15 +74,7 @@ fn get_shows_a_member_their_role_and_the_member_count() {
     let (actor, org) = (actor(), org(Plan::Team));
     let mut tx = MockTransaction::default();
     tx.given_org(&org);
-    tx.given_member(
-        org.id,
-        actor.user_id,
-        Some(membership(
-            &org,
-            actor.user_id,
-            builtin(BuiltinRole::Viewer),
-        )),
-    );
+    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Viewer));
     tx.members.expect_count_members().returning(|_| Ok(7));
     let (service, _) = orgs_with(tx);
 
@@ -104,11 +96,7 @@ fn rename_needs_settings_write() {
         let (actor, org) = (actor(), org(Plan::Free));
         let mut tx = MockTransaction::default();
         tx.given_org(&org);
-        tx.given_member(
-            org.id,
-            actor.user_id,
-            Some(membership(&org, actor.user_id, builtin(role))),
-        );
+        tx.given_role(&org, actor.user_id, builtin(role));
         if allowed {
             tx.orgs
                 .expect_rename_org()
@@ -151,11 +139,7 @@ fn only_the_owner_deletes() {
         let (actor, org) = (actor(), org(Plan::Free));
         let mut tx = MockTransaction::default();
         tx.given_org(&org);
-        tx.given_member(
-            org.id,
-            actor.user_id,
-            Some(membership(&org, actor.user_id, builtin(role))),
-        );
+        tx.given_role(&org, actor.user_id, builtin(role));
         let (service, committed) = orgs_with(tx);
         let result = pollster::block_on(service.delete(&actor, org.id));
         assert!(matches!(result, Err(OrgError::Forbidden)), "{role}");
@@ -165,11 +149,7 @@ fn only_the_owner_deletes() {
     let (actor, org) = (actor(), org(Plan::Free));
     let mut tx = MockTransaction::default();
     tx.given_org(&org);
-    tx.given_member(
-        org.id,
-        actor.user_id,
-        Some(membership(&org, actor.user_id, builtin(BuiltinRole::Owner))),
-    );
+    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Owner));
     let id = org.id;
     tx.orgs
         .expect_delete_org()

@@ -6,7 +6,7 @@ use crate::error::StoreError;
 use crate::member::AssignedRole;
 use crate::org::Org;
 use crate::plan::Plan;
-use crate::testing::fixtures::{self, NOW, actor, builtin, custom_role, membership, org};
+use crate::testing::fixtures::{self, NOW, actor, builtin, custom_role, org};
 use crate::testing::{Committed, FixedClock, MockTransaction};
 
 fn roles_with(tx: MockTransaction) -> (RoleService, Committed) {
@@ -21,11 +21,7 @@ fn world(plan: Plan, role: BuiltinRole) -> (MockTransaction, Org, Actor) {
     let (actor, org) = (actor(), org(plan));
     let mut tx = MockTransaction::default();
     tx.given_org(&org);
-    tx.given_member(
-        org.id,
-        actor.user_id,
-        Some(membership(&org, actor.user_id, builtin(role))),
-    );
+    tx.given_role(&org, actor.user_id, builtin(role));
     (tx, org, actor)
 }
 
@@ -135,15 +131,7 @@ fn update_needs_the_role_to_exist_and_both_permission_sets_in_reach() {
     let billing = custom_role(&org, PermissionSet::of(&[Permission::BillingRead]));
     let mut tx = MockTransaction::default();
     tx.given_org(&org);
-    tx.given_member(
-        org.id,
-        actor.user_id,
-        Some(membership(
-            &org,
-            actor.user_id,
-            AssignedRole::Custom(recruiter),
-        )),
-    );
+    tx.given_role(&org, actor.user_id, AssignedRole::Custom(recruiter));
     let listed = billing.clone();
     tx.roles.expect_list_roles().returning(move |_| {
         Ok(vec![RoleWithCount {
@@ -171,15 +159,7 @@ fn deleting_a_role_cannot_hand_its_holders_more_than_the_caller_holds() {
     let recruiter = custom_role(&org, narrow);
     let mut tx = MockTransaction::default();
     tx.given_org(&org);
-    tx.given_member(
-        org.id,
-        actor.user_id,
-        Some(membership(
-            &org,
-            actor.user_id,
-            AssignedRole::Custom(recruiter.clone()),
-        )),
-    );
+    tx.given_role(&org, actor.user_id, AssignedRole::Custom(recruiter.clone()));
     let listed = recruiter.clone();
     tx.roles.expect_list_roles().returning(move |_| {
         Ok(vec![RoleWithCount {

@@ -7,11 +7,8 @@ use crate::helpers::spawn_app;
 async fn sign_up_normalises_the_email_and_returns_a_working_token() {
     let app = spawn_app().await;
     let response = app
-        .send(
-            Method::POST,
-            "/api/auth/signup",
-            None,
-            Some(json!({"email": "  Jane@Example.COM ", "password": "correct horse", "name": " Jane "})),
+        .post_sign_up(
+            json!({"email": "  Jane@Example.COM ", "password": "correct horse", "name": " Jane "}),
         )
         .await;
     assert_eq!(response.status, StatusCode::CREATED);
@@ -31,12 +28,7 @@ async fn a_taken_email_is_409_in_any_case() {
     let app = spawn_app().await;
     app.sign_up("jane@example.com").await;
     let response = app
-        .send(
-            Method::POST,
-            "/api/auth/signup",
-            None,
-            Some(json!({"email": "JANE@example.com", "password": "another one", "name": "J"})),
-        )
+        .post_sign_up(json!({"email": "JANE@example.com", "password": "another one", "name": "J"}))
         .await;
     assert_eq!(response.status, StatusCode::CONFLICT);
     assert_eq!(response.code(), "email_taken");
@@ -46,12 +38,7 @@ async fn a_taken_email_is_409_in_any_case() {
 async fn a_short_password_is_422_naming_the_rule() {
     let app = spawn_app().await;
     let response = app
-        .send(
-            Method::POST,
-            "/api/auth/signup",
-            None,
-            Some(json!({"email": "jane@example.com", "password": "short", "name": "Jane"})),
-        )
+        .post_sign_up(json!({"email": "jane@example.com", "password": "short", "name": "Jane"}))
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(response.body["error"]["field"], "password");

@@ -119,13 +119,16 @@ where
         self.send(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// `POST /api/auth/signup` with any body, answered as it is.
+    pub async fn post_sign_up(&self, body: Value) -> Response {
+        self.send(Method::POST, "/api/auth/signup", None, Some(body))
+            .await
+    }
+
     pub async fn sign_up(&self, email: &str) -> Account {
         let response = self
-            .send(
-                Method::POST,
-                "/api/auth/signup",
-                None,
-                Some(json!({"email": email, "password": "correct horse", "name": email.split('@').next()})),
+            .post_sign_up(
+                json!({"email": email, "password": "correct horse", "name": email.split('@').next()}),
             )
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
