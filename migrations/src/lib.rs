@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_accounts;
 mod m20261124_000002_create_orgs;
 mod m20261124_000003_create_audit_events;
+mod m20261201_000001_create_invitations_and_outbox;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_accounts::Migration),
             Box::new(m20261124_000002_create_orgs::Migration),
             Box::new(m20261124_000003_create_audit_events::Migration),
+            Box::new(m20261201_000001_create_invitations_and_outbox::Migration),
         ]
     }
 }

@@ -14,6 +14,8 @@ pub enum ErrorKind {
     NotFound,
     /// The request conflicts with the current state (a duplicate, a limit, an ownership rule).
     Conflict,
+    /// The thing existed but is over for good (an invitation expired, revoked or used).
+    Gone,
     /// Something outside the caller's control failed.
     Internal,
 }

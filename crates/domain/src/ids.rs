@@ -62,3 +62,7 @@ id_type!(
     /// One bearer token issued at sign-in.
     SessionId
 );
+id_type!(
+    /// An invitation by e-mail or a join link.
+    InvitationId
+);

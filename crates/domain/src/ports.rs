@@ -7,6 +7,8 @@ use async_trait::async_trait;
 
 use crate::audit::AuditRepository;
 use crate::error::StoreError;
+use crate::invitation::InvitationRepository;
+use crate::mail::OutboxRepository;
 use crate::member::MemberRepository;
 use crate::org::OrgRepository;
 use crate::role::RoleRepository;
@@ -31,5 +33,7 @@ pub trait Transaction: Send + Sync {
     fn members(&self) -> &dyn MemberRepository;
     fn roles(&self) -> &dyn RoleRepository;
     fn audit(&self) -> &dyn AuditRepository;
+    fn invitations(&self) -> &dyn InvitationRepository;
+    fn outbox(&self) -> &dyn OutboxRepository;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

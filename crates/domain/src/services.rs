@@ -3,6 +3,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::clock::Clock;
+use crate::invitation::{InvitationService, InvitationSettings};
 use crate::member::MemberService;
 use crate::org::OrgService;
 use crate::ports::UnitOfWork;
@@ -10,16 +11,22 @@ use crate::role::RoleService;
 use crate::user::{AuthService, PasswordHasher};
 
 /// Settings of the use cases.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ServicesConfig {
     /// How long a bearer token issued at sign-in stays valid.
     pub token_ttl: Duration,
+    /// How long an invitation or join link stays valid.
+    pub invitation_ttl: Duration,
+    /// The base of links in e-mails and of join links.
+    pub public_url: String,
 }
 
 impl Default for ServicesConfig {
     fn default() -> Self {
         Self {
             token_ttl: Duration::days(30),
+            invitation_ttl: Duration::days(7),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -31,6 +38,7 @@ pub struct Services {
     pub orgs: OrgService,
     pub members: MemberService,
     pub roles: RoleService,
+    pub invitations: InvitationService,
 }
 
 impl Services {
@@ -41,7 +49,17 @@ impl Services {
         config: ServicesConfig,
     ) -> Self {
         Self {
-            auth: AuthService::new(uow.clone(), hasher, clock.clone(), config.token_ttl),
+            auth: AuthService::new(uow.clone(), hasher.clone(), clock.clone(), config.token_ttl),
+            invitations: InvitationService::new(
+                uow.clone(),
+                hasher,
+                clock.clone(),
+                InvitationSettings {
+                    ttl: config.invitation_ttl,
+                    public_url: config.public_url,
+                    session_ttl: config.token_ttl,
+                },
+            ),
             orgs: OrgService::new(uow.clone(), clock.clone()),
             members: MemberService::new(uow.clone(), clock.clone()),
             roles: RoleService::new(uow, clock),

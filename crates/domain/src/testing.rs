@@ -11,6 +11,8 @@ use crate::audit::{AuditRepository, MockAuditRepository};
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{OrgId, UserId};
+use crate::invitation::{InvitationRepository, MockInvitationRepository};
+use crate::mail::{MockOutboxRepository, OutboxRepository};
 use crate::member::{MemberRepository, Membership, MockMemberRepository};
 use crate::org::{MockOrgRepository, Org, OrgRepository};
 use crate::ports::{MockUnitOfWork, Transaction};
@@ -28,6 +30,8 @@ pub struct MockTransaction {
     pub members: MockMemberRepository,
     pub roles: MockRoleRepository,
     pub audit: MockAuditRepository,
+    pub invitations: MockInvitationRepository,
+    pub outbox: MockOutboxRepository,
     committed: Committed,
 }
 
@@ -144,6 +148,12 @@ impl Transaction for MockTransaction {
     }
     fn audit(&self) -> &dyn AuditRepository {
         &self.audit
+    }
+    fn invitations(&self) -> &dyn InvitationRepository {
+        &self.invitations
+    }
+    fn outbox(&self) -> &dyn OutboxRepository {
+        &self.outbox
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.committed.0.store(true, Ordering::SeqCst);

@@ -39,6 +39,24 @@ impl FromRequest for Authenticated {
     }
 }
 
+/// The caller when a bearer token is presented, `None` when none is. A token that is presented
+/// but not valid is still a 401: a client that means to be signed in must learn that it is not.
+pub struct MaybeAuthenticated(pub Option<Authenticated>);
+
+impl FromRequest for MaybeAuthenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            let authenticated = Authenticated::from_request(req, payload);
+            Box::pin(async move { Ok(Self(Some(authenticated.await?))) })
+        } else {
+            Box::pin(async { Ok(Self(None)) })
+        }
+    }
+}
+
 fn bearer_token(req: &HttpRequest) -> Option<SessionToken> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;

@@ -12,11 +12,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::routes::{account, health, members, orgs, roles};
+use crate::routes::{account, health, invitations, invitee, members, orgs, roles};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tenantry", description = "Multi-tenant organizations: orgs, members, roles."),
+    info(title = "Tenantry", description = "Multi-tenant organizations: orgs, members, roles, invitations."),
     paths(
         health::healthz, health::readyz,
         account::sign_up, account::log_in, account::log_out, account::me,
@@ -24,6 +24,11 @@ use crate::routes::{account, health, members, orgs, roles};
         members::list_members, members::update_member, members::remove_member,
         members::move_member, members::transfer_ownership, members::leave_org,
         roles::list_roles, roles::create_role, roles::update_role, roles::delete_role,
+        invitations::invite_by_email, invitations::create_link, invitations::list_invitations,
+        invitations::revoke_invitation, invitations::resend_invitation,
+        invitee::preview_invitation, invitee::accept_invitation, invitee::decline_invitation,
+        invitee::preview_link, invitee::join,
+        invitee::my_invitations, invitee::accept_my_invitation, invitee::decline_my_invitation,
     ),
     modifiers(&BearerToken, &CommonErrors),
 )]

@@ -1,6 +1,13 @@
 //! Hand-written SQL for the joins, written once with `?` placeholders for both databases.
 
 use sea_orm::{DbBackend, Statement, Value};
+use time::OffsetDateTime;
+
+/// Microseconds since 1970, the precision both databases keep, for columns that are compared
+/// or sorted as time (SQLite's text times are not).
+pub(crate) fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
 
 pub(crate) fn statement(
     backend: DbBackend,

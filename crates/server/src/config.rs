@@ -1,6 +1,6 @@
 //! Configuration: defaults, then an optional TOML file, then `TENANTRY_*` environment variables.
 
-use std::num::{NonZeroU16, NonZeroU32};
+use std::num::{NonZeroU16, NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -17,12 +17,22 @@ pub struct Config {
     pub listen: String,
     /// Base of the links in e-mails.
     pub public_url: String,
-    /// Directory of the development mail transport.
+    /// Directory of the development mail transport, used when no SMTP server is configured.
     pub mail_outbox: PathBuf,
+    /// `smtp://user:pass@host:587` (STARTTLS), `smtps://user:pass@host` (TLS) or
+    /// `smtp://host:25?tls=none`; when set, mail goes there instead of `mail_outbox`.
+    pub smtp_url: Option<String>,
+    /// How often the mail worker looks for due messages, in milliseconds.
+    pub mail_poll_interval_ms: NonZeroU64,
+    /// The wait after a failed delivery, in milliseconds; it doubles with each failure, up to
+    /// 15 minutes.
+    pub mail_retry_delay_ms: NonZeroU64,
     /// Sender of every e-mail.
     pub mail_from: String,
     /// Lifetime of a bearer token, in days.
     pub token_ttl_days: NonZeroU16,
+    /// Lifetime of an invitation or join link, in days.
+    pub invitation_ttl_days: NonZeroU16,
     /// HTTP worker threads; defaults to the number of CPUs.
     pub workers: Option<usize>,
     /// Sign-up and sign-in attempts per minute allowed to one client address, and sign-in
@@ -37,8 +47,12 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             mail_outbox: "./mail-outbox".into(),
+            smtp_url: None,
+            mail_poll_interval_ms: NonZeroU64::new(1_000).unwrap_or(NonZeroU64::MIN),
+            mail_retry_delay_ms: NonZeroU64::new(5_000).unwrap_or(NonZeroU64::MIN),
             mail_from: "Tenantry <no-reply@tenantry.localhost>".into(),
             token_ttl_days: NonZeroU16::new(30).unwrap_or(NonZeroU16::MIN),
+            invitation_ttl_days: NonZeroU16::new(7).unwrap_or(NonZeroU16::MIN),
             workers: None,
             auth_attempts_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
         }
@@ -59,8 +73,12 @@ impl Config {
                 "listen",
                 "public_url",
                 "mail_outbox",
+                "smtp_url",
+                "mail_poll_interval_ms",
+                "mail_retry_delay_ms",
                 "mail_from",
                 "token_ttl_days",
+                "invitation_ttl_days",
                 "workers",
                 "auth_attempts_per_minute",
             ]))
@@ -98,6 +116,8 @@ mod tests {
         for (variable, value) in [
             ("TENANTRY_TOKEN_TTL_DAYS", "soon"),
             ("TENANTRY_TOKEN_TTL_DAYS", "0"),
+            ("TENANTRY_INVITATION_TTL_DAYS", "0"),
+            ("TENANTRY_MAIL_RETRY_DELAY_MS", "-5"),
             ("TENANTRY_AUTH_ATTEMPTS_PER_MINUTE", "0"),
         ] {
             figment::Jail::expect_with(|jail| {

@@ -14,6 +14,7 @@ use tenantry_http::{ApiState, AuthRateLimit, Readiness};
 use tenantry_persistence::Database;
 
 use crate::config::Config;
+use crate::mail_worker::{MailWorker, mailer};
 use crate::password::Argon2Hasher;
 
 /// How long in-flight requests may finish after SIGINT/SIGTERM.
@@ -23,11 +24,13 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
+    mail_worker: MailWorker,
 }
 
 impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let database = open_database(&config).await?;
+        let mailer = mailer(&config)?;
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
@@ -42,10 +45,12 @@ impl Application {
         let server = server.listen(listener)?.run();
         tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
+        let mail_worker = MailWorker::spawn(&config, database.clone(), mailer);
         Ok(Self {
             port,
             server,
             database,
+            mail_worker,
         })
     }
 
@@ -56,6 +61,7 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await?;
+        self.mail_worker.stop().await;
         tracing::info!("stopped accepting requests; closing the database");
         self.database.close().await?;
         Ok(())
@@ -102,6 +108,8 @@ pub fn services(config: &Config, database: Database) -> Services {
         Arc::new(SystemClock),
         ServicesConfig {
             token_ttl: time::Duration::days(i64::from(config.token_ttl_days.get())),
+            invitation_ttl: time::Duration::days(i64::from(config.invitation_ttl_days.get())),
+            public_url: config.public_url.clone(),
         },
     )
 }

@@ -18,6 +18,8 @@ pub enum AuditAction {
     OrgPlanChanged,
     OwnershipTransferred,
     MemberAdded,
+    MemberInvited,
+    MemberJoined,
     MemberRoleUpdated,
     MemberRemoved,
     MemberLeft,
@@ -26,6 +28,10 @@ pub enum AuditAction {
     RoleCreated,
     RoleUpdated,
     RoleDeleted,
+    LinkCreated,
+    InvitationResent,
+    InvitationRevoked,
+    InvitationDeclined,
 }
 
 impl AuditAction {
@@ -36,6 +42,8 @@ impl AuditAction {
             Self::OrgPlanChanged => "org.plan_changed",
             Self::OwnershipTransferred => "org.ownership_transferred",
             Self::MemberAdded => "member.added",
+            Self::MemberInvited => "member.invited",
+            Self::MemberJoined => "member.joined",
             Self::MemberRoleUpdated => "member.role_updated",
             Self::MemberRemoved => "member.removed",
             Self::MemberLeft => "member.left",
@@ -44,6 +52,10 @@ impl AuditAction {
             Self::RoleCreated => "role.created",
             Self::RoleUpdated => "role.updated",
             Self::RoleDeleted => "role.deleted",
+            Self::LinkCreated => "invitation.link_created",
+            Self::InvitationResent => "invitation.resent",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::InvitationDeclined => "invitation.declined",
         }
     }
 }

@@ -14,6 +14,7 @@ pub use model::{
 };
 pub use ports::MemberRepository;
 pub use service::{MemberService, MoveMember};
+pub(crate) use service::{ensure_seat, resolve_role};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockMemberRepository;

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use time::OffsetDateTime;
 use tracing::instrument;
 
 use super::error::MemberError;
@@ -148,9 +149,8 @@ impl MemberService {
         if tx.members().find_member(target_org, user).await?.is_some() {
             return Err(MemberError::AlreadyMember);
         }
-        ensure_seat(&*tx, &target_row).await?;
-
         let now = self.clock.now();
+        ensure_seat(&*tx, &target_row, now, 0).await?;
         tx.members().delete_member(org, user).await?;
         let joined = Membership {
             org_id: target_org,
@@ -249,8 +249,8 @@ impl MemberService {
         if tx.members().find_member(org, user.id).await?.is_some() {
             return Err(MemberError::AlreadyMember);
         }
-        ensure_seat(&*tx, &org_row).await?;
         let now = self.clock.now();
+        ensure_seat(&*tx, &org_row, now, 0).await?;
         let membership = Membership {
             org_id: org,
             user_id: user.id,
@@ -341,10 +341,18 @@ pub(crate) async fn resolve_role(
     }
 }
 
-/// Seats count members; the org must be locked by the caller so the count stays true.
-pub(crate) async fn ensure_seat(tx: &dyn Transaction, org: &Org) -> Result<(), MemberError> {
-    let used = tx.members().count_members(org.id).await?;
-    if org.plan.has_seats_for(used, 1) {
+/// Whether one more person fits the plan. Seats are held by members and by pending e-mail
+/// invitations; `reserved` of those are the newcomer's own (the invitation being accepted).
+/// The org must be locked by the caller so the counts stay true.
+pub(crate) async fn ensure_seat(
+    tx: &dyn Transaction,
+    org: &Org,
+    now: OffsetDateTime,
+    reserved: u64,
+) -> Result<(), MemberError> {
+    let used = tx.members().count_members(org.id).await?
+        + tx.invitations().count_pending_emails(org.id, now).await?;
+    if org.plan.has_seats_for(used.saturating_sub(reserved), 1) {
         Ok(())
     } else {
         Err(MemberError::SeatLimitReached(

@@ -300,6 +300,9 @@ fn move_world(
     tx.members
         .expect_count_members()
         .returning(move |_| Ok(seats_used));
+    tx.invitations
+        .expect_count_pending_emails()
+        .returning(|_, _| Ok(0));
     (tx, source, destination, actor, target)
 }
 
@@ -514,7 +517,12 @@ fn the_operator_adds_only_known_users_who_are_not_members_into_free_seats() {
         }))
     });
     tx.given_member(org.id, known, None);
-    tx.members.expect_count_members().returning(|_| Ok(5));
+    // Three members and two pending e-mail invitations fill the free plan's five seats.
+    tx.members.expect_count_members().returning(|_| Ok(3));
+    tx.invitations
+        .expect_count_pending_emails()
+        .withf(|_, at| *at == NOW)
+        .returning(|_, _| Ok(2));
     let (service, committed) = members_with(tx);
     let error = pollster::block_on(service.add_as_operator(org.id, &email, RoleChoice::default()))
         .unwrap_err();

@@ -124,11 +124,21 @@ impl RoleService {
             .members()
             .reassign_custom_role(org, id, FALLBACK_ROLE)
             .await?;
+        // Pending invitations to the role would otherwise point at nothing; they too get the
+        // fallback, a grant the caller must be able to make.
+        let reinvited = tx
+            .invitations()
+            .reassign_custom_role(org, id, FALLBACK_ROLE)
+            .await?;
+        if reinvited > 0 {
+            access.may_handle(&AssignedRole::Builtin(FALLBACK_ROLE))?;
+        }
         tx.roles().delete_role(org, id).await?;
         let event = AuditEvent::new(org, Some(actor), AuditAction::RoleDeleted, self.clock.now())
             .target("roleId", id)
             .meta("name", current.role.name.as_str())
-            .meta("reassignedMembers", reassigned);
+            .meta("reassignedMembers", reassigned)
+            .meta("reassignedInvitations", reinvited);
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(())

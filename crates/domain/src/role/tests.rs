@@ -191,6 +191,12 @@ fn delete_moves_holders_to_member_before_removing_the_role() {
         .times(1)
         .in_sequence(&mut order)
         .returning(|_, _, _| Ok(2));
+    tx.invitations
+        .expect_reassign_custom_role()
+        .withf(move |_, from, to| *from == id && *to == BuiltinRole::Member)
+        .times(1)
+        .in_sequence(&mut order)
+        .returning(|_, _, _| Ok(1));
     tx.roles
         .expect_delete_role()
         .withf(move |_, r| *r == id)
@@ -203,5 +209,7 @@ fn delete_moves_holders_to_member_before_removing_the_role() {
     pollster::block_on(service.delete(&actor, org.id, id)).unwrap();
 
     assert!(committed.get());
-    assert_eq!(events.lock().unwrap()[0].metadata["reassignedMembers"], "2");
+    let events = events.lock().unwrap();
+    assert_eq!(events[0].metadata["reassignedMembers"], "2");
+    assert_eq!(events[0].metadata["reassignedInvitations"], "1");
 }

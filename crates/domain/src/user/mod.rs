@@ -11,7 +11,9 @@ mod token;
 pub use error::AuthError;
 pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserWithPassword};
 pub use ports::{HashingFailed, PasswordHasher, SessionRepository, UserRepository};
+pub(crate) use service::issue_session;
 pub use service::{AuthService, Me, MyMembership, SignedIn};
+pub(crate) use token::random_secret;
 pub use token::{Session, SessionToken, TokenHash};
 
 #[cfg(any(test, feature = "mocks"))]

@@ -171,19 +171,29 @@ impl AuthService {
         user: User,
         now: OffsetDateTime,
     ) -> Result<SignedIn, AuthError> {
-        let token = SessionToken::generate();
-        let session = Session {
-            id: SessionId::generate(),
-            user_id: user.id,
-            token_hash: token.hash(),
-            created_at: now,
-            expires_at: now + self.token_ttl,
-        };
-        tx.sessions().insert_session(&session).await?;
-        Ok(SignedIn {
-            user,
-            token,
-            expires_at: session.expires_at,
-        })
+        Ok(issue_session(tx, user, now, self.token_ttl).await?)
     }
+}
+
+/// Stores a new session for `user` valid for `ttl` and returns its token, shown only now.
+pub(crate) async fn issue_session(
+    tx: &dyn Transaction,
+    user: User,
+    now: OffsetDateTime,
+    ttl: Duration,
+) -> Result<SignedIn, StoreError> {
+    let token = SessionToken::generate();
+    let session = Session {
+        id: SessionId::generate(),
+        user_id: user.id,
+        token_hash: token.hash(),
+        created_at: now,
+        expires_at: now + ttl,
+    };
+    tx.sessions().insert_session(&session).await?;
+    Ok(SignedIn {
+        user,
+        token,
+        expires_at: session.expires_at,
+    })
 }

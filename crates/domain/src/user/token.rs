@@ -17,11 +17,7 @@ impl SessionToken {
     /// 32 bytes from the operating system's CSPRNG, base64url, with a prefix that secret
     /// scanners can match.
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        // Without an OS random source no token can be safe; there is nothing to fall back to.
-        #[allow(clippy::expect_used)]
-        getrandom::fill(&mut bytes).expect("the operating system's random source failed");
-        Self(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+        Self(random_secret(PREFIX))
     }
 
     /// Wraps what a client presented; whether it is valid is decided by looking up its hash.
@@ -34,8 +30,17 @@ impl SessionToken {
     }
 
     pub fn hash(&self) -> TokenHash {
-        TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
+        TokenHash::of(&self.0)
     }
+}
+
+/// `prefix` followed by 32 bytes (256 bits) from the operating system's CSPRNG, base64url.
+pub(crate) fn random_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    // Without an OS random source no secret can be safe; there is nothing to fall back to.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
 impl fmt::Debug for SessionToken {
@@ -49,6 +54,11 @@ impl fmt::Debug for SessionToken {
 pub struct TokenHash(String);
 
 impl TokenHash {
+    /// The hash of a secret as presented or generated.
+    pub(crate) fn of(secret: &str) -> Self {
+        Self(hex(&Sha256::digest(secret.as_bytes())))
+    }
+
     pub fn from_stored(value: String) -> Self {
         Self(value)
     }

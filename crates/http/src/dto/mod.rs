@@ -17,3 +17,4 @@ pub(crate) mod rfc3339 {
 pub(crate) fn utc(at: OffsetDateTime) -> OffsetDateTime {
     at.to_offset(time::UtcOffset::UTC)
 }
+pub mod invitation;

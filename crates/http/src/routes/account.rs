@@ -1,6 +1,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::user::{AuthError, Email, NewAccount, Password};
 
+use super::client;
 use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
@@ -70,8 +71,4 @@ pub(crate) async fn me(
 ) -> Result<HttpResponse, ApiError> {
     let me = state.services.auth.me(&auth.actor).await?;
     Ok(HttpResponse::Ok().json(MeResponse::from(me)))
-}
-
-fn client(request: &HttpRequest) -> Option<std::net::IpAddr> {
-    request.peer_addr().map(|address| address.ip())
 }

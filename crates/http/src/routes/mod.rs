@@ -2,6 +2,8 @@
 
 pub(crate) mod account;
 pub(crate) mod health;
+pub(crate) mod invitations;
+pub(crate) mod invitee;
 pub(crate) mod members;
 pub(crate) mod orgs;
 pub(crate) mod roles;
@@ -14,6 +16,8 @@ use crate::error::ApiError;
 
 pub(crate) use account::*;
 pub(crate) use health::*;
+pub(crate) use invitations::*;
+pub(crate) use invitee::*;
 pub(crate) use members::*;
 pub(crate) use orgs::*;
 pub(crate) use roles::*;
@@ -35,6 +39,31 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/auth/login", "POST").route(web::post().to(log_in)))
         .service(resource("/api/auth/logout", "POST").route(web::post().to(log_out)))
         .service(resource("/api/me", "GET").route(web::get().to(me)))
+        .service(resource("/api/me/invitations", "GET").route(web::get().to(my_invitations)))
+        .service(
+            resource("/api/me/invitations/{id}/accept", "POST")
+                .route(web::post().to(accept_my_invitation)),
+        )
+        .service(
+            resource("/api/me/invitations/{id}/decline", "POST")
+                .route(web::post().to(decline_my_invitation)),
+        )
+        .service(
+            resource("/api/invitations/{token}", "GET").route(web::get().to(preview_invitation)),
+        )
+        .service(
+            resource("/api/invitations/{token}/accept", "POST")
+                .route(web::post().to(accept_invitation)),
+        )
+        .service(
+            resource("/api/invitations/{token}/decline", "POST")
+                .route(web::post().to(decline_invitation)),
+        )
+        .service(
+            resource("/api/join/{code}", "GET, POST")
+                .route(web::get().to(preview_link))
+                .route(web::post().to(join)),
+        )
         .service(
             resource("/api/orgs", "GET, POST")
                 .route(web::get().to(list_orgs))
@@ -62,6 +91,26 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/api/orgs/{org_id}/leave", "POST").route(web::post().to(leave_org)))
         .service(
+            resource("/api/orgs/{org_id}/invitations", "GET")
+                .route(web::get().to(list_invitations)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/invitations/email", "POST")
+                .route(web::post().to(invite_by_email)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/invitations/link", "POST")
+                .route(web::post().to(create_link)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/invitations/{id}", "DELETE")
+                .route(web::delete().to(revoke_invitation)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/invitations/{id}/resend", "POST")
+                .route(web::post().to(resend_invitation)),
+        )
+        .service(
             resource("/api/orgs/{org_id}/roles", "GET, POST")
                 .route(web::get().to(list_roles))
                 .route(web::post().to(create_role)),
@@ -71,6 +120,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::patch().to(update_role))
                 .route(web::delete().to(delete_role)),
         );
+}
+
+/// The client's address, for rate limits and the audit log.
+pub(crate) fn client(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+    request.peer_addr().map(|address| address.ip())
 }
 
 /// An id in the path that does not parse names nothing that exists.

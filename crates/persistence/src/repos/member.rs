@@ -13,13 +13,8 @@ use uuid::Uuid;
 use super::role_columns::{ROLE_SELECT, RoleColumns, role_columns};
 use crate::entities::memberships;
 use crate::error::OrStoreError;
-use crate::sql::statement;
+use crate::sql::{micros, statement};
 use crate::transaction::SeaTransaction;
-
-/// Microseconds since 1970, the precision both databases keep.
-fn micros(at: OffsetDateTime) -> i64 {
-    i64::try_from(at.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
-}
 
 #[derive(Debug, FromQueryResult)]
 struct MembershipRow {

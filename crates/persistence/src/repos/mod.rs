@@ -2,8 +2,10 @@
 //! context, plus the translations between rows and domain types they share.
 
 mod audit;
+mod invitation;
 mod member;
 mod org;
+mod outbox;
 mod role;
 mod role_columns;
 mod user;

@@ -13,10 +13,20 @@ use crate::error::corrupt;
 /// The value of `memberships.role` for a custom role; its id is in `custom_role_id`.
 pub(crate) const CUSTOM: &str = "custom";
 
+/// The columns of the LEFT JOINed custom role (`r`) that [`RoleColumns`] reads.
+macro_rules! custom_role_columns {
+    () => {
+        "r.id AS r_id, r.name AS r_name, r.description AS r_description, \
+         r.permissions AS r_permissions, r.created_at AS r_created_at"
+    };
+}
+
 /// The columns every query that reads a member's role selects, given `m` for memberships and
 /// `r` for the LEFT JOINed custom_roles.
-pub(crate) const ROLE_SELECT: &str = "m.role AS role, r.id AS r_id, r.name AS r_name, \
-     r.description AS r_description, r.permissions AS r_permissions, r.created_at AS r_created_at";
+pub(crate) const ROLE_SELECT: &str = concat!("m.role AS role, ", custom_role_columns!());
+
+/// The same for an invitation's role, given `i` for invitations.
+pub(crate) const INVITATION_ROLE_SELECT: &str = concat!("i.role AS role, ", custom_role_columns!());
 
 #[derive(Debug, FromQueryResult)]
 pub(crate) struct RoleColumns {

@@ -133,3 +133,69 @@ async fn moves_racing_for_the_last_seat_fill_it_once() {
         }
     }
 }
+
+#[actix_web::test]
+async fn racing_accepts_of_one_invitation_make_one_membership() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let bob = app.sign_up("bob@example.com").await;
+        for round in 0..5 {
+            let org = app.create_org(&owner, &format!("Race {round}")).await;
+            let token = app.invite(&org, &owner, "bob@example.com", "member").await;
+            let accept = format!("/api/invitations/{token}/accept");
+            let responses =
+                join_all((0..4).map(|_| app.send(Method::POST, &accept, Some(&bob.token), None)))
+                    .await;
+            let statuses: Vec<_> = responses.iter().map(|r| r.status).collect();
+            let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+            assert_eq!(won, 1, "round {round}: {statuses:?}");
+            for response in responses.iter().filter(|r| r.status != StatusCode::OK) {
+                assert_eq!(response.code(), "invitation_used", "round {round}");
+            }
+            let org = app.get(&format!("/api/orgs/{org}"), &owner.token).await;
+            assert_eq!(org.body["memberCount"], 2, "round {round}");
+        }
+    }
+}
+
+#[actix_web::test]
+async fn people_racing_for_the_last_use_of_a_join_link_get_it_once() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let mut joiners = Vec::new();
+        for name in ["a", "b", "c", "d"] {
+            joiners.push(app.sign_up(&format!("{name}@example.com")).await);
+        }
+        for round in 0..5 {
+            let org = app.create_org(&owner, &format!("Race {round}")).await;
+            let link = app
+                .post(
+                    &format!("/api/orgs/{org}/invitations/link"),
+                    &owner.token,
+                    json!({"maxUses": 1}),
+                )
+                .await;
+            let link = link.body["link"].as_str().unwrap();
+            let join = format!("/api/join/{}", link.rsplit_once("/join/").unwrap().1);
+            let responses = join_all(
+                joiners
+                    .iter()
+                    .map(|joiner| app.send(Method::POST, &join, Some(&joiner.token), None)),
+            )
+            .await;
+            let statuses: Vec<_> = responses.iter().map(|r| r.status).collect();
+            let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+            assert_eq!(won, 1, "round {round}: {statuses:?}");
+            assert!(
+                statuses
+                    .iter()
+                    .all(|s| *s == StatusCode::OK || *s == StatusCode::GONE),
+                "round {round}: {statuses:?}"
+            );
+            let org = app.get(&format!("/api/orgs/{org}"), &owner.token).await;
+            assert_eq!(org.body["memberCount"], 2, "round {round}");
+        }
+    }
+}

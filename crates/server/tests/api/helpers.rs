@@ -6,9 +6,14 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::test;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
 use serde_json::{Value, json};
 use tenantry_domain::Services;
 use tenantry_domain::authz::BuiltinRole;
+use tenantry_domain::clock::SystemClock;
+use tenantry_domain::mail::{DeliveryService, Mail, MailContent, MailError, Mailer, RetryPolicy};
 use tenantry_domain::member::RoleChoice;
 use tenantry_domain::plan::Plan;
 use tenantry_domain::user::Email;
@@ -160,6 +165,67 @@ where
             .unwrap();
     }
 
+    /// Runs one round of the mail worker against a transport that keeps what it is handed:
+    /// the messages the outbox had due, as the invitee's inbox would get them.
+    pub async fn deliver_mail(&self) -> Vec<Mail> {
+        let inbox = Inbox::default();
+        let delivery = DeliveryService::new(
+            Arc::new(self.db.database.clone()),
+            Arc::new(inbox.clone()),
+            Arc::new(SystemClock),
+            RetryPolicy::default(),
+        );
+        delivery.deliver_due().await.unwrap();
+        inbox.0.lock().unwrap().clone()
+    }
+
+    /// Invites `email` as `role` and returns the token of the e-mail it sent.
+    pub async fn invite(&self, org: &str, inviter: &Account, email: &str, role: &str) -> String {
+        let response = self
+            .post(
+                &format!("/api/orgs/{org}/invitations/email"),
+                &inviter.token,
+                json!({"email": email, "role": role}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        let mail = self.deliver_mail().await;
+        let sent = mail.iter().rev().find(|m| m.to.as_str() == email).unwrap();
+        token_in(sent)
+    }
+
+    /// Resends the pending invitation to `email` and returns the token of the new e-mail.
+    pub async fn invite_token_for_resend(
+        &self,
+        org: &str,
+        manager: &Account,
+        email: &str,
+    ) -> String {
+        let listed = self
+            .get(&format!("/api/orgs/{org}/invitations"), &manager.token)
+            .await;
+        let id = listed.body["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["email"] == email)
+            .unwrap()["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let resent = self
+            .send(
+                Method::POST,
+                &format!("/api/orgs/{org}/invitations/{id}/resend"),
+                Some(&manager.token),
+                None,
+            )
+            .await;
+        assert_eq!(resent.status, StatusCode::OK, "{}", resent.body);
+        let mail = self.deliver_mail().await;
+        token_in(mail.iter().rev().find(|m| m.to.as_str() == email).unwrap())
+    }
+
     pub async fn set_plan(&self, org: &str, plan: Plan) {
         self.services
             .orgs
@@ -181,4 +247,23 @@ where
             .find(|m| m["userId"] == member.id.as_str())
             .map(|m| m["role"].as_str().unwrap().to_owned())
     }
+}
+
+/// A mail transport that keeps every message.
+#[derive(Clone, Default)]
+pub struct Inbox(pub Arc<Mutex<Vec<Mail>>>);
+
+#[async_trait]
+impl Mailer for Inbox {
+    async fn send(&self, mail: &Mail) -> Result<(), MailError> {
+        self.0.lock().unwrap().push(mail.clone());
+        Ok(())
+    }
+}
+
+/// The invitation token in an invitation e-mail's link.
+pub fn token_in(mail: &Mail) -> String {
+    let MailContent::Invitation(invitation) = &mail.content;
+    let (_, token) = invitation.link.rsplit_once("/invitations/").unwrap();
+    token.to_owned()
 }

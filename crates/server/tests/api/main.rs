@@ -7,6 +7,7 @@ mod account;
 mod concurrency;
 mod errors;
 mod helpers;
+mod invitations;
 mod matrix;
 mod members;
 mod operator;

@@ -18,6 +18,8 @@ struct World {
     target: String,
     role: String,
     second_org: String,
+    /// A pending e-mail invitation of `org`.
+    invitation: String,
 }
 
 struct Route {
@@ -173,6 +175,71 @@ const ROUTES: &[Route] = &[
             )
         },
     },
+    Route {
+        name: "invite by e-mail",
+        allowed: MANAGERS,
+        success: StatusCode::CREATED,
+        exception: None,
+        request: |w| {
+            (
+                Method::POST,
+                format!("/api/orgs/{}/invitations/email", w.org),
+                Some(json!({"email": "new@example.com", "role": "viewer"})),
+            )
+        },
+    },
+    Route {
+        name: "create join link",
+        allowed: MANAGERS,
+        success: StatusCode::CREATED,
+        exception: None,
+        request: |w| {
+            (
+                Method::POST,
+                format!("/api/orgs/{}/invitations/link", w.org),
+                Some(json!({"role": "viewer", "maxUses": 3})),
+            )
+        },
+    },
+    Route {
+        name: "list invitations",
+        allowed: READERS_OF_MEMBERS,
+        success: StatusCode::OK,
+        exception: None,
+        request: |w| {
+            (
+                Method::GET,
+                format!("/api/orgs/{}/invitations", w.org),
+                None,
+            )
+        },
+    },
+    Route {
+        name: "revoke invitation",
+        allowed: MANAGERS,
+        success: StatusCode::NO_CONTENT,
+        exception: None,
+        request: |w| {
+            (
+                Method::DELETE,
+                format!("/api/orgs/{}/invitations/{}", w.org, w.invitation),
+                None,
+            )
+        },
+    },
+    Route {
+        name: "resend invitation",
+        allowed: MANAGERS,
+        success: StatusCode::OK,
+        exception: None,
+        request: |w| {
+            (
+                Method::POST,
+                format!("/api/orgs/{}/invitations/{}/resend", w.org, w.invitation),
+                None,
+            )
+        },
+    },
 ];
 
 impl Route {
@@ -197,13 +264,14 @@ where
     B: MessageBody,
 {
     /// An org on the team plan owned by `owner`, with `actor` in it as `role` (unless the
-    /// actor is the owner), the target as a viewer if `target` is given, and one custom role.
+    /// actor is the owner), the target as a viewer if `target` is given, one custom role and
+    /// one pending invitation; returns the org's, the role's and the invitation's ids.
     async fn team_org(
         &self,
         owner: &Account,
         actor: Option<(&Account, BuiltinRole)>,
         target: Option<&Account>,
-    ) -> (String, String) {
+    ) -> (String, String, String) {
         let org = self.create_org(owner, "Matrix").await;
         self.set_plan(&org, Plan::Team).await;
         if let Some((actor, role)) = actor.filter(|(_, role)| *role != Owner) {
@@ -219,13 +287,26 @@ where
                 json!({"name": "Ops", "permissions": ["scans:read"]}),
             )
             .await;
-        (org, role.body["_id"].as_str().unwrap().to_owned())
+        let invitation = self
+            .post(
+                &format!("/api/orgs/{org}/invitations/email"),
+                &owner.token,
+                json!({"email": "invitee@example.com", "role": "viewer"}),
+            )
+            .await;
+        let id =
+            |response: &crate::helpers::Response| response.body["_id"].as_str().unwrap().to_owned();
+        (org, id(&role), id(&invitation))
     }
 
-    /// What a refused request must leave as it was: the org, its members and its roles.
-    async fn snapshot(&self, org: &str, owner: &Account) -> [Value; 3] {
+    /// What a refused request must leave as it was: the org, its members, its roles and its
+    /// invitations.
+    async fn snapshot(&self, org: &str, owner: &Account) -> [Value; 4] {
         let org_path = format!("/api/orgs/{org}");
         [
+            self.get(&format!("{org_path}/invitations"), &owner.token)
+                .await
+                .body,
             self.get(&org_path, &owner.token).await.body,
             self.get(&format!("{org_path}/members"), &owner.token)
                 .await
@@ -251,8 +332,8 @@ where
             &cast.boss
         };
         let member = own.then_some((actor, role));
-        let (org, custom_role) = self.team_org(owner, member, Some(&cast.target)).await;
-        let (second_org, _) = self.team_org(owner, member, None).await;
+        let (org, custom_role, invitation) = self.team_org(owner, member, Some(&cast.target)).await;
+        let (second_org, _, _) = self.team_org(owner, member, None).await;
         if !own {
             let own_org = self
                 .create_org(if role == Owner { actor } else { &cast.boss }, "Mine")
@@ -266,6 +347,7 @@ where
             target: cast.target.id.clone(),
             role: custom_role,
             second_org,
+            invitation,
         };
         (world, owner.clone())
     }
@@ -338,6 +420,7 @@ async fn every_route_refuses_a_request_without_a_token() {
         target: uuid::Uuid::now_v7().to_string(),
         role: uuid::Uuid::now_v7().to_string(),
         second_org: uuid::Uuid::now_v7().to_string(),
+        invitation: uuid::Uuid::now_v7().to_string(),
     };
     for route in ROUTES {
         let (method, path, body) = (route.request)(&world);

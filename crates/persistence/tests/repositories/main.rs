@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod invitations;
+mod outbox;
+
 use tenantry_domain::audit::{AuditAction, AuditEvent};
 use tenantry_domain::authz::{BuiltinRole, Permission, PermissionSet};
 use tenantry_domain::clock::{Clock, SystemClock};

@@ -1,0 +1,123 @@
+use std::sync::Arc;
+
+use time::Duration;
+use tracing::instrument;
+
+use super::model::Mailer;
+use crate::clock::Clock;
+use crate::error::StoreError;
+use crate::ports::UnitOfWork;
+
+/// How the worker paces its retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The wait after the first failure; it doubles with each further failure...
+    pub first_delay: Duration,
+    /// ...up to this. Messages are never dropped: a mail server may be down for a day.
+    pub max_delay: Duration,
+    /// How long a claimed message stays hidden from other workers while it is being sent.
+    pub lease: Duration,
+    /// Messages claimed per round.
+    pub batch: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            first_delay: Duration::seconds(5),
+            max_delay: Duration::minutes(15),
+            // Longer than a whole batch takes against a mail server that stalls every send
+            // (10 x the SMTP transport's 10 s deadline), so no second worker takes a message
+            // that is still being sent.
+            lease: Duration::minutes(5),
+            batch: 10,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait before the next attempt, after `failures` failed ones (at least 1).
+    pub fn delay_after(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(30);
+        let delay = self
+            .first_delay
+            .checked_mul(1 << doublings)
+            .unwrap_or(self.max_delay);
+        delay.min(self.max_delay)
+    }
+}
+
+/// What one round of delivery did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Drains the outbox: the use case the server's background worker runs in a loop.
+#[derive(Clone)]
+pub struct DeliveryService {
+    uow: Arc<dyn UnitOfWork>,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+    policy: RetryPolicy,
+}
+
+impl DeliveryService {
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        policy: RetryPolicy,
+    ) -> Self {
+        Self {
+            uow,
+            mailer,
+            clock,
+            policy,
+        }
+    }
+
+    /// Claims the due messages, sends each and records the outcome of each in its own
+    /// transaction, so a crash loses at most the record of one message (sent again later:
+    /// delivery is at least once).
+    #[instrument(skip_all)]
+    pub async fn deliver_due(&self) -> Result<DeliveryReport, StoreError> {
+        let now = self.clock.now();
+        let tx = self.uow.begin().await?;
+        let batch = tx
+            .outbox()
+            .claim_due(now, now + self.policy.lease, self.policy.batch)
+            .await?;
+        tx.commit().await?;
+
+        let mut report = DeliveryReport::default();
+        for message in batch {
+            let outcome = self.mailer.send(&message.mail).await;
+            let tx = self.uow.begin().await?;
+            match outcome {
+                Ok(()) => {
+                    tx.outbox().mark_sent(message.id, self.clock.now()).await?;
+                    report.sent += 1;
+                }
+                Err(error) => {
+                    let failures = message.attempts.saturating_add(1);
+                    let retry_at = self.clock.now() + self.policy.delay_after(failures);
+                    tracing::warn!(
+                        message = %message.id,
+                        failures,
+                        retry_at = %retry_at,
+                        %error,
+                        "mail not delivered; will retry"
+                    );
+                    tx.outbox()
+                        .mark_failed(message.id, failures, retry_at, &error.to_string())
+                        .await?;
+                    report.failed += 1;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(report)
+    }
+}

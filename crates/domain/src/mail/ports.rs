@@ -1,0 +1,45 @@
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::model::Mail;
+use crate::error::StoreError;
+
+/// A queued message as the delivery worker sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: Uuid,
+    pub mail: Mail,
+    /// Failed attempts so far.
+    pub attempts: u32,
+}
+
+/// The transactional outbox: written by use cases in their own transaction, drained by the
+/// delivery worker.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait OutboxRepository: Send + Sync {
+    /// Queues `mail`, due at once.
+    async fn enqueue(&self, mail: &Mail, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Takes up to `limit` messages due at `now` and hides them from other workers until
+    /// `lease_until` (rows locked by another transaction are skipped on PostgreSQL). A worker
+    /// that dies mid-delivery thus leaves its messages to be retried after the lease.
+    async fn claim_due(
+        &self,
+        now: OffsetDateTime,
+        lease_until: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<OutboxMessage>, StoreError>;
+    /// Records delivery and drops the rendered content, which may hold a live invitation link.
+    async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Records a failed attempt and when to try again.
+    async fn mark_failed(
+        &self,
+        id: Uuid,
+        attempts: u32,
+        retry_at: OffsetDateTime,
+        error: &str,
+    ) -> Result<(), StoreError>;
+    /// Messages not yet delivered.
+    async fn count_pending(&self) -> Result<u64, StoreError>;
+}

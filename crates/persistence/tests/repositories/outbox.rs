@@ -1,0 +1,119 @@
+//! The outbox: claimed under a lease, retried when due, never again once sent, and claimed by
+//! one of several concurrent workers (PostgreSQL's SKIP LOCKED).
+
+use tenantry_domain::mail::{InvitationMail, Mail, MailContent};
+use tenantry_domain::ports::UnitOfWork;
+use tenantry_domain::user::Email;
+use tenantry_persistence::testing;
+use time::Duration;
+
+use super::now;
+
+fn mail(to: &str) -> Mail {
+    Mail {
+        to: Email::try_from(to).unwrap(),
+        content: MailContent::Invitation(InvitationMail {
+            org_name: "Acme".into(),
+            inviter_name: "Ada".into(),
+            role: "viewer".into(),
+            expires_at: now() + Duration::days(7),
+            link: "http://127.0.0.1:8080/invitations/inv_x".into(),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn a_message_is_leased_retried_when_due_and_never_claimed_once_sent() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let at = now();
+        let queued = mail("new@example.com");
+        tx.outbox().enqueue(&queued, at).await.unwrap();
+        assert_eq!(tx.outbox().count_pending().await.unwrap(), 1);
+
+        let lease = at + Duration::minutes(2);
+        let claimed = tx.outbox().claim_due(at, lease, 10).await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!((claimed[0].mail.clone(), claimed[0].attempts), (queued, 0));
+        let id = claimed[0].id;
+        assert!(
+            tx.outbox()
+                .claim_due(at + Duration::minutes(1), lease, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "leased"
+        );
+        assert_eq!(
+            tx.outbox()
+                .claim_due(lease, lease + Duration::minutes(2), 10)
+                .await
+                .unwrap()
+                .len(),
+            1,
+            "lease over"
+        );
+
+        let retry_at = at + Duration::minutes(10);
+        tx.outbox()
+            .mark_failed(id, 1, retry_at, "connection refused")
+            .await
+            .unwrap();
+        assert!(
+            tx.outbox()
+                .claim_due(retry_at - Duration::seconds(1), retry_at, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let retried = tx
+            .outbox()
+            .claim_due(retry_at, retry_at + Duration::minutes(2), 10)
+            .await
+            .unwrap();
+        assert_eq!(retried[0].attempts, 1);
+
+        tx.outbox().mark_sent(id, retry_at).await.unwrap();
+        assert_eq!(tx.outbox().count_pending().await.unwrap(), 0);
+        let much_later = at + Duration::days(1);
+        assert!(
+            tx.outbox()
+                .claim_due(much_later, much_later, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn concurrent_workers_on_postgres_claim_disjoint_messages_without_waiting() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    let at = now();
+    let setup = db.database.begin().await.unwrap();
+    for n in 0..4 {
+        setup
+            .outbox()
+            .enqueue(&mail(&format!("{n}@example.com")), at)
+            .await
+            .unwrap();
+    }
+    setup.commit().await.unwrap();
+
+    // The first worker holds its claim uncommitted; the second must skip those rows, not wait.
+    let first = db.database.begin().await.unwrap();
+    let second = db.database.begin().await.unwrap();
+    let lease = at + Duration::minutes(2);
+    let mine = first.outbox().claim_due(at, lease, 2).await.unwrap();
+    let theirs = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        second.outbox().claim_due(at, lease, 4),
+    )
+    .await
+    .expect("the second worker is not blocked by the first")
+    .unwrap();
+    assert_eq!((mine.len(), theirs.len()), (2, 2));
+    assert!(mine.iter().all(|m| theirs.iter().all(|t| t.id != m.id)));
+}
