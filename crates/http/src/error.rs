@@ -125,6 +125,18 @@ impl<E: DomainError> From<E> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The stable code, for pages that show an error in their own markup.
+    pub(crate) fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The message for people (never a 5xx's cause).
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code, self.message)

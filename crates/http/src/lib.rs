@@ -6,6 +6,7 @@ mod body;
 mod dto;
 mod error;
 mod openapi;
+mod pages;
 mod rate_limit;
 mod routes;
 

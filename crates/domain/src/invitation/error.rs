@@ -25,7 +25,7 @@ pub enum InvitationError {
     Declined,
     #[error("this invitation was sent to another e-mail address; sign in as that address")]
     WrongAccount,
-    #[error("an account with the invited e-mail exists; sign in to accept")]
+    #[error("an account with this e-mail address exists; sign in to accept")]
     AccountExists,
     #[error("only an invitation by e-mail can be sent again")]
     NotAnEmailInvitation,

@@ -63,7 +63,8 @@ pub trait InvitationRepository: Send + Sync {
         secret: &TokenHash,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
-    /// Invitations to a custom role about to be deleted get a built-in role instead.
+    /// Invitations to a custom role about to be deleted get a built-in role instead, whatever
+    /// their status (the role's row is going); returns how many pending ones there were.
     async fn reassign_custom_role(
         &self,
         org: OrgId,

@@ -17,8 +17,9 @@ use crate::ids::{InvitationId, OrgId, UserId};
 use crate::mail::{InvitationMail, Mail, MailContent};
 use crate::member::{AssignedRole, MemberError, Membership, ensure_seat, resolve_role};
 use crate::org::Org;
+use crate::plan::Feature;
 use crate::ports::{Transaction, UnitOfWork};
-use crate::user::{PasswordHasher, SignedIn, User, issue_session};
+use crate::user::{Email, NewAccount, PasswordHasher, SignedIn, User, issue_session};
 
 const MEMBERS_READ: Requirement = Requirement::Permission(Permission::MembersRead);
 const MEMBERS_WRITE: Requirement = Requirement::Permission(Permission::MembersWrite);
@@ -184,8 +185,9 @@ impl InvitationService {
         let invitation = find_in(&*tx, org, id).await?;
         access.may_handle(&invitation.role)?;
         match invitation.status {
-            InvitationStatus::Revoked => return Ok(()),
-            InvitationStatus::Pending | InvitationStatus::Expired => {}
+            // Revoked already, or replaced by a newer invitation: nothing is left to revoke.
+            InvitationStatus::Revoked | InvitationStatus::Expired => return Ok(()),
+            InvitationStatus::Pending => {}
             closed => return Err(gone(closed)),
         }
         let now = self.clock.now();
@@ -299,21 +301,59 @@ impl InvitationService {
         invitee: NewInvitee,
         ip: Option<IpAddr>,
     ) -> Result<SignedIn, InvitationError> {
-        // Check before the deliberately slow hash, so a bad token costs nothing to refuse.
+        self.register_and_admit(secret, Channel::Email, None, invitee, ip)
+            .await
+    }
+
+    /// Signs up and joins through a join link in one transaction, so a refused join leaves no
+    /// account behind. Signs the new account in.
+    #[instrument(skip_all)]
+    pub async fn join_as_new_account(
+        &self,
+        code: &InvitationSecret,
+        account: NewAccount,
+        ip: Option<IpAddr>,
+    ) -> Result<SignedIn, InvitationError> {
+        let invitee = NewInvitee {
+            name: account.name,
+            password: account.password,
+        };
+        self.register_and_admit(code, Channel::Link, Some(account.email), invitee, ip)
+            .await
+    }
+
+    /// `email` is the new account's address for a join link; an e-mail invitation's account
+    /// gets the invited address.
+    async fn register_and_admit(
+        &self,
+        secret: &InvitationSecret,
+        channel: Channel,
+        email: Option<Email>,
+        invitee: NewInvitee,
+        ip: Option<IpAddr>,
+    ) -> Result<SignedIn, InvitationError> {
+        let address = |invitation: &Invitation| {
+            email
+                .clone()
+                .or_else(|| invitation.email().cloned())
+                .ok_or(InvitationError::NotFound)
+        };
+        // Check before the deliberately slow hash, so a bad secret costs nothing to refuse.
         {
             let tx = self.uow.read().await?;
-            let invitation = find_by_secret(&*tx, secret, Channel::Email).await?;
+            let invitation = find_by_secret(&*tx, secret, channel).await?;
             still_open(&invitation, self.clock.now())?;
-            no_account_for(&*tx, &invitation).await?;
+            no_account_for(&*tx, &address(&invitation)?).await?;
         }
         let password_hash = self.hasher.hash(&invitee.password).await?;
         let tx = self.uow.begin().await?;
-        let found = find_by_secret(&*tx, secret, Channel::Email).await?;
+        let found = find_by_secret(&*tx, secret, channel).await?;
         let org = lock_org(&*tx, found.org_id).await?;
         let invitation = fresh(&*tx, found.id).await?;
         let now = self.clock.now();
         still_open(&invitation, now)?;
-        let email = no_account_for(&*tx, &invitation).await?;
+        let email = address(&invitation)?;
+        no_account_for(&*tx, &email).await?;
         let user = User {
             id: UserId::generate(),
             email,
@@ -543,19 +583,12 @@ async fn caller(tx: &dyn Transaction, user: UserId) -> Result<User, InvitationEr
         .ok_or(InvitationError::Member(MemberError::UserNotFound))
 }
 
-/// The invited address, if no account has it yet.
-async fn no_account_for(
-    tx: &dyn Transaction,
-    invitation: &Invitation,
-) -> Result<crate::user::Email, InvitationError> {
-    let email = invitation
-        .email()
-        .cloned()
-        .ok_or(InvitationError::NotFound)?;
-    if tx.users().find_user_by_email(&email).await?.is_some() {
+/// Refuses an address that already has an account: its owner signs in to accept.
+async fn no_account_for(tx: &dyn Transaction, email: &Email) -> Result<(), InvitationError> {
+    if tx.users().find_user_by_email(email).await?.is_some() {
         return Err(InvitationError::AccountExists);
     }
-    Ok(email)
+    Ok(())
 }
 
 async fn view(
@@ -646,6 +679,12 @@ async fn admit(
     }
     if tx.members().find_member(org.id, user.id).await?.is_some() {
         return Err(MemberError::AlreadyMember.into());
+    }
+    // A custom role offered before a downgrade is not granted after it, as on role changes.
+    if matches!(invitation.role, AssignedRole::Custom(_))
+        && !org.plan.includes(Feature::CustomRoles)
+    {
+        return Err(MemberError::PlanUpgradeRequired.into());
     }
     // A pending e-mail invitation already holds the seat its invitee takes.
     let reserved = u64::from(invitation.email().is_some());

@@ -30,7 +30,7 @@ pub trait OutboxRepository: Send + Sync {
         lease_until: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
-    /// Records delivery and drops the rendered content, which may hold a live invitation link.
+    /// Records delivery and drops the stored content, which may hold a live invitation link.
     async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
     /// Records a failed attempt and when to try again.
     async fn mark_failed(

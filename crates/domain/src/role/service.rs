@@ -124,8 +124,8 @@ impl RoleService {
             .members()
             .reassign_custom_role(org, id, FALLBACK_ROLE)
             .await?;
-        // Pending invitations to the role would otherwise point at nothing; they too get the
-        // fallback, a grant the caller must be able to make.
+        // Invitations to the role would otherwise point at nothing; they too get the fallback,
+        // and for pending ones that is a grant the caller must be able to make.
         let reinvited = tx
             .invitations()
             .reassign_custom_role(org, id, FALLBACK_ROLE)

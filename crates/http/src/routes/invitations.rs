@@ -126,7 +126,7 @@ pub(crate) async fn revoke_invitation(
         (status = 403, description = "forbidden, privilege_escalation", body = ErrorBody),
         (status = 404, description = "org_not_found, invitation_not_found", body = ErrorBody),
         (status = 409, description = "seat_limit_reached", body = ErrorBody),
-        (status = 410, description = "invitation_used, invitation_declined, invitation_revoked", body = ErrorBody),
+        (status = 410, description = "invitation_used, invitation_declined, invitation_revoked, invitation_expired (replaced by a newer one)", body = ErrorBody),
         (status = 422, description = "not_an_email_invitation", body = ErrorBody),
     ))]
 pub(crate) async fn resend_invitation(

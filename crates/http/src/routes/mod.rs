@@ -31,6 +31,16 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         }))
     };
     cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
+        .service(
+            resource("/invitations/{token}", "GET, POST")
+                .route(web::get().to(crate::pages::invitation_page))
+                .route(web::post().to(crate::pages::submit_invitation)),
+        )
+        .service(
+            resource("/join/{code}", "GET, POST")
+                .route(web::get().to(crate::pages::join_page))
+                .route(web::post().to(crate::pages::submit_join)),
+        )
         .service(resource("/readyz", "GET").route(web::get().to(readyz)))
         .service(
             resource("/api/openapi.json", "GET").route(web::get().to(crate::openapi::document)),

@@ -294,15 +294,23 @@ impl InvitationRepository for SeaTransaction {
         from: RoleId,
         to: BuiltinRole,
     ) -> Result<u64, StoreError> {
-        self.update(
-            "UPDATE invitations SET role = ?, custom_role_id = NULL \
-             WHERE org_id = ? AND custom_role_id = ?",
+        // Pending ones first, to count the grants this makes; then the closed rest, which only
+        // must stop pointing at the role.
+        let sql = "UPDATE invitations SET role = ?, custom_role_id = NULL \
+             WHERE org_id = ? AND custom_role_id = ?";
+        let values = || {
             vec![
                 to.name().into(),
                 org.as_uuid().into(),
                 from.as_uuid().into(),
-            ],
-        )
-        .await
+            ]
+        };
+        let mut pending_values = values();
+        pending_values.push(PENDING.into());
+        let pending = self
+            .update(&format!("{sql} AND status = ?"), pending_values)
+            .await?;
+        self.update(sql, values()).await?;
+        Ok(pending)
     }
 }

@@ -727,3 +727,48 @@ async fn a_join_link_admits_signed_in_people_until_used_up_or_revoked() {
         assert_eq!(crossed.status, StatusCode::NOT_FOUND);
     }
 }
+
+#[actix_web::test]
+async fn a_custom_role_offered_before_a_downgrade_is_not_granted_after_it() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("owner@example.com").await;
+    let bob = app.sign_up("bob@example.com").await;
+    let org = app.create_org(&owner, "Acme").await;
+    app.set_plan(&org, Plan::Team).await;
+    let role = app
+        .post(
+            &format!("/api/orgs/{org}/roles"),
+            &owner.token,
+            json!({"name": "Ops", "permissions": ["scans:read"]}),
+        )
+        .await;
+    let role_id = role.body["_id"].as_str().unwrap();
+    let token = app.invite(&org, &owner, "bob@example.com", role_id).await;
+    app.set_plan(&org, Plan::Free).await;
+
+    let accept = app
+        .send(
+            Method::POST,
+            &format!("/api/invitations/{token}/accept"),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (accept.status, accept.code()),
+        (StatusCode::FORBIDDEN, "plan_upgrade_required")
+    );
+    assert_eq!(app.role_of(&org, &owner, &bob).await, None);
+    let preview = app
+        .send(
+            Method::GET,
+            &format!("/api/invitations/{token}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        preview.body["status"], "pending",
+        "still there for after an upgrade"
+    );
+}

@@ -1,0 +1,8 @@
+//! Server-rendered pages for people who follow an invitation e-mail's link or a join link:
+//! they show what is offered, let the person register or sign in, and accept. Plain HTML forms,
+//! no JavaScript. They call the same use cases as the JSON API, with its rate limits.
+
+mod layout;
+mod offer;
+
+pub(crate) use offer::{invitation_page, join_page, submit_invitation, submit_join};

@@ -1,0 +1,9 @@
+//! Tests against the live server (`Application::build` on a real port, its mail worker and its
+//! configured transport): the invitation pages in headless Chromium, and mail that survives a
+//! mail server being down.
+
+#![allow(clippy::unwrap_used)]
+
+mod browser;
+mod mail;
+mod support;

@@ -1,0 +1,291 @@
+//! What the browser tests drive: the real server (`Application::build`, its mail worker writing
+//! `.eml` files), Debian's chromedriver and headless Chromium, and a plain HTTP client for the
+//! JSON API.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::{Value, json};
+use tenantry_server::{Application, Config};
+
+#[path = "../../../email/tests/support/mime.rs"]
+pub mod mime;
+#[path = "../../../email/tests/support/smtp_server.rs"]
+pub mod smtp_server;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .unwrap()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listens on port {port}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Whether Chromium and its driver are installed. Without them the tests say so and pass,
+/// except in CI (`CI` set), where `.ci/run` installs them and their absence is a failure.
+pub fn browser_available() -> bool {
+    let available = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+    if !available {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install chromium and chromium-driver (see .ci/run)"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: browser tests skipped: install Debian's chromium and chromium-driver"
+        );
+    }
+    available
+}
+
+/// The server on a free port with a fresh SQLite file and its own mail directory.
+pub struct Server {
+    pub base: String,
+    pub mail: PathBuf,
+    pub database_url: String,
+    _dir: tempfile::TempDir,
+    http: HttpClient<HttpConnector, Full<bytes::Bytes>>,
+}
+
+impl Server {
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Like [`Server::start`], with settings changed by `adjust` first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let database_url = format!("sqlite://{}", dir.path().join("tenantry.db").display());
+        let mut config = Config {
+            database_url: database_url.clone(),
+            listen: format!("127.0.0.1:{port}"),
+            public_url: base.clone(),
+            mail_outbox: dir.path().join("mail-outbox"),
+            mail_poll_interval_ms: std::num::NonZeroU64::new(100).unwrap(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let app = Application::build(config).await.unwrap();
+        actix_web::rt::spawn(app.run_until_stopped());
+        Self {
+            base,
+            mail: dir.path().join("mail-outbox"),
+            database_url,
+            _dir: dir,
+            http: HttpClient::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+
+    /// A JSON request to the API; answers the status and the body (`null` when empty).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let payload = match body {
+            Some(body) => {
+                request = request.header("content-type", "application/json");
+                body.to_string()
+            }
+            None => String::new(),
+        };
+        let response = self
+            .http
+            .request(request.body(Full::new(payload.into())).unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (status, value)
+    }
+
+    /// Signs up and returns the bearer token.
+    pub async fn sign_up(&self, email: &str, name: &str) -> String {
+        let (status, body) = self
+            .api(
+                "POST",
+                "/api/auth/signup",
+                None,
+                Some(json!({"email": email, "password": "correct horse", "name": name})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The role of `email` in the org's member list, as its owner reads it through the API.
+    pub async fn role_of(&self, org: &str, owner: &str, email: &str) -> Option<String> {
+        let (status, body) = self
+            .api(
+                "GET",
+                &format!("/api/orgs/{org}/members"),
+                Some(owner),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|member| member["email"] == email)
+            .map(|member| member["role"].as_str().unwrap().to_owned())
+    }
+
+    /// Waits for the mail worker to write a message to `to`, and returns its invitation link
+    /// as the plain-text part shows it.
+    pub async fn link_mailed_to(&self, to: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            for entry in std::fs::read_dir(&self.mail)
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let raw = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let message = mime::parse(&raw);
+                if message.header("To").is_some_and(|value| value.contains(to)) {
+                    let text = message.part("text/plain");
+                    let start = text.find(&format!("{}/invitations/", self.base)).unwrap();
+                    let link: String = text[start..]
+                        .chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect();
+                    return link;
+                }
+            }
+            assert!(Instant::now() < deadline, "no mail to {to} arrived");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Headless Chromium under chromedriver, closed on drop.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        let port = free_port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        wait_for_port(port);
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": CHROMIUM,
+                // Root in a container needs no sandbox; the rest keeps Chromium off the network
+                // this machine does not have.
+                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--disable-sync", "--no-first-run", "--window-size=900,1100"],
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap();
+        Self { client, driver }
+    }
+
+    pub async fn open(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+    }
+
+    pub async fn fill(&self, id: &str, value: &str) {
+        let field = self.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    /// Clicks a submit button and waits for the next page to load.
+    pub async fn submit(&self, id: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.client
+            .wait()
+            .for_element(Locator::Css("main h1"))
+            .await
+            .unwrap();
+    }
+
+    /// The visible text of the page's main block.
+    pub async fn text(&self) -> String {
+        self.client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Saves a screenshot into `$TENANTRY_SCREENSHOTS` when it is set (how `docs/` got its
+    /// pictures); otherwise only checks that one can be taken.
+    pub async fn screenshot(&self, name: &str) {
+        let png = self.client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+        if let Some(dir) = std::env::var_os("TENANTRY_SCREENSHOTS") {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}
