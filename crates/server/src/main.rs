@@ -28,7 +28,7 @@ enum Command {
     Migrate,
     /// Put an organization on a plan: free, team or enterprise.
     SetPlan { org_id: String, plan: String },
-    /// Add an existing account to an organization (until invitations do it).
+    /// Add an existing account to an organization without an invitation.
     AddMember {
         org_id: String,
         email: String,

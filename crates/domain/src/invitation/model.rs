@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use crate::ids::{InvitationId, OrgId, UserId};
 use crate::member::{AssignedRole, RoleChoice};
-use crate::user::{Email, Password, TokenHash, UserName, random_secret};
+use crate::user::{Email, Password, UserName, secret_type};
 use crate::validation::ValidationError;
 
 /// Where an invitation leads: one addressed person, or anyone holding a join link.
@@ -133,38 +133,14 @@ pub struct InvitationView {
     pub inviter_name: Option<String>,
 }
 
-/// The secret of an invitation: the token in an invitation e-mail's link, or the code of a
-/// join link. Handed out once; only its hash is stored.
-#[derive(Clone, PartialEq, Eq)]
-pub struct InvitationSecret(String);
-
 const PREFIX: &str = "inv_";
 
-impl InvitationSecret {
-    /// 256 bits from the operating system's CSPRNG.
-    pub fn generate() -> Self {
-        Self(random_secret(PREFIX))
-    }
-
-    /// Wraps what a client presented; whether it is valid is decided by looking up its hash.
-    pub fn from_presented(raw: &str) -> Self {
-        Self(raw.to_owned())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn hash(&self) -> TokenHash {
-        TokenHash::of(&self.0)
-    }
-}
-
-impl fmt::Debug for InvitationSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("InvitationSecret(..)")
-    }
-}
+secret_type!(
+    /// The secret of an invitation: the token in an invitation e-mail's link, or the code of
+    /// a join link. Handed out once; only its hash is stored.
+    InvitationSecret,
+    PREFIX
+);
 
 /// A new invitation and its secret, the only time the secret is seen.
 #[derive(Debug)]

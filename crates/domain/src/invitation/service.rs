@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{InvitationId, OrgId, UserId};
 use crate::mail::{InvitationMail, Mail, MailContent};
-use crate::member::{AssignedRole, MemberError, Membership, ensure_seat, resolve_role};
+use crate::member::{AssignedRole, MemberError, Membership, RoleChoice, ensure_seat, resolve_role};
 use crate::org::Org;
 use crate::plan::Feature;
 use crate::ports::{Transaction, UnitOfWork};
@@ -73,9 +73,7 @@ impl InvitationService {
         invite: EmailInvite,
     ) -> Result<IssuedInvitation, InvitationError> {
         let tx = self.uow.begin().await?;
-        let (org_row, access) = authorize(&*tx, org, actor).await?;
-        let role = resolve_role(&*tx, &org_row, invite.role).await?;
-        access.may_handle(&role)?;
+        let (org_row, role) = offer(&*tx, org, actor, invite.role).await?;
         let now = self.clock.now();
         if let Some(existing) = tx.users().find_user_by_email(&invite.email).await?
             && tx
@@ -134,9 +132,7 @@ impl InvitationService {
         invite: LinkInvite,
     ) -> Result<IssuedInvitation, InvitationError> {
         let tx = self.uow.begin().await?;
-        let (org_row, access) = authorize(&*tx, org, actor).await?;
-        let role = resolve_role(&*tx, &org_row, invite.role).await?;
-        access.may_handle(&role)?;
+        let (_, role) = offer(&*tx, org, actor, invite.role).await?;
         let now = self.clock.now();
         let kind = InvitationKind::Link {
             max_uses: invite.max_uses,
@@ -519,6 +515,20 @@ async fn authorize(
     let org_row = lock_org(tx, org).await?;
     let access = Access::load::<InvitationError>(tx, org, actor, MEMBERS_WRITE).await?;
     Ok((org_row, access))
+}
+
+/// Locks the org, checks that the caller may invite, and resolves the role offered, which
+/// must be within the caller's reach.
+async fn offer(
+    tx: &dyn Transaction,
+    org: OrgId,
+    actor: &Actor,
+    choice: RoleChoice,
+) -> Result<(Org, AssignedRole), InvitationError> {
+    let (org_row, access) = authorize(tx, org, actor).await?;
+    let role = resolve_role(tx, &org_row, choice).await?;
+    access.may_handle(&role)?;
+    Ok((org_row, role))
 }
 
 async fn lock_org(tx: &dyn Transaction, org: OrgId) -> Result<Org, InvitationError> {

@@ -13,8 +13,8 @@ pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserW
 pub use ports::{HashingFailed, PasswordHasher, SessionRepository, UserRepository};
 pub(crate) use service::issue_session;
 pub use service::{AuthService, Me, MyMembership, SignedIn};
-pub(crate) use token::random_secret;
 pub use token::{Session, SessionToken, TokenHash};
+pub(crate) use token::{random_secret, secret_type};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository};

@@ -1,5 +1,3 @@
-use std::fmt;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
@@ -7,32 +5,52 @@ use time::OffsetDateTime;
 
 use crate::ids::{SessionId, UserId};
 
-/// A bearer token as handed to the client once. Only its [`TokenHash`] is ever stored.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SessionToken(String);
+/// Declares a secret handed to a client once and stored only as its [`TokenHash`]: made by
+/// `generate`, wrapped as presented by `from_presented`, and hidden from `Debug`.
+macro_rules! secret_type {
+    ($(#[$doc:meta])* $name:ident, $prefix:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            /// 32 bytes from the operating system's CSPRNG, base64url, after a prefix that
+            /// secret scanners can match.
+            pub fn generate() -> Self {
+                Self($crate::user::random_secret($prefix))
+            }
+
+            /// Wraps what a client presented; whether it is valid is decided by looking up its
+            /// hash.
+            pub fn from_presented(raw: &str) -> Self {
+                Self(raw.to_owned())
+            }
+
+            pub fn expose(&self) -> &str {
+                &self.0
+            }
+
+            pub fn hash(&self) -> $crate::user::TokenHash {
+                $crate::user::TokenHash::of(&self.0)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(..)"))
+            }
+        }
+    };
+}
+pub(crate) use secret_type;
 
 const PREFIX: &str = "tnt_";
 
-impl SessionToken {
-    /// 32 bytes from the operating system's CSPRNG, base64url, with a prefix that secret
-    /// scanners can match.
-    pub fn generate() -> Self {
-        Self(random_secret(PREFIX))
-    }
-
-    /// Wraps what a client presented; whether it is valid is decided by looking up its hash.
-    pub fn from_presented(raw: &str) -> Self {
-        Self(raw.to_owned())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    pub fn hash(&self) -> TokenHash {
-        TokenHash::of(&self.0)
-    }
-}
+secret_type!(
+    /// A bearer token as handed to the client once. Only its [`TokenHash`] is ever stored.
+    SessionToken,
+    PREFIX
+);
 
 /// `prefix` followed by 32 bytes (256 bits) from the operating system's CSPRNG, base64url.
 pub(crate) fn random_secret(prefix: &str) -> String {
@@ -41,12 +59,6 @@ pub(crate) fn random_secret(prefix: &str) -> String {
     #[allow(clippy::expect_used)]
     getrandom::fill(&mut bytes).expect("the operating system's random source failed");
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
-}
-
-impl fmt::Debug for SessionToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SessionToken(..)")
-    }
 }
 
 /// The SHA-256 of a token, hex-encoded: what the store keeps and looks up.

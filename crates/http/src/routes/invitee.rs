@@ -37,10 +37,14 @@ pub(crate) async fn preview_invitation(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    preview(&state, &path, Channel::Email).await
+}
+
+async fn preview(state: &ApiState, raw: &str, channel: Channel) -> Result<HttpResponse, ApiError> {
     let view = state
         .services
         .invitations
-        .preview(&secret(&path)?, Channel::Email)
+        .preview(&secret(raw)?, channel)
         .await?;
     Ok(HttpResponse::Ok().json(InvitationPreview::from(view)))
 }
@@ -111,12 +115,7 @@ pub(crate) async fn preview_link(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state
-        .services
-        .invitations
-        .preview(&secret(&path)?, Channel::Link)
-        .await?;
-    Ok(HttpResponse::Ok().json(InvitationPreview::from(view)))
+    preview(&state, &path, Channel::Link).await
 }
 
 /// Joins the link's org with its role.

@@ -170,15 +170,8 @@ async fn people_racing_for_the_last_use_of_a_join_link_get_it_once() {
         }
         for round in 0..5 {
             let org = app.create_org(&owner, &format!("Race {round}")).await;
-            let link = app
-                .post(
-                    &format!("/api/orgs/{org}/invitations/link"),
-                    &owner.token,
-                    json!({"maxUses": 1}),
-                )
-                .await;
-            let link = link.body["link"].as_str().unwrap();
-            let join = format!("/api/join/{}", link.rsplit_once("/join/").unwrap().1);
+            let (_, code) = app.create_link(&org, &owner, json!({"maxUses": 1})).await;
+            let join = format!("/api/join/{code}");
             let responses = join_all(
                 joiners
                     .iter()

@@ -194,6 +194,24 @@ where
         token_in(sent)
     }
 
+    /// Creates a join link from `body`; returns its id and the code its link carries.
+    pub async fn create_link(&self, org: &str, manager: &Account, body: Value) -> (String, String) {
+        let response = self
+            .post(
+                &format!("/api/orgs/{org}/invitations/link"),
+                &manager.token,
+                body,
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        let link = response.body["link"].as_str().unwrap();
+        let (_, code) = link.rsplit_once("/join/").unwrap();
+        (
+            response.body["_id"].as_str().unwrap().to_owned(),
+            code.to_owned(),
+        )
+    }
+
     /// Resends the pending invitation to `email` and returns the token of the new e-mail.
     pub async fn invite_token_for_resend(
         &self,

@@ -455,20 +455,7 @@ async fn pending_email_invitations_hold_seats() {
     );
 
     // A join link can be made, but nobody can take a seat through it while all are held.
-    let link = app
-        .post(
-            &format!("/api/orgs/{org}/invitations/link"),
-            &owner.token,
-            json!({}),
-        )
-        .await;
-    let code = link.body["link"]
-        .as_str()
-        .unwrap()
-        .rsplit_once("/join/")
-        .unwrap()
-        .1
-        .to_owned();
+    let (_, code) = app.create_link(&org, &owner, json!({})).await;
     let late = app.sign_up("late@example.com").await;
     let join = app
         .post(&format!("/api/join/{code}"), &late.token, json!({}))
@@ -511,14 +498,7 @@ async fn resending_gives_a_new_link_and_kills_the_old_one() {
         .await;
     assert_eq!(live.body["status"], "pending");
 
-    let link = app
-        .post(
-            &format!("/api/orgs/{org}/invitations/link"),
-            &owner.token,
-            json!({}),
-        )
-        .await;
-    let id = link.body["_id"].as_str().unwrap();
+    let (id, _) = app.create_link(&org, &owner, json!({})).await;
     let resend = app
         .send(
             Method::POST,
@@ -682,21 +662,7 @@ async fn a_join_link_admits_signed_in_people_until_used_up_or_revoked() {
         // The link's code is never shown again.
         assert!(listed.body["invitations"][0].get("link").is_none());
 
-        let unlimited = app
-            .post(
-                &format!("/api/orgs/{org}/invitations/link"),
-                &owner.token,
-                json!({}),
-            )
-            .await;
-        let code = unlimited.body["link"]
-            .as_str()
-            .unwrap()
-            .rsplit_once("/join/")
-            .unwrap()
-            .1
-            .to_owned();
-        let id = unlimited.body["_id"].as_str().unwrap();
+        let (id, code) = app.create_link(&org, &owner, json!({})).await;
         app.send(
             Method::DELETE,
             &format!("/api/orgs/{org}/invitations/{id}"),

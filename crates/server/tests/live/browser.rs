@@ -11,25 +11,14 @@ async fn a_newcomer_accepts_an_emailed_invitation_and_a_second_person_joins_by_l
         return;
     }
     let server = Server::start().await;
-    let owner = server.sign_up("owner@example.com", "Olivia <Owner>").await;
-    let (_, org) = server
-        .api(
-            "POST",
-            "/api/orgs",
-            Some(&owner),
-            Some(json!({"name": "Acme & Co"})),
+    let (owner, org) = server.owned_org("Olivia <Owner>", "Acme & Co").await;
+    server
+        .invite(
+            &org,
+            &owner,
+            json!({"email": "new@example.com", "role": "viewer"}),
         )
         .await;
-    let org = org["_id"].as_str().unwrap().to_owned();
-    let (status, _) = server
-        .api(
-            "POST",
-            &format!("/api/orgs/{org}/invitations/email"),
-            Some(&owner),
-            Some(json!({"email": "new@example.com", "role": "viewer"})),
-        )
-        .await;
-    assert_eq!(status, 201);
     let link = server.link_mailed_to("new@example.com").await;
     let browser = Browser::start().await;
 
@@ -133,32 +122,12 @@ async fn revoked_and_expired_invitations_and_unknown_links_are_refused_with_a_cl
         return;
     }
     let server = Server::start().await;
-    let owner = server.sign_up("owner@example.com", "Olivia").await;
-    let (_, org) = server
-        .api(
-            "POST",
-            "/api/orgs",
-            Some(&owner),
-            Some(json!({"name": "Acme"})),
-        )
-        .await;
-    let org = org["_id"].as_str().unwrap().to_owned();
+    let (owner, org) = server.owned_org("Olivia", "Acme").await;
     let invite = |email: &'static str| {
         let (server, owner, org) = (&server, &owner, &org);
         async move {
-            let (status, body) = server
-                .api(
-                    "POST",
-                    &format!("/api/orgs/{org}/invitations/email"),
-                    Some(owner),
-                    Some(json!({"email": email})),
-                )
-                .await;
-            assert_eq!(status, 201, "{body}");
-            (
-                body["_id"].as_str().unwrap().to_owned(),
-                server.link_mailed_to(email).await,
-            )
+            let id = server.invite(org, owner, json!({ "email": email })).await;
+            (id, server.link_mailed_to(email).await)
         }
     };
     let (revoked_id, revoked) = invite("revoked@example.com").await;

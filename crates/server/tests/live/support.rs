@@ -146,6 +146,35 @@ impl Server {
         body["token"].as_str().unwrap().to_owned()
     }
 
+    /// A new account named `owner_name` that owns a new org `org_name`: its token and the org.
+    pub async fn owned_org(&self, owner_name: &str, org_name: &str) -> (String, String) {
+        let owner = self.sign_up("owner@example.com", owner_name).await;
+        let (status, org) = self
+            .api(
+                "POST",
+                "/api/orgs",
+                Some(&owner),
+                Some(json!({ "name": org_name })),
+            )
+            .await;
+        assert_eq!(status, 201, "{org}");
+        (owner, org["_id"].as_str().unwrap().to_owned())
+    }
+
+    /// Invites by e-mail (`body` as the API takes it) and returns the invitation's id.
+    pub async fn invite(&self, org: &str, manager: &str, body: Value) -> String {
+        let (status, created) = self
+            .api(
+                "POST",
+                &format!("/api/orgs/{org}/invitations/email"),
+                Some(manager),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        created["_id"].as_str().unwrap().to_owned()
+    }
+
     /// The role of `email` in the org's member list, as its owner reads it through the API.
     pub async fn role_of(&self, org: &str, owner: &str, email: &str) -> Option<String> {
         let (status, body) = self
