@@ -62,6 +62,9 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table("outbox")
                     .col(pk_uuid("id"))
+                    // The invitation a message carries a link to: the message is dropped with
+                    // it (org deleted) or when its link dies (revoked, resent) before delivery.
+                    .col(uuid_null("invitation_id"))
                     .col(string("recipient"))
                     // The message as JSON tagged by template; emptied once delivered, since it
                     // may carry a live invitation link.
@@ -73,6 +76,13 @@ impl MigrationTrait for Migration {
                     .col(integer("attempts").default(0))
                     .col(text_null("last_error"))
                     .col(timestamp_with_time_zone_null("sent_at"))
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_outbox_invitation")
+                            .from("outbox", "invitation_id")
+                            .to("invitations", "id")
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
                     .to_owned(),
             )
             .await?;
@@ -84,6 +94,7 @@ impl MigrationTrait for Migration {
             "CREATE INDEX idx_invitations_to ON invitations (email, expires_at_us) WHERE status = 'pending'",
             "CREATE INDEX idx_invitations_custom_role ON invitations (custom_role_id)",
             "CREATE INDEX idx_outbox_due ON outbox (next_attempt_us) WHERE sent_at IS NULL",
+            "CREATE INDEX idx_outbox_invitation ON outbox (invitation_id)",
         ] {
             db.execute_unprepared(statement).await?;
         }

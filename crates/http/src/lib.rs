@@ -8,6 +8,7 @@ mod error;
 mod openapi;
 mod pages;
 mod rate_limit;
+mod request_span;
 mod routes;
 
 use std::sync::Arc;
@@ -59,7 +60,7 @@ pub fn app(
                 .add(("X-Content-Type-Options", "nosniff"))
                 .add(("Cache-Control", "no-store")),
         )
-        .wrap(TracingLogger::default())
+        .wrap(TracingLogger::<request_span::RedactedRootSpan>::new())
         .configure(routes::configure)
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(error::ApiError::not_found())

@@ -27,6 +27,10 @@ pub enum InvitationError {
     WrongAccount,
     #[error("an account with this e-mail address exists; sign in to accept")]
     AccountExists,
+    #[error(
+        "your e-mail address is not verified yet; accept through the link in the invitation e-mail"
+    )]
+    EmailUnverified,
     #[error("only an invitation by e-mail can be sent again")]
     NotAnEmailInvitation,
     #[error(transparent)]
@@ -62,7 +66,7 @@ impl DomainError for InvitationError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::OrgNotFound | Self::NotFound => ErrorKind::NotFound,
-            Self::Forbidden | Self::WrongAccount => ErrorKind::Forbidden,
+            Self::Forbidden | Self::WrongAccount | Self::EmailUnverified => ErrorKind::Forbidden,
             Self::Member(error) => error.kind(),
             Self::AlreadyInvited | Self::AccountExists => ErrorKind::Conflict,
             Self::Expired | Self::Revoked | Self::Used | Self::Declined => ErrorKind::Gone,
@@ -84,6 +88,7 @@ impl DomainError for InvitationError {
             Self::Declined => "invitation_declined",
             Self::WrongAccount => "invitation_wrong_account",
             Self::AccountExists => "account_exists",
+            Self::EmailUnverified => "email_unverified",
             Self::NotAnEmailInvitation => "not_an_email_invitation",
             Self::Hashing(_) | Self::Store(_) => "internal",
         }

@@ -35,7 +35,8 @@ pub trait InvitationRepository: Send + Sync {
         email: &Email,
         now: OffsetDateTime,
     ) -> Result<Vec<InvitationView>, StoreError>;
-    /// Pending, unexpired e-mail invitations of the org: seats they hold.
+    /// Pending, unexpired e-mail invitations of the org to addresses that are not members yet:
+    /// the seats they hold.
     async fn count_pending_emails(
         &self,
         org: OrgId,

@@ -75,15 +75,7 @@ impl InvitationService {
         let tx = self.uow.begin().await?;
         let (org_row, role) = offer(&*tx, org, actor, invite.role).await?;
         let now = self.clock.now();
-        if let Some(existing) = tx.users().find_user_by_email(&invite.email).await?
-            && tx
-                .members()
-                .find_member(org, existing.user.id)
-                .await?
-                .is_some()
-        {
-            return Err(MemberError::AlreadyMember.into());
-        }
+        ensure_not_member(&*tx, org, &invite.email).await?;
         if let Some(previous) = tx
             .invitations()
             .find_pending_for(org, &invite.email)
@@ -190,6 +182,8 @@ impl InvitationService {
         tx.invitations()
             .close_invitation(id, InvitationStatus::Revoked, now)
             .await?;
+        // A message still waiting for a mail server would deliver a dead link.
+        tx.outbox().discard_unsent(id).await?;
         let mut event = AuditEvent::new(org, Some(actor), AuditAction::InvitationRevoked, now)
             .target("invitationId", id)
             .meta("type", invitation.kind.channel().name());
@@ -217,6 +211,7 @@ impl InvitationService {
         let Some(email) = invitation.email().cloned() else {
             return Err(InvitationError::NotAnEmailInvitation);
         };
+        ensure_not_member(&*tx, org, &email).await?;
         let now = self.clock.now();
         match invitation.status_at(now) {
             InvitationStatus::Pending => {}
@@ -231,6 +226,7 @@ impl InvitationService {
         tx.invitations()
             .renew_invitation(id, &secret.hash(), expires_at)
             .await?;
+        tx.outbox().discard_unsent(id).await?;
         let issued = IssuedInvitation {
             link: self.link(Channel::Email, &secret),
             invitation: Invitation {
@@ -272,8 +268,8 @@ impl InvitationService {
         channel: Channel,
     ) -> Result<Membership, InvitationError> {
         let tx = self.uow.begin().await?;
-        let found = find_by_secret(&*tx, secret, channel).await?;
-        self.accept_in(tx, actor, found.org_id, found.id).await
+        self.accept_in(tx, actor, Via::Secret(secret, channel))
+            .await
     }
 
     /// Accepts an invitation addressed to the caller, by id (from `/api/me/invitations`).
@@ -284,8 +280,8 @@ impl InvitationService {
         id: InvitationId,
     ) -> Result<Membership, InvitationError> {
         let tx = self.uow.begin().await?;
-        let found = mine(&*tx, actor.user_id, id).await?;
-        self.accept_in(tx, actor, found.org_id, id).await
+        mine(&*tx, actor.user_id, id).await?;
+        self.accept_in(tx, actor, Via::Mine(id)).await
     }
 
     /// Registers the invited address and accepts in one transaction: the "set a password and
@@ -343,9 +339,8 @@ impl InvitationService {
         }
         let password_hash = self.hasher.hash(&invitee.password).await?;
         let tx = self.uow.begin().await?;
-        let found = find_by_secret(&*tx, secret, channel).await?;
-        let org = lock_org(&*tx, found.org_id).await?;
-        let invitation = fresh(&*tx, found.id).await?;
+        let via = Via::Secret(secret, channel);
+        let (org, invitation) = lock_and_reread(&*tx, via).await?;
         let now = self.clock.now();
         still_open(&invitation, now)?;
         let email = address(&invitation)?;
@@ -364,6 +359,10 @@ impl InvitationService {
                 StoreError::Conflict(_) => InvitationError::AccountExists,
                 other => other.into(),
             })?;
+        if channel == Channel::Email {
+            // The account was made through the e-mailed token: its address is proven.
+            tx.users().mark_email_verified(user.id, now).await?;
+        }
         let actor = Actor::new(user.id).with_ip(ip);
         admit(&*tx, &org, &invitation, &user, &actor, now).await?;
         let signed_in = issue_session(&*tx, user, now, self.settings.session_ttl).await?;
@@ -375,8 +374,8 @@ impl InvitationService {
     #[instrument(skip_all)]
     pub async fn decline(&self, secret: &InvitationSecret) -> Result<(), InvitationError> {
         let tx = self.uow.begin().await?;
-        let found = find_by_secret(&*tx, secret, Channel::Email).await?;
-        self.decline_in(tx, None, found.org_id, found.id).await
+        self.decline_in(tx, None, Via::Secret(secret, Channel::Email))
+            .await
     }
 
     /// Declines an invitation addressed to the caller, by id.
@@ -387,15 +386,15 @@ impl InvitationService {
         id: InvitationId,
     ) -> Result<(), InvitationError> {
         let tx = self.uow.begin().await?;
-        let found = mine(&*tx, actor.user_id, id).await?;
-        self.decline_in(tx, Some(actor), found.org_id, id).await
+        mine(&*tx, actor.user_id, id).await?;
+        self.decline_in(tx, Some(actor), Via::Mine(id)).await
     }
 
     /// Pending invitations addressed to the caller's e-mail, across all orgs.
     #[instrument(skip_all)]
     pub async fn list_mine(&self, actor: &Actor) -> Result<Vec<InvitationView>, InvitationError> {
         let tx = self.uow.read().await?;
-        let user = caller(&*tx, actor.user_id).await?;
+        let user = verified_caller(&*tx, actor.user_id).await?;
         Ok(tx
             .invitations()
             .list_pending_to(&user.email, self.clock.now())
@@ -406,14 +405,16 @@ impl InvitationService {
         &self,
         tx: Box<dyn Transaction>,
         actor: &Actor,
-        org: OrgId,
-        id: InvitationId,
+        via: Via<'_>,
     ) -> Result<Membership, InvitationError> {
-        let org = lock_org(&*tx, org).await?;
-        // Read again under the lock: a racing accept or revoke has committed by now.
-        let invitation = fresh(&*tx, id).await?;
+        let (org, invitation) = lock_and_reread(&*tx, via).await?;
         let user = caller(&*tx, actor.user_id).await?;
-        let membership = admit(&*tx, &org, &invitation, &user, actor, self.clock.now()).await?;
+        let now = self.clock.now();
+        let membership = admit(&*tx, &org, &invitation, &user, actor, now).await?;
+        // Taking up an e-mailed token proves the caller reads that mailbox.
+        if matches!(via, Via::Secret(_, Channel::Email)) {
+            tx.users().mark_email_verified(user.id, now).await?;
+        }
         tx.commit().await?;
         Ok(membership)
     }
@@ -422,11 +423,10 @@ impl InvitationService {
         &self,
         tx: Box<dyn Transaction>,
         actor: Option<&Actor>,
-        org: OrgId,
-        id: InvitationId,
+        via: Via<'_>,
     ) -> Result<(), InvitationError> {
-        lock_org(&*tx, org).await?;
-        let invitation = fresh(&*tx, id).await?;
+        let (_, invitation) = lock_and_reread(&*tx, via).await?;
+        let id = invitation.id;
         let now = self.clock.now();
         still_open(&invitation, now)?;
         consume(&*tx, &invitation, InvitationStatus::Declined, now).await?;
@@ -501,7 +501,9 @@ impl InvitationService {
                 link: issued.link.clone(),
             }),
         };
-        tx.outbox().enqueue(&mail, now).await?;
+        tx.outbox()
+            .enqueue(&mail, Some(issued.invitation.id), now)
+            .await?;
         Ok(())
     }
 }
@@ -538,6 +540,38 @@ async fn lock_org(tx: &dyn Transaction, org: OrgId) -> Result<Org, InvitationErr
         .ok_or(InvitationError::OrgNotFound)
 }
 
+/// How the caller reached an invitation: by the secret it holds, or as an invitation addressed
+/// to it (by id).
+#[derive(Clone, Copy)]
+enum Via<'a> {
+    Secret(&'a InvitationSecret, Channel),
+    Mine(InvitationId),
+}
+
+async fn find_via(tx: &dyn Transaction, via: Via<'_>) -> Result<Invitation, InvitationError> {
+    match via {
+        Via::Secret(secret, channel) => find_by_secret(tx, secret, channel).await,
+        Via::Mine(id) => fresh(tx, id).await,
+    }
+}
+
+/// Finds the invitation, locks its org, and reads it again the same way under the lock: an
+/// accept, revoke or resend that committed meanwhile is seen, and a secret replaced by a
+/// resend no longer finds it.
+async fn lock_and_reread(
+    tx: &dyn Transaction,
+    via: Via<'_>,
+) -> Result<(Org, Invitation), InvitationError> {
+    let found = find_via(tx, via).await?;
+    let org = lock_org(tx, found.org_id).await?;
+    let invitation = find_via(tx, via).await?;
+    if invitation.id == found.id {
+        Ok((org, invitation))
+    } else {
+        Err(InvitationError::NotFound)
+    }
+}
+
 async fn fresh(tx: &dyn Transaction, id: InvitationId) -> Result<Invitation, InvitationError> {
     tx.invitations()
         .find_invitation(id)
@@ -571,18 +605,31 @@ async fn find_by_secret(
         .ok_or(InvitationError::NotFound)
 }
 
-/// An e-mail invitation addressed to `user`; anyone else's is "not found".
+/// An e-mail invitation addressed to `user`, whose address is verified; anyone else's is "not
+/// found".
 async fn mine(
     tx: &dyn Transaction,
     user: UserId,
     id: InvitationId,
 ) -> Result<Invitation, InvitationError> {
+    let me = verified_caller(tx, user).await?;
     let invitation = fresh(tx, id).await?;
-    let me = caller(tx, user).await?;
     if invitation.email() == Some(&me.email) {
         Ok(invitation)
     } else {
         Err(InvitationError::NotFound)
+    }
+}
+
+/// The caller, if they have shown that they read their address's mailbox. Anyone can sign up
+/// with any address, so invitations are matched to an account by address only once it is
+/// verified; until then the e-mailed link is the way in.
+async fn verified_caller(tx: &dyn Transaction, user: UserId) -> Result<User, InvitationError> {
+    let me = caller(tx, user).await?;
+    if tx.users().email_verified(user).await? {
+        Ok(me)
+    } else {
+        Err(InvitationError::EmailUnverified)
     }
 }
 
@@ -591,6 +638,24 @@ async fn caller(tx: &dyn Transaction, user: UserId) -> Result<User, InvitationEr
         .find_user(user)
         .await?
         .ok_or(InvitationError::Member(MemberError::UserNotFound))
+}
+
+/// Refuses an address whose account is a member of the org already.
+async fn ensure_not_member(
+    tx: &dyn Transaction,
+    org: OrgId,
+    email: &Email,
+) -> Result<(), InvitationError> {
+    if let Some(existing) = tx.users().find_user_by_email(email).await?
+        && tx
+            .members()
+            .find_member(org, existing.user.id)
+            .await?
+            .is_some()
+    {
+        return Err(MemberError::AlreadyMember.into());
+    }
+    Ok(())
 }
 
 /// Refuses an address that already has an account: its owner signs in to accept.

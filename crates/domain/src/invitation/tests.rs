@@ -168,14 +168,14 @@ fn stored_invitations(tx: &mut MockTransaction) -> Arc<Mutex<Vec<(Invitation, To
     stored
 }
 
-/// Collects every mail queued (at NOW).
+/// Collects every mail queued (at NOW, tied to its invitation).
 fn queued_mails(tx: &mut MockTransaction) -> Arc<Mutex<Vec<Mail>>> {
     let mails = Arc::new(Mutex::new(Vec::new()));
     let sink = mails.clone();
     tx.outbox
         .expect_enqueue()
-        .withf(|_, at| *at == NOW)
-        .returning(move |mail, _| {
+        .withf(|_, about, at| *at == NOW && about.is_some())
+        .returning(move |mail, _, _| {
             sink.lock().unwrap().push(mail.clone());
             Ok(())
         });
@@ -762,6 +762,12 @@ fn accepting_an_email_invitation_makes_the_caller_a_member_with_the_invited_role
         })
         .times(1)
         .returning(|_| Ok(()));
+    // Taking up the e-mailed token proves the caller reads that mailbox.
+    tx.users
+        .expect_mark_email_verified()
+        .withf(move |u, at| *u == me && *at == NOW)
+        .times(1)
+        .returning(|_, _| Ok(()));
     let events = tx.record_audit();
     let (service, committed) = invitations_with(tx);
 
@@ -799,6 +805,10 @@ fn an_email_invitation_brings_its_own_seat_but_a_join_link_needs_a_free_one() {
     );
     let (secret, caller) = (InvitationSecret::generate(), invitee());
     let mut tx = accepting(&org, &invitation, &secret, &caller, (4, 1));
+    tx.users
+        .expect_mark_email_verified()
+        .times(1)
+        .returning(|_, _| Ok(()));
     tx.invitations
         .expect_close_invitation()
         .times(1)
@@ -959,6 +969,11 @@ fn registering_while_accepting_creates_the_account_the_membership_and_a_session(
         .withf(move |i| *i == id)
         .returning(move |_| Ok(Some(by_id.clone())));
     no_account(&mut write);
+    write
+        .users
+        .expect_mark_email_verified()
+        .times(1)
+        .returning(|_, _| Ok(()));
     let users = Arc::new(Mutex::new(Vec::new()));
     let sink = users.clone();
     write
@@ -1108,6 +1123,12 @@ fn revoking_a_pending_invitation_closes_it_and_audits_it() {
         .withf(move |i, to, at| *i == id && *to == InvitationStatus::Revoked && *at == NOW)
         .times(1)
         .returning(|_, _, _| Ok(true));
+    // A message still queued would deliver a dead link.
+    tx.outbox
+        .expect_discard_unsent()
+        .withf(move |i| *i == id)
+        .times(1)
+        .returning(|_| Ok(1));
     let events = tx.record_audit();
     let (service, committed) = invitations_with(tx);
 
@@ -1180,7 +1201,13 @@ fn resending_renews_the_secret_and_expiry_and_mails_the_new_link() {
     let (mut tx, org, actor, invitation) = revoking(pending_to_invitee);
     // The org is full, but a live invitation already holds its seat.
     seats(&mut tx, 4, 1);
+    no_account(&mut tx);
     let id = invitation.id;
+    tx.outbox
+        .expect_discard_unsent()
+        .withf(move |i| *i == id)
+        .times(1)
+        .returning(|_| Ok(1));
     let renewed: Arc<Mutex<Vec<TokenHash>>> = Arc::new(Mutex::new(Vec::new()));
     let sink = renewed.clone();
     tx.invitations
@@ -1222,6 +1249,8 @@ fn resending_an_expired_invitation_needs_a_free_seat_again() {
             NOW - Duration::days(1),
         )
     });
+    no_account(&mut tx);
+    tx.outbox.expect_discard_unsent().returning(|_| Ok(0));
     // The expired invitation is not among the five seats in use.
     seats(&mut tx, 4, 1);
     forbid_writes(&mut tx);

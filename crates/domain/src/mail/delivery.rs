@@ -84,6 +84,10 @@ impl DeliveryService {
     #[instrument(skip_all)]
     pub async fn deliver_due(&self) -> Result<DeliveryReport, StoreError> {
         let now = self.clock.now();
+        // SQLite has one writer for the whole database: an idle poll must not take its lock.
+        if !self.uow.read().await?.outbox().has_due(now).await? {
+            return Ok(DeliveryReport::default());
+        }
         let tx = self.uow.begin().await?;
         let batch = tx
             .outbox()

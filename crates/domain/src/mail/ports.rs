@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 use super::model::Mail;
 use crate::error::StoreError;
+use crate::ids::InvitationId;
 
 /// A queued message as the delivery worker sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,8 +20,19 @@ pub struct OutboxMessage {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait OutboxRepository: Send + Sync {
-    /// Queues `mail`, due at once.
-    async fn enqueue(&self, mail: &Mail, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Queues `mail`, due at once; `about` names the invitation it carries a link to, so the
+    /// message goes when the invitation does.
+    async fn enqueue(
+        &self,
+        mail: &Mail,
+        about: Option<InvitationId>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// Drops the undelivered messages about an invitation whose link is dead (revoked, or
+    /// replaced by a resend); returns how many.
+    async fn discard_unsent(&self, about: InvitationId) -> Result<u64, StoreError>;
+    /// Whether any message is due at `now`: a read, so an idle worker takes no write lock.
+    async fn has_due(&self, now: OffsetDateTime) -> Result<bool, StoreError>;
     /// Takes up to `limit` messages due at `now` and hides them from other workers until
     /// `lease_until` (rows locked by another transaction are skipped on PostgreSQL). A worker
     /// that dies mid-delivery thus leaves its messages to be retried after the lease.

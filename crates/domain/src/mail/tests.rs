@@ -17,11 +17,27 @@ fn policy() -> RetryPolicy {
     }
 }
 
+/// The read that finds whether anything is due.
+fn due(answer: bool) -> MockTransaction {
+    let mut tx = MockTransaction::default();
+    tx.outbox
+        .expect_has_due()
+        .withf(|now| *now == NOW)
+        .times(1)
+        .returning(move |_| Ok(answer));
+    tx
+}
+
+/// A delivery service whose unit of work first finds something due, then hands out
+/// `transactions` in order; the flags report their commits.
 fn delivery(
     transactions: Vec<MockTransaction>,
     mailer: MockMailer,
 ) -> (DeliveryService, Vec<Committed>) {
-    let (uow, committed) = unit_of_work(transactions);
+    let mut all = vec![due(true)];
+    all.extend(transactions);
+    let (uow, mut committed) = unit_of_work(all);
+    committed.remove(0);
     let service = DeliveryService::new(
         Arc::new(uow),
         Arc::new(mailer),
@@ -199,4 +215,22 @@ fn an_empty_claim_sends_nothing() {
 
     assert_eq!(report, DeliveryReport::default());
     assert!(committed[0].get());
+}
+
+#[test]
+fn an_idle_poll_only_reads_and_takes_no_write_transaction() {
+    let mut mailer = MockMailer::new();
+    mailer.expect_send().never();
+    // Only the read is available: beginning a write would fail the round.
+    let (uow, _) = unit_of_work(vec![due(false)]);
+    let service = DeliveryService::new(
+        Arc::new(uow),
+        Arc::new(mailer),
+        Arc::new(FixedClock(NOW)),
+        policy(),
+    );
+
+    let report = pollster::block_on(service.deliver_due()).unwrap();
+
+    assert_eq!(report, DeliveryReport::default());
 }

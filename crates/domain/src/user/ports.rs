@@ -21,6 +21,10 @@ pub trait UserRepository: Send + Sync {
         email: &Email,
     ) -> Result<Option<UserWithPassword>, StoreError>;
     async fn record_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Whether the user has shown that they read their address's mailbox.
+    async fn email_verified(&self, id: UserId) -> Result<bool, StoreError>;
+    /// Records that proof (the first time only).
+    async fn mark_email_verified(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
 }
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]

@@ -210,8 +210,12 @@ impl InvitationRepository for SeaTransaction {
         org: OrgId,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let sql = "SELECT COUNT(*) AS n FROM invitations \
-             WHERE org_id = ? AND kind = ? AND status = ? AND expires_at_us > ?";
+        // An invitee who joined some other way (a link, a move, the operator) already holds a
+        // seat as a member; their invitation must not hold a second one.
+        let sql = "SELECT COUNT(*) AS n FROM invitations i \
+             WHERE i.org_id = ? AND i.kind = ? AND i.status = ? AND i.expires_at_us > ? \
+             AND NOT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id \
+             WHERE m.org_id = i.org_id AND u.email = i.email)";
         self.count(
             sql,
             vec![

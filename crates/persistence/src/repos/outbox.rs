@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use sea_orm::{DbBackend, FromQueryResult};
 use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::InvitationId;
 use tenantry_domain::mail::{Mail, MailContent, OutboxMessage, OutboxRepository};
 use tenantry_domain::user::Email;
 use time::OffsetDateTime;
@@ -23,14 +24,20 @@ struct ClaimedRow {
 
 #[async_trait]
 impl OutboxRepository for SeaTransaction {
-    async fn enqueue(&self, mail: &Mail, at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn enqueue(
+        &self,
+        mail: &Mail,
+        about: Option<InvitationId>,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let content = serde_json::to_string(&mail.content)
             .map_err(|error| StoreError::Unavailable(format!("mail content: {error}")))?;
         self.update(
-            "INSERT INTO outbox (id, recipient, content, created_at, next_attempt_us, attempts) \
-             VALUES (?, ?, ?, ?, ?, 0)",
+            "INSERT INTO outbox (id, invitation_id, recipient, content, created_at, \
+             next_attempt_us, attempts) VALUES (?, ?, ?, ?, ?, ?, 0)",
             vec![
                 Uuid::now_v7().into(),
+                about.map(|id| id.as_uuid()).into(),
                 mail.to.as_str().into(),
                 content.into(),
                 at.into(),
@@ -39,6 +46,25 @@ impl OutboxRepository for SeaTransaction {
         )
         .await?;
         Ok(())
+    }
+
+    async fn discard_unsent(&self, about: InvitationId) -> Result<u64, StoreError> {
+        self.update(
+            "DELETE FROM outbox WHERE invitation_id = ? AND sent_at IS NULL",
+            vec![about.as_uuid().into()],
+        )
+        .await
+    }
+
+    async fn has_due(&self, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let due = self
+            .count(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM outbox \
+                 WHERE sent_at IS NULL AND next_attempt_us <= ? LIMIT 1) due",
+                vec![micros(now).into()],
+            )
+            .await?;
+        Ok(due > 0)
     }
 
     async fn claim_due(

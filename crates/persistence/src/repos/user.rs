@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{SessionId, UserId};
 use tenantry_domain::user::{
@@ -36,6 +36,7 @@ impl UserRepository for SeaTransaction {
             password_hash: Set(password_hash.as_str().to_owned()),
             created_at: Set(user.created_at),
             last_login_at: Set(user.last_login_at),
+            email_verified_at: Set(None),
         };
         users::Entity::insert(row)
             .exec_without_returning(&self.tx)
@@ -71,6 +72,26 @@ impl UserRepository for SeaTransaction {
         users::Entity::update_many()
             .col_expr(users::Column::LastLoginAt, at.into())
             .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn email_verified(&self, id: UserId) -> Result<bool, StoreError> {
+        let verified = users::Entity::find_by_id(id.as_uuid())
+            .filter(users::Column::EmailVerifiedAt.is_not_null())
+            .count(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(verified > 0)
+    }
+
+    async fn mark_email_verified(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError> {
+        users::Entity::update_many()
+            .col_expr(users::Column::EmailVerifiedAt, at.into())
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .filter(users::Column::EmailVerifiedAt.is_null())
             .exec(&self.tx)
             .await
             .or_store_error()?;

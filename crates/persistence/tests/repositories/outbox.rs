@@ -7,7 +7,29 @@ use tenantry_domain::user::Email;
 use tenantry_persistence::testing;
 use time::Duration;
 
-use super::now;
+use super::{add_org, add_user, now};
+
+/// The content column of an outbox row, read outside any repository.
+async fn content_of(db: &testing::TestDatabase, id: uuid::Uuid) -> String {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let connection = db.database.connection();
+    let backend = connection.get_database_backend();
+    let placeholder = if backend == DbBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    let row = connection
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT content FROM outbox WHERE id = {placeholder}"),
+            [id.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "content").unwrap()
+}
 
 fn mail(to: &str) -> Mail {
     Mail {
@@ -28,8 +50,9 @@ async fn a_message_is_leased_retried_when_due_and_never_claimed_once_sent() {
         let tx = db.database.begin().await.unwrap();
         let at = now();
         let queued = mail("new@example.com");
-        tx.outbox().enqueue(&queued, at).await.unwrap();
+        tx.outbox().enqueue(&queued, None, at).await.unwrap();
         assert_eq!(tx.outbox().count_pending().await.unwrap(), 1);
+        assert!(tx.outbox().has_due(at).await.unwrap());
 
         let lease = at + Duration::minutes(2);
         let claimed = tx.outbox().claim_due(at, lease, 10).await.unwrap();
@@ -75,6 +98,12 @@ async fn a_message_is_leased_retried_when_due_and_never_claimed_once_sent() {
 
         tx.outbox().mark_sent(id, retry_at).await.unwrap();
         assert_eq!(tx.outbox().count_pending().await.unwrap(), 0);
+        assert!(
+            !tx.outbox()
+                .has_due(retry_at + Duration::days(1))
+                .await
+                .unwrap()
+        );
         let much_later = at + Duration::days(1);
         assert!(
             tx.outbox()
@@ -83,6 +112,8 @@ async fn a_message_is_leased_retried_when_due_and_never_claimed_once_sent() {
                 .unwrap()
                 .is_empty()
         );
+        tx.commit().await.unwrap();
+        assert_eq!(content_of(&db, id).await, "", "the link it carried is gone");
     }
 }
 
@@ -96,7 +127,7 @@ async fn concurrent_workers_on_postgres_claim_disjoint_messages_without_waiting(
     for n in 0..4 {
         setup
             .outbox()
-            .enqueue(&mail(&format!("{n}@example.com")), at)
+            .enqueue(&mail(&format!("{n}@example.com")), None, at)
             .await
             .unwrap();
     }
@@ -116,4 +147,56 @@ async fn concurrent_workers_on_postgres_claim_disjoint_messages_without_waiting(
     .unwrap();
     assert_eq!((mine.len(), theirs.len()), (2, 2));
     assert!(mine.iter().all(|m| theirs.iter().all(|t| t.id != m.id)));
+}
+
+#[tokio::test]
+async fn mail_about_an_invitation_goes_with_it() {
+    use tenantry_domain::authz::BuiltinRole;
+    use tenantry_domain::ids::InvitationId;
+    use tenantry_domain::invitation::{
+        Invitation, InvitationKind, InvitationSecret, InvitationStatus,
+    };
+    use tenantry_domain::member::AssignedRole;
+
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let mut invitations = Vec::new();
+        for address in ["a@example.com", "b@example.com"] {
+            let invitation = Invitation {
+                id: InvitationId::generate(),
+                org_id: org.id,
+                kind: InvitationKind::Email(Email::try_from(address).unwrap()),
+                role: AssignedRole::Builtin(BuiltinRole::Member),
+                invited_by: Some(owner.id),
+                status: InvitationStatus::Pending,
+                created_at: now(),
+                expires_at: now() + Duration::days(7),
+            };
+            let secret = InvitationSecret::generate().hash();
+            tx.invitations()
+                .insert_invitation(&invitation, &secret)
+                .await
+                .unwrap();
+            tx.outbox()
+                .enqueue(&mail(address), Some(invitation.id), now())
+                .await
+                .unwrap();
+            invitations.push(invitation);
+        }
+        tx.outbox()
+            .enqueue(&mail("other@example.com"), None, now())
+            .await
+            .unwrap();
+
+        assert_eq!(
+            tx.outbox().discard_unsent(invitations[0].id).await.unwrap(),
+            1
+        );
+        assert_eq!(tx.outbox().count_pending().await.unwrap(), 2);
+        // Deleting the org takes its invitations and their queued mail along.
+        tx.orgs().delete_org(org.id).await.unwrap();
+        assert_eq!(tx.outbox().count_pending().await.unwrap(), 1);
+    }
 }

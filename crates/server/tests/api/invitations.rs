@@ -8,7 +8,7 @@ use tenantry_domain::mail::MailContent;
 use tenantry_domain::plan::Plan;
 use tenantry_persistence::testing::{self, TestDatabase};
 
-use crate::helpers::{spawn_app, spawn_app_on};
+use crate::helpers::spawn_app_on;
 
 /// Moves an invitation's expiry an hour into the past, as time passing would.
 async fn expire(db: &TestDatabase, invitation: &str) {
@@ -142,452 +142,511 @@ async fn an_invitee_without_an_account_registers_through_the_mailed_link_and_joi
 
 #[actix_web::test]
 async fn only_the_invited_account_can_accept_and_an_existing_account_must_sign_in() {
-    let app = spawn_app().await;
-    let owner = app.sign_up("owner@example.com").await;
-    let bob = app.sign_up("bob@example.com").await;
-    let carol = app.sign_up("carol@example.com").await;
-    let org = app.create_org(&owner, "Acme").await;
-    let token = app.invite(&org, &owner, "bob@example.com", "member").await;
-    let accept = format!("/api/invitations/{token}/accept");
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let bob = app.sign_up("bob@example.com").await;
+        let carol = app.sign_up("carol@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        let token = app.invite(&org, &owner, "bob@example.com", "member").await;
+        let accept = format!("/api/invitations/{token}/accept");
 
-    let stranger = app.post(&accept, &carol.token, json!({})).await;
-    assert_eq!(
-        (stranger.status, stranger.code()),
-        (StatusCode::FORBIDDEN, "invitation_wrong_account")
-    );
-    let anonymous = app
-        .send(
-            Method::POST,
-            &accept,
-            None,
-            Some(json!({"name": "Bob", "password": "correct horse"})),
-        )
-        .await;
-    assert_eq!(
-        (anonymous.status, anonymous.code()),
-        (StatusCode::CONFLICT, "account_exists")
-    );
-    let missing = app.send(Method::POST, &accept, None, Some(json!({}))).await;
-    assert_eq!(
-        (missing.status, missing.body["error"]["field"].as_str()),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("name"))
-    );
-    let bad_token = app
-        .send(Method::POST, &accept, Some("tnt_forged"), None)
-        .await;
-    assert_eq!(bad_token.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.role_of(&org, &owner, &carol).await, None);
+        let stranger = app.post(&accept, &carol.token, json!({})).await;
+        assert_eq!(
+            (stranger.status, stranger.code()),
+            (StatusCode::FORBIDDEN, "invitation_wrong_account")
+        );
+        let anonymous = app
+            .send(
+                Method::POST,
+                &accept,
+                None,
+                Some(json!({"name": "Bob", "password": "correct horse"})),
+            )
+            .await;
+        assert_eq!(
+            (anonymous.status, anonymous.code()),
+            (StatusCode::CONFLICT, "account_exists")
+        );
+        let missing = app.send(Method::POST, &accept, None, Some(json!({}))).await;
+        assert_eq!(
+            (missing.status, missing.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("name"))
+        );
+        let bad_token = app
+            .send(Method::POST, &accept, Some("tnt_forged"), None)
+            .await;
+        assert_eq!(bad_token.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(app.role_of(&org, &owner, &carol).await, None);
 
-    let accepted = app
-        .send(Method::POST, &accept, Some(&bob.token), None)
-        .await;
-    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-    assert_eq!(accepted.body["role"], "member");
-    assert_eq!(
-        app.role_of(&org, &owner, &bob).await.as_deref(),
-        Some("member")
-    );
+        let accepted = app
+            .send(Method::POST, &accept, Some(&bob.token), None)
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+        assert_eq!(accepted.body["role"], "member");
+        assert_eq!(
+            app.role_of(&org, &owner, &bob).await.as_deref(),
+            Some("member")
+        );
+    }
 }
 
 #[actix_web::test]
 async fn revoked_expired_used_and_declined_invitations_each_say_so() {
-    let app = spawn_app().await;
-    let owner = app.sign_up("owner@example.com").await;
-    let org = app.create_org(&owner, "Acme").await;
-    let body = json!({"name": "Someone", "password": "correct horse"});
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        let body = json!({"name": "Someone", "password": "correct horse"});
 
-    let revoked = app
-        .invite(&org, &owner, "revoked@example.com", "member")
-        .await;
-    let id = app
-        .get(&format!("/api/invitations/{revoked}"), &owner.token)
-        .await
-        .body["_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let revoke = app
-        .send(
-            Method::DELETE,
-            &format!("/api/orgs/{org}/invitations/{id}"),
-            Some(&owner.token),
-            None,
-        )
-        .await;
-    assert_eq!(revoke.status, StatusCode::NO_CONTENT);
-    let again = app
-        .send(
-            Method::DELETE,
-            &format!("/api/orgs/{org}/invitations/{id}"),
-            Some(&owner.token),
-            None,
-        )
-        .await;
-    assert_eq!(
-        again.status,
-        StatusCode::NO_CONTENT,
-        "revoking twice is no error"
-    );
-
-    let expired = app
-        .invite(&org, &owner, "expired@example.com", "member")
-        .await;
-    let expired_id = app
-        .get(&format!("/api/invitations/{expired}"), &owner.token)
-        .await
-        .body["_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expire(&app.db, &expired_id).await;
-
-    let declined = app
-        .invite(&org, &owner, "declined@example.com", "member")
-        .await;
-    let decline = app
-        .send(
-            Method::POST,
-            &format!("/api/invitations/{declined}/decline"),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(decline.status, StatusCode::NO_CONTENT);
-
-    for (token, code, status) in [
-        (&revoked, "invitation_revoked", "revoked"),
-        (&expired, "invitation_expired", "expired"),
-        (&declined, "invitation_declined", "declined"),
-    ] {
-        let preview = app
+        let revoked = app
+            .invite(&org, &owner, "revoked@example.com", "member")
+            .await;
+        let id = app
+            .get(&format!("/api/invitations/{revoked}"), &owner.token)
+            .await
+            .body["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let revoke = app
             .send(
-                Method::GET,
-                &format!("/api/invitations/{token}"),
-                None,
+                Method::DELETE,
+                &format!("/api/orgs/{org}/invitations/{id}"),
+                Some(&owner.token),
                 None,
             )
             .await;
-        assert_eq!(preview.body["status"], status);
-        let accept = app
+        assert_eq!(revoke.status, StatusCode::NO_CONTENT);
+        let again = app
             .send(
-                Method::POST,
-                &format!("/api/invitations/{token}/accept"),
+                Method::DELETE,
+                &format!("/api/orgs/{org}/invitations/{id}"),
+                Some(&owner.token),
                 None,
-                Some(body.clone()),
             )
             .await;
         assert_eq!(
-            (accept.status, accept.code()),
-            (StatusCode::GONE, code),
-            "{status}"
+            again.status,
+            StatusCode::NO_CONTENT,
+            "revoking twice is no error"
         );
-    }
-    let unknown = app
-        .send(Method::GET, "/api/invitations/inv_unknown", None, None)
-        .await;
-    assert_eq!(
-        (unknown.status, unknown.code()),
-        (StatusCode::NOT_FOUND, "invitation_not_found")
-    );
 
-    let statuses: Vec<_> = app
-        .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
-        .await
-        .body["invitations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["status"].as_str().unwrap().to_owned())
-        .collect();
-    assert_eq!(statuses, ["declined", "expired", "revoked"]);
-    // Nobody signed up through any of them.
-    let members = app
-        .get(&format!("/api/orgs/{org}/members"), &owner.token)
-        .await;
-    assert_eq!(members.body["members"].as_array().unwrap().len(), 1);
+        let expired = app
+            .invite(&org, &owner, "expired@example.com", "member")
+            .await;
+        let expired_id = app
+            .get(&format!("/api/invitations/{expired}"), &owner.token)
+            .await
+            .body["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        expire(&app.db, &expired_id).await;
+
+        let declined = app
+            .invite(&org, &owner, "declined@example.com", "member")
+            .await;
+        let decline = app
+            .send(
+                Method::POST,
+                &format!("/api/invitations/{declined}/decline"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(decline.status, StatusCode::NO_CONTENT);
+
+        for (token, code, status) in [
+            (&revoked, "invitation_revoked", "revoked"),
+            (&expired, "invitation_expired", "expired"),
+            (&declined, "invitation_declined", "declined"),
+        ] {
+            let preview = app
+                .send(
+                    Method::GET,
+                    &format!("/api/invitations/{token}"),
+                    None,
+                    None,
+                )
+                .await;
+            assert_eq!(preview.body["status"], status);
+            let accept = app
+                .send(
+                    Method::POST,
+                    &format!("/api/invitations/{token}/accept"),
+                    None,
+                    Some(body.clone()),
+                )
+                .await;
+            assert_eq!(
+                (accept.status, accept.code()),
+                (StatusCode::GONE, code),
+                "{status}"
+            );
+        }
+        let unknown = app
+            .send(Method::GET, "/api/invitations/inv_unknown", None, None)
+            .await;
+        assert_eq!(
+            (unknown.status, unknown.code()),
+            (StatusCode::NOT_FOUND, "invitation_not_found")
+        );
+
+        let statuses: Vec<_> = app
+            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
+            .await
+            .body["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["status"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(statuses, ["declined", "expired", "revoked"]);
+        // Nobody signed up through any of them.
+        let members = app
+            .get(&format!("/api/orgs/{org}/members"), &owner.token)
+            .await;
+        assert_eq!(members.body["members"].as_array().unwrap().len(), 1);
+    }
 }
 
 #[actix_web::test]
 async fn an_address_is_invited_once_members_are_not_invited_and_roles_stay_within_reach() {
-    let app = spawn_app().await;
-    let owner = app.sign_up("owner@example.com").await;
-    let admin = app.sign_up("admin@example.com").await;
-    let org = app.create_org(&owner, "Acme").await;
-    app.set_plan(&org, Plan::Team).await;
-    app.add_member(&org, &admin, BuiltinRole::Admin).await;
-    let invite = |role: serde_json::Value, email: &str| json!({"email": email, "role": role});
-    let path = format!("/api/orgs/{org}/invitations/email");
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let admin = app.sign_up("admin@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        app.set_plan(&org, Plan::Team).await;
+        app.add_member(&org, &admin, BuiltinRole::Admin).await;
+        let invite = |role: serde_json::Value, email: &str| json!({"email": email, "role": role});
+        let path = format!("/api/orgs/{org}/invitations/email");
 
-    app.invite(&org, &owner, "new@example.com", "member").await;
-    let twice = app
-        .post(
-            &path,
-            &owner.token,
-            invite(json!("viewer"), "NEW@example.com"),
-        )
-        .await;
-    assert_eq!(
-        (twice.status, twice.code()),
-        (StatusCode::CONFLICT, "already_invited")
-    );
-    let member = app
-        .post(
-            &path,
-            &owner.token,
-            invite(json!("viewer"), "admin@example.com"),
-        )
-        .await;
-    assert_eq!(
-        (member.status, member.code()),
-        (StatusCode::CONFLICT, "already_member")
-    );
-    let owner_role = app
-        .post(&path, &owner.token, invite(json!("owner"), "x@example.com"))
-        .await;
-    assert_eq!(
-        (
-            owner_role.status,
-            owner_role.body["error"]["field"].as_str()
-        ),
-        (StatusCode::UNPROCESSABLE_ENTITY, Some("role"))
-    );
-    let link_owner = app
-        .post(
-            &format!("/api/orgs/{org}/invitations/link"),
-            &owner.token,
-            json!({"role": "owner"}),
-        )
-        .await;
-    assert_eq!(link_owner.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let bad_email = app
-        .post(
-            &path,
-            &owner.token,
-            invite(json!("viewer"), "not-an-address"),
-        )
-        .await;
-    assert_eq!(bad_email.body["error"]["field"], "email");
+        app.invite(&org, &owner, "new@example.com", "member").await;
+        let twice = app
+            .post(
+                &path,
+                &owner.token,
+                invite(json!("viewer"), "NEW@example.com"),
+            )
+            .await;
+        assert_eq!(
+            (twice.status, twice.code()),
+            (StatusCode::CONFLICT, "already_invited")
+        );
+        let member = app
+            .post(
+                &path,
+                &owner.token,
+                invite(json!("viewer"), "admin@example.com"),
+            )
+            .await;
+        assert_eq!(
+            (member.status, member.code()),
+            (StatusCode::CONFLICT, "already_member")
+        );
+        let owner_role = app
+            .post(&path, &owner.token, invite(json!("owner"), "x@example.com"))
+            .await;
+        assert_eq!(
+            (
+                owner_role.status,
+                owner_role.body["error"]["field"].as_str()
+            ),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("role"))
+        );
+        let link_owner = app
+            .post(
+                &format!("/api/orgs/{org}/invitations/link"),
+                &owner.token,
+                json!({"role": "owner"}),
+            )
+            .await;
+        assert_eq!(link_owner.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let bad_email = app
+            .post(
+                &path,
+                &owner.token,
+                invite(json!("viewer"), "not-an-address"),
+            )
+            .await;
+        assert_eq!(bad_email.body["error"]["field"], "email");
 
-    // Admins lack billing:write, so they cannot offer a role that holds it.
-    let billing = app
-        .post(
-            &format!("/api/orgs/{org}/roles"),
-            &owner.token,
-            json!({"name": "Billing", "permissions": ["billing:write"]}),
-        )
-        .await;
-    let role_id = billing.body["_id"].as_str().unwrap();
-    let escalation = app
-        .post(&path, &admin.token, invite(json!(role_id), "y@example.com"))
-        .await;
-    assert_eq!(
-        (escalation.status, escalation.code()),
-        (StatusCode::FORBIDDEN, "privilege_escalation")
-    );
-    let link_escalation = app
-        .post(
-            &format!("/api/orgs/{org}/invitations/link"),
-            &admin.token,
-            json!({"role": role_id}),
-        )
-        .await;
-    assert_eq!(link_escalation.code(), "privilege_escalation");
-    let by_owner = app
-        .post(&path, &owner.token, invite(json!(role_id), "y@example.com"))
-        .await;
-    assert_eq!(by_owner.status, StatusCode::CREATED, "{}", by_owner.body);
-    assert_eq!(by_owner.body["roleName"], "Billing");
-    // The admin may not revoke it either: revoking acts on a role beyond their reach.
-    let id = by_owner.body["_id"].as_str().unwrap();
-    let revoke = app
-        .send(
-            Method::DELETE,
-            &format!("/api/orgs/{org}/invitations/{id}"),
-            Some(&admin.token),
-            None,
-        )
-        .await;
-    assert_eq!(revoke.code(), "privilege_escalation");
+        // Admins lack billing:write, so they cannot offer a role that holds it.
+        let billing = app
+            .post(
+                &format!("/api/orgs/{org}/roles"),
+                &owner.token,
+                json!({"name": "Billing", "permissions": ["billing:write"]}),
+            )
+            .await;
+        let role_id = billing.body["_id"].as_str().unwrap();
+        let escalation = app
+            .post(&path, &admin.token, invite(json!(role_id), "y@example.com"))
+            .await;
+        assert_eq!(
+            (escalation.status, escalation.code()),
+            (StatusCode::FORBIDDEN, "privilege_escalation")
+        );
+        let link_escalation = app
+            .post(
+                &format!("/api/orgs/{org}/invitations/link"),
+                &admin.token,
+                json!({"role": role_id}),
+            )
+            .await;
+        assert_eq!(link_escalation.code(), "privilege_escalation");
+        let by_owner = app
+            .post(&path, &owner.token, invite(json!(role_id), "y@example.com"))
+            .await;
+        assert_eq!(by_owner.status, StatusCode::CREATED, "{}", by_owner.body);
+        assert_eq!(by_owner.body["roleName"], "Billing");
+        // The admin may not revoke it either: revoking acts on a role beyond their reach.
+        let id = by_owner.body["_id"].as_str().unwrap();
+        let revoke = app
+            .send(
+                Method::DELETE,
+                &format!("/api/orgs/{org}/invitations/{id}"),
+                Some(&admin.token),
+                None,
+            )
+            .await;
+        assert_eq!(revoke.code(), "privilege_escalation");
 
-    // Once expired, the same address may be invited afresh.
-    let expired_one = app
-        .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
-        .await
-        .body["invitations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["email"] == "new@example.com")
-        .unwrap()["_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    expire(&app.db, &expired_one).await;
-    let fresh = app
-        .post(
-            &path,
-            &owner.token,
-            invite(json!("viewer"), "new@example.com"),
-        )
-        .await;
-    assert_eq!(fresh.status, StatusCode::CREATED, "{}", fresh.body);
+        // Once expired, the same address may be invited afresh.
+        let expired_one = app
+            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
+            .await
+            .body["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["email"] == "new@example.com")
+            .unwrap()["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        expire(&app.db, &expired_one).await;
+        let fresh = app
+            .post(
+                &path,
+                &owner.token,
+                invite(json!("viewer"), "new@example.com"),
+            )
+            .await;
+        assert_eq!(fresh.status, StatusCode::CREATED, "{}", fresh.body);
+    }
 }
 
 #[actix_web::test]
 async fn pending_email_invitations_hold_seats() {
-    let app = spawn_app().await;
-    let owner = app.sign_up("owner@example.com").await;
-    let org = app.create_org(&owner, "Acme").await;
-    for n in 0..4 {
-        app.invite(&org, &owner, &format!("{n}@example.com"), "member")
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        for n in 0..4 {
+            app.invite(&org, &owner, &format!("{n}@example.com"), "member")
+                .await;
+        }
+        let fifth = app
+            .post(
+                &format!("/api/orgs/{org}/invitations/email"),
+                &owner.token,
+                json!({"email": "5@example.com"}),
+            )
             .await;
-    }
-    let fifth = app
-        .post(
-            &format!("/api/orgs/{org}/invitations/email"),
-            &owner.token,
-            json!({"email": "5@example.com"}),
-        )
-        .await;
-    assert_eq!(
-        (fifth.status, fifth.code()),
-        (StatusCode::CONFLICT, "seat_limit_reached")
-    );
+        assert_eq!(
+            (fifth.status, fifth.code()),
+            (StatusCode::CONFLICT, "seat_limit_reached")
+        );
 
-    // A join link can be made, but nobody can take a seat through it while all are held.
-    let (_, code) = app.create_link(&org, &owner, json!({})).await;
-    let late = app.sign_up("late@example.com").await;
-    let join = app
-        .post(&format!("/api/join/{code}"), &late.token, json!({}))
-        .await;
-    assert_eq!(
-        (join.status, join.code()),
-        (StatusCode::CONFLICT, "seat_limit_reached")
-    );
-    // The invitees themselves still fit: their invitations hold their seats.
-    let token = app
-        .invite_token_for_resend(&org, &owner, "0@example.com")
-        .await;
-    let joined = app
-        .send(
-            Method::POST,
-            &format!("/api/invitations/{token}/accept"),
-            None,
-            Some(json!({"name": "Zero", "password": "correct horse"})),
-        )
-        .await;
-    assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+        // A join link can be made, but nobody can take a seat through it while all are held.
+        let (_, code) = app.create_link(&org, &owner, json!({})).await;
+        let late = app.sign_up("late@example.com").await;
+        let join = app
+            .post(&format!("/api/join/{code}"), &late.token, json!({}))
+            .await;
+        assert_eq!(
+            (join.status, join.code()),
+            (StatusCode::CONFLICT, "seat_limit_reached")
+        );
+        // The invitees themselves still fit: their invitations hold their seats.
+        let token = app
+            .invite_token_for_resend(&org, &owner, "0@example.com")
+            .await;
+        let joined = app
+            .send(
+                Method::POST,
+                &format!("/api/invitations/{token}/accept"),
+                None,
+                Some(json!({"name": "Zero", "password": "correct horse"})),
+            )
+            .await;
+        assert_eq!(joined.status, StatusCode::CREATED, "{}", joined.body);
+    }
 }
 
 #[actix_web::test]
 async fn resending_gives_a_new_link_and_kills_the_old_one() {
-    let app = spawn_app().await;
-    let owner = app.sign_up("owner@example.com").await;
-    let org = app.create_org(&owner, "Acme").await;
-    let old = app.invite(&org, &owner, "new@example.com", "member").await;
-    let new = app
-        .invite_token_for_resend(&org, &owner, "new@example.com")
-        .await;
-    assert_ne!(old, new);
-    let stale = app
-        .send(Method::GET, &format!("/api/invitations/{old}"), None, None)
-        .await;
-    assert_eq!(stale.status, StatusCode::NOT_FOUND);
-    let live = app
-        .send(Method::GET, &format!("/api/invitations/{new}"), None, None)
-        .await;
-    assert_eq!(live.body["status"], "pending");
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        let old = app.invite(&org, &owner, "new@example.com", "member").await;
+        let new = app
+            .invite_token_for_resend(&org, &owner, "new@example.com")
+            .await;
+        assert_ne!(old, new);
+        let stale = app
+            .send(Method::GET, &format!("/api/invitations/{old}"), None, None)
+            .await;
+        assert_eq!(stale.status, StatusCode::NOT_FOUND);
+        let live = app
+            .send(Method::GET, &format!("/api/invitations/{new}"), None, None)
+            .await;
+        assert_eq!(live.body["status"], "pending");
+        for action in ["accept", "decline"] {
+            let dead = app
+                .send(
+                    Method::POST,
+                    &format!("/api/invitations/{old}/{action}"),
+                    None,
+                    Some(json!({"name": "New", "password": "correct horse"})),
+                )
+                .await;
+            assert_eq!(
+                dead.status,
+                StatusCode::NOT_FOUND,
+                "{action} with the old token"
+            );
+        }
 
-    let (id, _) = app.create_link(&org, &owner, json!({})).await;
-    let resend = app
-        .send(
-            Method::POST,
-            &format!("/api/orgs/{org}/invitations/{id}/resend"),
-            Some(&owner.token),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (resend.status, resend.code()),
-        (StatusCode::UNPROCESSABLE_ENTITY, "not_an_email_invitation")
-    );
+        let (id, _) = app.create_link(&org, &owner, json!({})).await;
+        let resend = app
+            .send(
+                Method::POST,
+                &format!("/api/orgs/{org}/invitations/{id}/resend"),
+                Some(&owner.token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (resend.status, resend.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "not_an_email_invitation")
+        );
+    }
 }
 
 #[actix_web::test]
 async fn my_invitations_list_across_orgs_and_are_answered_by_id() {
-    let app = spawn_app().await;
-    let acme_owner = app.sign_up("acme@example.com").await;
-    let globex_owner = app.sign_up("globex@example.com").await;
-    let bob = app.sign_up("bob@example.com").await;
-    let carol = app.sign_up("carol@example.com").await;
-    let acme = app.create_org(&acme_owner, "Acme").await;
-    let globex = app.create_org(&globex_owner, "Globex").await;
-    app.invite(&acme, &acme_owner, "bob@example.com", "viewer")
-        .await;
-    app.invite(&globex, &globex_owner, "bob@example.com", "admin")
-        .await;
-    app.invite(&globex, &globex_owner, "carol@example.com", "member")
-        .await;
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let acme_owner = app.sign_up("acme@example.com").await;
+        let globex_owner = app.sign_up("globex@example.com").await;
+        let bob = app.sign_up("bob@example.com").await;
+        let acme = app.create_org(&acme_owner, "Acme").await;
+        let globex = app.create_org(&globex_owner, "Globex").await;
+        app.invite(&acme, &acme_owner, "bob@example.com", "viewer")
+            .await;
+        app.invite(&globex, &globex_owner, "bob@example.com", "admin")
+            .await;
+        app.invite(&globex, &globex_owner, "carol@example.com", "member")
+            .await;
 
-    let mine = app.get("/api/me/invitations", &bob.token).await;
-    let invitations = mine.body["invitations"].as_array().unwrap();
-    let orgs: Vec<_> = invitations
-        .iter()
-        .map(|i| i["orgName"].as_str().unwrap())
-        .collect();
-    assert_eq!(orgs, ["Globex", "Acme"]);
-    assert_eq!(invitations[0]["inviterName"], "globex");
-    assert_eq!(invitations[0]["role"], "admin");
-    let (globex_invite, acme_invite) = (
-        invitations[0]["_id"].as_str().unwrap().to_owned(),
-        invitations[1]["_id"].as_str().unwrap().to_owned(),
-    );
-    let carols = app.get("/api/me/invitations", &carol.token).await.body["invitations"][0]["_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        // Anyone can sign up with any address: until Bob shows he reads his mailbox, invitations
+        // are not matched to his account by address.
+        let unverified = app.get("/api/me/invitations", &bob.token).await;
+        assert_eq!(
+            (unverified.status, unverified.code()),
+            (StatusCode::FORBIDDEN, "email_unverified")
+        );
+        // Taking up an e-mailed token is that proof.
+        let initech = app.create_org(&acme_owner, "Initech").await;
+        let token = app
+            .invite(&initech, &acme_owner, "bob@example.com", "viewer")
+            .await;
+        let accepted = app
+            .send(
+                Method::POST,
+                &format!("/api/invitations/{token}/accept"),
+                Some(&bob.token),
+                None,
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
 
-    let not_mine = app
-        .post(
-            &format!("/api/me/invitations/{carols}/accept"),
-            &bob.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        (not_mine.status, not_mine.code()),
-        (StatusCode::NOT_FOUND, "invitation_not_found")
-    );
-    let accepted = app
-        .post(
-            &format!("/api/me/invitations/{globex_invite}/accept"),
-            &bob.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
-    assert_eq!(
-        app.role_of(&globex, &globex_owner, &bob).await.as_deref(),
-        Some("admin")
-    );
-    let declined = app
-        .post(
-            &format!("/api/me/invitations/{acme_invite}/decline"),
-            &bob.token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(declined.status, StatusCode::NO_CONTENT);
-    assert!(
-        app.get("/api/me/invitations", &bob.token).await.body["invitations"]
+        let mine = app.get("/api/me/invitations", &bob.token).await;
+        let invitations = mine.body["invitations"].as_array().unwrap();
+        let orgs: Vec<_> = invitations
+            .iter()
+            .map(|i| i["orgName"].as_str().unwrap())
+            .collect();
+        assert_eq!(orgs, ["Globex", "Acme"]);
+        assert_eq!(invitations[0]["inviterName"], "globex");
+        assert_eq!(invitations[0]["role"], "admin");
+        let (globex_invite, acme_invite) = (
+            invitations[0]["_id"].as_str().unwrap().to_owned(),
+            invitations[1]["_id"].as_str().unwrap().to_owned(),
+        );
+        let carols = app
+            .get(
+                &format!("/api/orgs/{globex}/invitations"),
+                &globex_owner.token,
+            )
+            .await
+            .body["invitations"]
             .as_array()
             .unwrap()
-            .is_empty()
-    );
-    let listed = app
-        .get(&format!("/api/orgs/{acme}/invitations"), &acme_owner.token)
-        .await;
-    assert_eq!(listed.body["invitations"][0]["status"], "declined");
+            .iter()
+            .find(|i| i["email"] == "carol@example.com")
+            .unwrap()["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let not_mine = app
+            .post(
+                &format!("/api/me/invitations/{carols}/accept"),
+                &bob.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (not_mine.status, not_mine.code()),
+            (StatusCode::NOT_FOUND, "invitation_not_found")
+        );
+        let accepted = app
+            .post(
+                &format!("/api/me/invitations/{globex_invite}/accept"),
+                &bob.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+        assert_eq!(
+            app.role_of(&globex, &globex_owner, &bob).await.as_deref(),
+            Some("admin")
+        );
+        let declined = app
+            .post(
+                &format!("/api/me/invitations/{acme_invite}/decline"),
+                &bob.token,
+                json!({}),
+            )
+            .await;
+        assert_eq!(declined.status, StatusCode::NO_CONTENT);
+        assert!(
+            app.get("/api/me/invitations", &bob.token).await.body["invitations"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        let listed = app
+            .get(&format!("/api/orgs/{acme}/invitations"), &acme_owner.token)
+            .await;
+        assert_eq!(listed.body["invitations"][0]["status"], "declined");
+    }
 }
 
 #[actix_web::test]
@@ -696,45 +755,142 @@ async fn a_join_link_admits_signed_in_people_until_used_up_or_revoked() {
 
 #[actix_web::test]
 async fn a_custom_role_offered_before_a_downgrade_is_not_granted_after_it() {
-    let app = spawn_app().await;
-    let owner = app.sign_up("owner@example.com").await;
-    let bob = app.sign_up("bob@example.com").await;
-    let org = app.create_org(&owner, "Acme").await;
-    app.set_plan(&org, Plan::Team).await;
-    let role = app
-        .post(
-            &format!("/api/orgs/{org}/roles"),
-            &owner.token,
-            json!({"name": "Ops", "permissions": ["scans:read"]}),
-        )
-        .await;
-    let role_id = role.body["_id"].as_str().unwrap();
-    let token = app.invite(&org, &owner, "bob@example.com", role_id).await;
-    app.set_plan(&org, Plan::Free).await;
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let bob = app.sign_up("bob@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        app.set_plan(&org, Plan::Team).await;
+        let role = app
+            .post(
+                &format!("/api/orgs/{org}/roles"),
+                &owner.token,
+                json!({"name": "Ops", "permissions": ["scans:read"]}),
+            )
+            .await;
+        let role_id = role.body["_id"].as_str().unwrap();
+        let token = app.invite(&org, &owner, "bob@example.com", role_id).await;
+        app.set_plan(&org, Plan::Free).await;
 
-    let accept = app
-        .send(
-            Method::POST,
-            &format!("/api/invitations/{token}/accept"),
-            Some(&bob.token),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (accept.status, accept.code()),
-        (StatusCode::FORBIDDEN, "plan_upgrade_required")
-    );
-    assert_eq!(app.role_of(&org, &owner, &bob).await, None);
-    let preview = app
-        .send(
-            Method::GET,
-            &format!("/api/invitations/{token}"),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(
-        preview.body["status"], "pending",
-        "still there for after an upgrade"
-    );
+        let accept = app
+            .send(
+                Method::POST,
+                &format!("/api/invitations/{token}/accept"),
+                Some(&bob.token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (accept.status, accept.code()),
+            (StatusCode::FORBIDDEN, "plan_upgrade_required")
+        );
+        assert_eq!(app.role_of(&org, &owner, &bob).await, None);
+        let preview = app
+            .send(
+                Method::GET,
+                &format!("/api/invitations/{token}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(
+            preview.body["status"], "pending",
+            "still there for after an upgrade"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn signing_up_with_someone_elses_address_does_not_reach_their_invitations() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        app.invite(&org, &owner, "alice@example.com", "admin").await;
+        let id = app
+            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
+            .await
+            .body["invitations"][0]["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // Mallory registers Alice's address before Alice does.
+        let mallory = app.sign_up("alice@example.com").await;
+        let listed = app.get("/api/me/invitations", &mallory.token).await;
+        assert_eq!(listed.code(), "email_unverified");
+        for action in ["accept", "decline"] {
+            let taken = app
+                .post(
+                    &format!("/api/me/invitations/{id}/{action}"),
+                    &mallory.token,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(
+                (taken.status, taken.code()),
+                (StatusCode::FORBIDDEN, "email_unverified"),
+                "{action}"
+            );
+        }
+        assert_eq!(app.role_of(&org, &owner, &mallory).await, None);
+        let invitation = app
+            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
+            .await;
+        assert_eq!(invitation.body["invitations"][0]["status"], "pending");
+    }
+}
+
+#[actix_web::test]
+async fn an_invitee_who_joined_another_way_holds_one_seat_not_two() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let bob = app.sign_up("bob@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        app.invite(&org, &owner, "bob@example.com", "member").await;
+        let (_, code) = app.create_link(&org, &owner, json!({})).await;
+        let joined = app
+            .post(&format!("/api/join/{code}"), &bob.token, json!({}))
+            .await;
+        assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+        // Owner and Bob hold two of five seats: three more people fit.
+        for n in 0..3 {
+            app.invite(&org, &owner, &format!("{n}@example.com"), "member")
+                .await;
+        }
+        let full = app
+            .post(
+                &format!("/api/orgs/{org}/invitations/email"),
+                &owner.token,
+                json!({"email": "4@example.com"}),
+            )
+            .await;
+        assert_eq!(full.code(), "seat_limit_reached");
+        // Resending Bob's invitation would mail a member.
+        let id = app
+            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
+            .await
+            .body["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["email"] == "bob@example.com")
+            .unwrap()["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let resend = app
+            .send(
+                Method::POST,
+                &format!("/api/orgs/{org}/invitations/{id}/resend"),
+                Some(&owner.token),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (resend.status, resend.code()),
+            (StatusCode::CONFLICT, "already_member")
+        );
+    }
 }
