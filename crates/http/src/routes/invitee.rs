@@ -58,7 +58,7 @@ async fn preview(state: &ApiState, raw: &str, channel: Channel) -> Result<HttpRe
     responses(
         (status = 200, description = "signed in: the new membership", body = JoinedResponse),
         (status = 201, description = "registered and signed in", body = SessionResponse),
-        (status = 403, description = "invitation_wrong_account", body = ErrorBody),
+        (status = 403, description = "invitation_wrong_account, plan_upgrade_required", body = ErrorBody),
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 409, description = "already_member, account_exists, seat_limit_reached", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used, invitation_declined", body = ErrorBody),
@@ -142,7 +142,10 @@ pub(crate) async fn join(
 
 /// Pending invitations addressed to the caller's e-mail, across all orgs.
 #[utoipa::path(get, path = "/api/me/invitations", tag = "invitee", security(("bearer" = [])),
-    responses((status = 200, body = MyInvitationsResponse)))]
+    responses(
+        (status = 200, body = MyInvitationsResponse),
+        (status = 403, description = "email_unverified", body = ErrorBody),
+    ))]
 pub(crate) async fn my_invitations(
     state: web::Data<ApiState>,
     auth: Authenticated,
@@ -158,6 +161,7 @@ pub(crate) async fn my_invitations(
     security(("bearer" = [])), params(("id" = String, Path)),
     responses(
         (status = 200, body = JoinedResponse),
+        (status = 403, description = "email_unverified, plan_upgrade_required", body = ErrorBody),
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 409, description = "already_member, seat_limit_reached", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used, invitation_declined", body = ErrorBody),
@@ -181,6 +185,7 @@ pub(crate) async fn accept_my_invitation(
     security(("bearer" = [])), params(("id" = String, Path)),
     responses(
         (status = 204),
+        (status = 403, description = "email_unverified", body = ErrorBody),
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used, invitation_declined", body = ErrorBody),
     ))]

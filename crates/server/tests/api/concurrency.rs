@@ -192,3 +192,36 @@ async fn people_racing_for_the_last_use_of_a_join_link_get_it_once() {
         }
     }
 }
+
+#[actix_web::test]
+async fn racing_registrations_through_one_invitation_make_one_account_and_one_membership() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        for round in 0..3 {
+            let org = app.create_org(&owner, &format!("Race {round}")).await;
+            let email = format!("new{round}@example.com");
+            let token = app.invite(&org, &owner, &email, "member").await;
+            let accept = format!("/api/invitations/{token}/accept");
+            let body = json!({"name": "Newcomer", "password": "correct horse"});
+            let responses =
+                join_all((0..3).map(|_| app.send(Method::POST, &accept, None, Some(body.clone()))))
+                    .await;
+            let statuses: Vec<_> = responses.iter().map(|r| r.status).collect();
+            let won = statuses
+                .iter()
+                .filter(|s| **s == StatusCode::CREATED)
+                .count();
+            assert_eq!(won, 1, "round {round}: {statuses:?}");
+            for response in responses.iter().filter(|r| r.status != StatusCode::CREATED) {
+                assert!(
+                    ["account_exists", "invitation_used"].contains(&response.code()),
+                    "round {round}: {}",
+                    response.body
+                );
+            }
+            let org = app.get(&format!("/api/orgs/{org}"), &owner.token).await;
+            assert_eq!(org.body["memberCount"], 2, "round {round}");
+        }
+    }
+}
