@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use time::Duration;
 
+use crate::audit::AuditService;
 use crate::clock::Clock;
 use crate::invitation::{InvitationService, InvitationSettings};
 use crate::member::MemberService;
@@ -39,6 +40,7 @@ pub struct Services {
     pub members: MemberService,
     pub roles: RoleService,
     pub invitations: InvitationService,
+    pub audit: AuditService,
 }
 
 impl Services {
@@ -61,6 +63,7 @@ impl Services {
                 },
             ),
             orgs: OrgService::new(uow.clone(), clock.clone()),
+            audit: AuditService::new(uow.clone(), clock.clone()),
             members: MemberService::new(uow.clone(), clock.clone()),
             roles: RoleService::new(uow, clock),
         }

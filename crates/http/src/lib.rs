@@ -3,6 +3,7 @@
 
 mod auth;
 mod body;
+mod csv_export;
 mod dto;
 mod error;
 mod openapi;

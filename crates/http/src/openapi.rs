@@ -12,11 +12,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::routes::{account, health, invitations, invitee, members, orgs, roles};
+use crate::routes::{account, audit, health, invitations, invitee, members, orgs, roles};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Tenantry", description = "Multi-tenant organizations: orgs, members, roles, invitations."),
+    info(title = "Tenantry", description = "Multi-tenant organizations: orgs, members, roles, invitations, audit logs."),
     paths(
         health::healthz, health::readyz,
         account::sign_up, account::log_in, account::log_out, account::me,
@@ -29,6 +29,7 @@ use crate::routes::{account, health, invitations, invitee, members, orgs, roles}
         invitee::preview_invitation, invitee::accept_invitation, invitee::decline_invitation,
         invitee::preview_link, invitee::join,
         invitee::my_invitations, invitee::accept_my_invitation, invitee::decline_my_invitation,
+        audit::list_audit_logs, audit::export_audit_logs,
     ),
     modifiers(&BearerToken, &CommonErrors),
 )]

@@ -1,6 +1,7 @@
 //! The route table: every resource answers its methods and a JSON 405 for any other.
 
 pub(crate) mod account;
+pub(crate) mod audit;
 pub(crate) mod health;
 pub(crate) mod invitations;
 pub(crate) mod invitee;
@@ -15,6 +16,7 @@ use actix_web::{HttpResponse, web};
 use crate::error::ApiError;
 
 pub(crate) use account::*;
+pub(crate) use audit::*;
 pub(crate) use health::*;
 pub(crate) use invitations::*;
 pub(crate) use invitee::*;
@@ -100,6 +102,13 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(transfer_ownership)),
         )
         .service(resource("/api/orgs/{org_id}/leave", "POST").route(web::post().to(leave_org)))
+        .service(
+            resource("/api/orgs/{org_id}/audit-logs", "GET").route(web::get().to(list_audit_logs)),
+        )
+        .service(
+            resource("/api/orgs/{org_id}/audit-logs/export", "GET")
+                .route(web::get().to(export_audit_logs)),
+        )
         .service(
             resource("/api/orgs/{org_id}/invitations", "GET")
                 .route(web::get().to(list_invitations)),

@@ -12,6 +12,7 @@ pub struct Model {
     pub metadata: String,
     pub ip: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
+    pub created_at_us: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod account;
+mod audit;
 mod concurrency;
 mod errors;
 mod helpers;

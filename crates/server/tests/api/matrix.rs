@@ -176,6 +176,13 @@ const ROUTES: &[Route] = &[
         },
     },
     Route {
+        name: "list audit logs",
+        allowed: READERS_OF_MEMBERS,
+        success: StatusCode::OK,
+        exception: None,
+        request: |w| (Method::GET, format!("/api/orgs/{}/audit-logs", w.org), None),
+    },
+    Route {
         name: "invite by e-mail",
         allowed: MANAGERS,
         success: StatusCode::CREATED,

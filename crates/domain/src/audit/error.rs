@@ -1,0 +1,42 @@
+use crate::authz::AccessDenied;
+use crate::error::{DomainError, ErrorKind, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    #[error("organization not found")]
+    OrgNotFound,
+    #[error("your role in this organization does not allow this")]
+    Forbidden,
+    #[error("exporting the audit log needs the team plan or higher")]
+    PlanUpgradeRequired,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<AccessDenied> for AuditError {
+    fn from(denied: AccessDenied) -> Self {
+        match denied {
+            AccessDenied::NotMember => Self::OrgNotFound,
+            AccessDenied::Lacks(_) | AccessDenied::Escalation(_) => Self::Forbidden,
+        }
+    }
+}
+
+impl DomainError for AuditError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            Self::OrgNotFound => ErrorKind::NotFound,
+            Self::Forbidden | Self::PlanUpgradeRequired => ErrorKind::Forbidden,
+            Self::Store(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::OrgNotFound => "org_not_found",
+            Self::Forbidden => "forbidden",
+            Self::PlanUpgradeRequired => "plan_upgrade_required",
+            Self::Store(_) => "internal",
+        }
+    }
+}

@@ -1,0 +1,144 @@
+use std::sync::Arc;
+
+use tracing::instrument;
+
+use super::error::AuditError;
+use super::model::{AuditAction, AuditEvent};
+use super::ports::AuditEntry;
+use super::query::{AuditCursor, AuditFilter, AuditLog, AuditPage};
+use crate::authz::{Access, Actor, Permission, Requirement};
+use crate::clock::Clock;
+use crate::ids::OrgId;
+use crate::plan::Feature;
+use crate::ports::UnitOfWork;
+
+const AUDIT_READ: Requirement = Requirement::Permission(Permission::AuditRead);
+
+/// Reading the audit log: pages for people, a CSV export for auditors' tools.
+#[derive(Clone)]
+pub struct AuditService {
+    uow: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+}
+
+impl AuditService {
+    /// Events per export batch: large enough to stream fast, small enough that memory stays
+    /// flat however many rows match.
+    pub const EXPORT_BATCH: u64 = 1_000;
+
+    pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
+        Self { uow, clock }
+    }
+
+    /// One page of the events that match, newest first; needs `audit:read`.
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        filter: AuditFilter,
+        page: AuditPage,
+    ) -> Result<AuditLog, AuditError> {
+        let tx = self.uow.read().await?;
+        Access::load::<AuditError>(&*tx, org, actor, AUDIT_READ).await?;
+        let total = tx.audit().count_events(org, &filter).await?;
+        let entries = tx
+            .audit()
+            .list_events(org, &filter, page.offset(), page.limit)
+            .await?;
+        Ok(AuditLog {
+            entries,
+            total,
+            page: page.page,
+            pages: total.div_ceil(page.limit),
+        })
+    }
+
+    /// Starts an export: needs `audit:read` and a plan with audit export. Reading is
+    /// accountable too, so the export is itself audited, with its filters and row count, before
+    /// any row is handed out.
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn export(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        filter: AuditFilter,
+    ) -> Result<AuditExport, AuditError> {
+        let tx = self.uow.begin().await?;
+        Access::load::<AuditError>(&*tx, org, actor, AUDIT_READ).await?;
+        let org_row = tx
+            .orgs()
+            .find_org(org)
+            .await?
+            .ok_or(AuditError::OrgNotFound)?;
+        if !org_row.plan.includes(Feature::AuditExport) {
+            return Err(AuditError::PlanUpgradeRequired);
+        }
+        let now = self.clock.now();
+        let filter = filter.ending_by(now);
+        let rows = tx.audit().count_events(org, &filter).await?;
+        let mut event = AuditEvent::new(org, Some(actor), AuditAction::AuditExported, now)
+            .target("orgId", org)
+            .meta("rowCount", rows);
+        if let Some(action) = filter.action {
+            event = event.meta("action", action.name());
+        }
+        if let Some(user) = filter.actor {
+            event = event.meta("actorId", user);
+        }
+        if let Some(from) = filter.from {
+            event = event.meta("from", from);
+        }
+        if let Some(until) = filter.until {
+            event = event.meta("until", until);
+        }
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(AuditExport {
+            uow: self.uow.clone(),
+            org,
+            filter,
+            rows,
+            after: None,
+            done: false,
+        })
+    }
+}
+
+/// An export under way: batches of events, newest first, each read in its own short read
+/// transaction so no transaction stays open while a slow client downloads.
+pub struct AuditExport {
+    uow: Arc<dyn UnitOfWork>,
+    org: OrgId,
+    filter: AuditFilter,
+    rows: u64,
+    after: Option<AuditCursor>,
+    done: bool,
+}
+
+impl AuditExport {
+    /// How many rows matched when the export began.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// The next batch, or `None` once every row has been handed out.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<AuditEntry>>, AuditError> {
+        if self.done {
+            return Ok(None);
+        }
+        let tx = self.uow.read().await?;
+        let batch = tx
+            .audit()
+            .events_before(
+                self.org,
+                &self.filter,
+                self.after,
+                AuditService::EXPORT_BATCH,
+            )
+            .await?;
+        self.done = (batch.len() as u64) < AuditService::EXPORT_BATCH;
+        self.after = batch.last().map(AuditCursor::after);
+        Ok((!batch.is_empty()).then_some(batch))
+    }
+}

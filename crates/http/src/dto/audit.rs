@@ -1,0 +1,129 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tenantry_domain::audit::{AuditEntry, AuditFilter, AuditLog, AuditPage};
+use tenantry_domain::validation::ValidationError;
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{rfc3339, utc};
+
+/// The filters of the list and the export.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct AuditFilterQuery {
+    /// An action name, e.g. `member.invited` (see docs/audit-events.md).
+    pub action: Option<String>,
+    /// Only events by this user.
+    pub actor_id: Option<String>,
+    /// ISO 8601 date or date-time; a date starts at its midnight UTC.
+    pub from: Option<String>,
+    /// ISO 8601 date or date-time, inclusive; a date covers its whole day.
+    pub to: Option<String>,
+}
+
+impl TryFrom<&AuditFilterQuery> for AuditFilter {
+    type Error = ValidationError;
+
+    fn try_from(query: &AuditFilterQuery) -> Result<Self, Self::Error> {
+        AuditFilter::parse(
+            query.action.as_deref(),
+            query.actor_id.as_deref(),
+            query.from.as_deref(),
+            query.to.as_deref(),
+        )
+    }
+}
+
+/// The list's filters and its page.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct AuditListQuery {
+    pub action: Option<String>,
+    pub actor_id: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// From 1 (default 1).
+    #[param(minimum = 1, maximum = 100_000)]
+    pub page: Option<u64>,
+    /// Events per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+}
+
+impl TryFrom<AuditListQuery> for (AuditFilter, AuditPage) {
+    type Error = ValidationError;
+
+    fn try_from(query: AuditListQuery) -> Result<Self, Self::Error> {
+        let page = AuditPage::new(query.page, query.limit)?;
+        let filter = AuditFilter::try_from(&AuditFilterQuery {
+            action: query.action,
+            actor_id: query.actor_id,
+            from: query.from,
+            to: query.to,
+        })?;
+        Ok((filter, page))
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditActor {
+    pub user_id: String,
+    /// The account's current name; null once the account is gone.
+    pub username: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditLogEntry {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[schema(example = "member.invited")]
+    pub action: &'static str,
+    /// Null when an operator acted through the command line.
+    pub actor: Option<AuditActor>,
+    pub target: BTreeMap<String, String>,
+    pub metadata: BTreeMap<String, String>,
+    pub ip: Option<String>,
+    #[serde(with = "rfc3339")]
+    pub timestamp: OffsetDateTime,
+}
+
+impl From<AuditEntry> for AuditLogEntry {
+    fn from(entry: AuditEntry) -> Self {
+        let event = entry.event;
+        Self {
+            id: event.id.to_string(),
+            action: event.action.name(),
+            actor: event.actor_id.map(|id| AuditActor {
+                user_id: id.to_string(),
+                username: entry.actor_name,
+            }),
+            target: event.target,
+            metadata: event.metadata,
+            ip: event.ip.map(|ip| ip.to_string()),
+            timestamp: utc(event.at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditLogResponse {
+    pub logs: Vec<AuditLogEntry>,
+    pub total: u64,
+    pub page: u64,
+    pub pages: u64,
+}
+
+impl From<AuditLog> for AuditLogResponse {
+    fn from(log: AuditLog) -> Self {
+        Self {
+            logs: log.entries.into_iter().map(AuditLogEntry::from).collect(),
+            total: log.total,
+            page: log.page,
+            pages: log.pages,
+        }
+    }
+}
