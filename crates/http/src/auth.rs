@@ -26,7 +26,7 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<ApiState>>().cloned();
         let token = bearer_token(req);
-        let ip = req.peer_addr().map(|address| address.ip());
+        let ip = crate::routes::client(req);
         Box::pin(async move {
             let token = token.ok_or_else(ApiError::unauthenticated)?;
             let state = state.ok_or_else(ApiError::unauthenticated)?;

@@ -3,6 +3,7 @@
 
 mod auth;
 mod body;
+mod client_ip;
 mod csv_export;
 mod dto;
 mod error;
@@ -23,6 +24,7 @@ use tenantry_domain::Services;
 use tracing_actix_web::TracingLogger;
 
 pub use body::BODY_LIMIT;
+pub use client_ip::TrustedProxies;
 pub use error::{ErrorBody, ErrorDetail};
 pub use openapi::ApiDoc;
 pub use rate_limit::AuthRateLimit;
@@ -39,6 +41,8 @@ pub struct ApiState {
     pub services: Services,
     pub readiness: Arc<dyn Readiness>,
     pub auth_rate_limit: Arc<AuthRateLimit>,
+    /// Whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Arc<TrustedProxies>,
 }
 
 /// The whole HTTP application; `main` and the tests build it the same way.

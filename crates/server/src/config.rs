@@ -35,6 +35,9 @@ pub struct Config {
     pub invitation_ttl_days: NonZeroU16,
     /// HTTP worker threads; defaults to the number of CPUs.
     pub workers: Option<usize>,
+    /// Proxies (addresses or CIDR ranges, comma-separated) whose `X-Forwarded-For` names the
+    /// client; empty: the socket peer is the client.
+    pub trusted_proxies: String,
     /// Sign-up and sign-in attempts per minute allowed to one client address, and sign-in
     /// attempts per minute for one e-mail address.
     pub auth_attempts_per_minute: NonZeroU32,
@@ -54,6 +57,7 @@ impl Default for Config {
             token_ttl_days: NonZeroU16::new(30).unwrap_or(NonZeroU16::MIN),
             invitation_ttl_days: NonZeroU16::new(7).unwrap_or(NonZeroU16::MIN),
             workers: None,
+            trusted_proxies: String::new(),
             auth_attempts_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
         }
     }
@@ -81,6 +85,7 @@ impl Config {
                 "invitation_ttl_days",
                 "workers",
                 "auth_attempts_per_minute",
+                "trusted_proxies",
             ]))
             .extract()
             .map_err(Box::new)

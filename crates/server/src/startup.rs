@@ -10,7 +10,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::{Services, ServicesConfig};
-use tenantry_http::{ApiState, AuthRateLimit, Readiness};
+use tenantry_http::{ApiState, AuthRateLimit, Readiness, TrustedProxies};
 use tenantry_persistence::Database;
 
 use crate::config::Config;
@@ -34,7 +34,7 @@ impl Application {
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
-        let state = api_state(&config, database.clone());
+        let state = api_state(&config, database.clone())?;
         let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
             .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
             // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
@@ -114,12 +114,15 @@ pub fn services(config: &Config, database: Database) -> Services {
     )
 }
 
-pub fn api_state(config: &Config, database: Database) -> ApiState {
-    ApiState {
+pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState> {
+    let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)
+        .map_err(|error| anyhow::anyhow!("invalid TENANTRY_TRUSTED_PROXIES: {error}"))?;
+    Ok(ApiState {
         services: services(config, database.clone()),
         readiness: Arc::new(DatabaseReadiness(database)),
         auth_rate_limit: Arc::new(AuthRateLimit::per_minute(config.auth_attempts_per_minute)),
-    }
+        trusted_proxies: Arc::new(trusted_proxies),
+    })
 }
 
 struct DatabaseReadiness(Database);

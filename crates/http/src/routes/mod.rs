@@ -143,7 +143,8 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 /// The client's address, for rate limits and the audit log.
 pub(crate) fn client(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
-    request.peer_addr().map(|address| address.ip())
+    let state = request.app_data::<web::Data<crate::ApiState>>()?;
+    state.trusted_proxies.client_of(request)
 }
 
 /// An id in the path that does not parse names nothing that exists.

@@ -262,3 +262,44 @@ async fn the_export_is_csv_that_survives_hostile_names_and_is_itself_audited() {
         assert_eq!(logs.body["logs"][0]["metadata"]["rowCount"], "4");
     }
 }
+
+#[actix_web::test]
+async fn the_ip_recorded_is_the_peer_or_the_client_a_trusted_proxy_names() {
+    let config = tenantry_server::Config {
+        trusted_proxies: "10.0.0.0/8".into(),
+        ..tenantry_server::Config::default()
+    };
+    let app = crate::helpers::spawn_app_with(config, testing::sqlite().await).await;
+    let owner = app.sign_up("owner@example.com").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let rename = |peer: &str, forwarded: &str, name: &str| {
+        test::TestRequest::put()
+            .uri(&format!("/api/orgs/{org}"))
+            .peer_addr(peer.parse().unwrap())
+            .insert_header((header::AUTHORIZATION, format!("Bearer {}", owner.token)))
+            .insert_header(("X-Forwarded-For", forwarded.to_owned()))
+            .insert_header(header::ContentType::json())
+            .set_payload(json!({ "name": name }).to_string())
+            .to_request()
+    };
+    // Through the trusted proxy: the client it names. Straight from a client: the header is
+    // the client's own claim and is ignored.
+    app.raw(rename("10.0.0.5:4000", "6.6.6.6, 203.0.113.9", "Via proxy"))
+        .await;
+    app.raw(rename("198.51.100.7:4000", "1.2.3.4", "Direct"))
+        .await;
+
+    let logs = app
+        .get(
+            &format!("/api/orgs/{org}/audit-logs?action=org.updated"),
+            &owner.token,
+        )
+        .await;
+    let ips: Vec<_> = logs.body["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|log| log["ip"].as_str().unwrap())
+        .collect();
+    assert_eq!(ips, ["198.51.100.7", "203.0.113.9"]);
+}

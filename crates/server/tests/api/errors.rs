@@ -247,7 +247,8 @@ async fn readyz_is_503_when_the_database_does_not_answer() {
 
     let db = tenantry_persistence::testing::sqlite().await;
     let mut state =
-        tenantry_server::api_state(&tenantry_server::Config::default(), db.database.clone());
+        tenantry_server::api_state(&tenantry_server::Config::default(), db.database.clone())
+            .unwrap();
     state.readiness = Arc::new(Down);
     let app = actix_web::test::init_service(tenantry_http::app(state)).await;
     let response =

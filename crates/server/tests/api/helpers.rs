@@ -59,7 +59,17 @@ pub async fn spawn_app_on(
 ) -> TestApp<
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
-    let state = api_state(&Config::default(), db.database.clone());
+    spawn_app_with(Config::default(), db).await
+}
+
+/// The app with `config` (its database setting aside: `db` is used).
+pub async fn spawn_app_with(
+    config: Config,
+    db: TestDatabase,
+) -> TestApp<
+    impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+> {
+    let state = api_state(&config, db.database.clone()).unwrap();
     let services = state.services.clone();
     let service = test::init_service(tenantry_http::app(state)).await;
     TestApp {
