@@ -29,7 +29,7 @@ use crate::routes::{account, audit, health, invitations, invitee, members, orgs,
         invitee::preview_invitation, invitee::accept_invitation, invitee::decline_invitation,
         invitee::preview_link, invitee::join,
         invitee::my_invitations, invitee::accept_my_invitation, invitee::decline_my_invitation,
-        audit::list_audit_logs, audit::export_audit_logs,
+        audit::list_audit_logs, audit::export_audit_logs, audit::verify_audit_logs,
     ),
     modifiers(&BearerToken, &CommonErrors),
 )]

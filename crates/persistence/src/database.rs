@@ -3,10 +3,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, DatabaseConnection, DbBackend, DbErr, IsolationLevel,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
+    IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::OrgId;
 use tenantry_domain::ports::{Transaction, UnitOfWork};
 use tenantry_migrations::{Migrator, MigratorTrait};
 use tracing::instrument;
@@ -47,10 +48,44 @@ impl Database {
         Ok(Self { conn })
     }
 
-    /// Brings the schema up to date; safe to run on every start.
+    /// Brings the schema up to date, then chains audit events written before the audit chain
+    /// existed; safe to run on every start.
     #[instrument(skip_all)]
     pub async fn migrate(&self) -> Result<(), DbErr> {
-        Migrator::up(&self.conn, None).await
+        Migrator::up(&self.conn, None).await?;
+        self.chain_existing_audit_events().await
+    }
+
+    async fn chain_existing_audit_events(&self) -> Result<(), DbErr> {
+        #[derive(FromQueryResult)]
+        struct Unchained {
+            org_id: uuid::Uuid,
+        }
+        let orgs = Unchained::find_by_statement(Statement::from_string(
+            self.backend(),
+            "SELECT DISTINCT e.org_id AS org_id FROM audit_events e \
+             JOIN orgs o ON o.id = e.org_id WHERE e.seq IS NULL AND o.audit_seq = 0",
+        ))
+        .all(&self.conn)
+        .await?;
+        for org in orgs {
+            let org = OrgId::from_uuid(org.org_id);
+            let tx = self
+                .conn
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?;
+            let tx = SeaTransaction::new(tx);
+            let chained = tx
+                .chain_existing_events(org)
+                .await
+                .map_err(|error| DbErr::Custom(error.to_string()))?;
+            tx.tx.commit().await?;
+            tracing::info!(org = %org, events = chained, "existing audit events chained");
+        }
+        Ok(())
     }
 
     /// Whether the database answers.

@@ -1,6 +1,7 @@
 //! The audit trail: every write appends an event in the same transaction as the change, and
 //! members with `audit:read` search it, page through it and export it.
 
+mod chain;
 mod error;
 mod model;
 mod ports;
@@ -9,6 +10,7 @@ mod service;
 #[cfg(test)]
 mod tests;
 
+pub use chain::{BreakReason, ChainBreak, ChainLink, ChainReport, ChainState, chain_hash};
 pub use error::AuditError;
 pub use model::{AuditAction, AuditEvent};
 pub use ports::{AuditEntry, AuditRepository};

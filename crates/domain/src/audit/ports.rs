@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 
+use super::chain::{ChainLink, ChainState};
 use super::model::AuditEvent;
 use super::query::{AuditCursor, AuditFilter};
 use crate::error::StoreError;
@@ -13,7 +14,10 @@ pub struct AuditEntry {
     pub actor_name: Option<String>,
 }
 
-/// Append and read; no method changes or removes an event (deleting the org aside).
+/// Append and read; no method changes or removes an event (deleting the org aside). `append`
+/// chains the event to its org's log: it takes the org's next sequence number and the hash of
+/// the event before, holding the org's chain head until the transaction ends, so concurrent
+/// writers in one org queue instead of forking the chain.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AuditRepository: Send + Sync {
@@ -27,6 +31,17 @@ pub trait AuditRepository: Send + Sync {
         limit: u64,
     ) -> Result<Vec<AuditEntry>, StoreError>;
     async fn count_events(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError>;
+    /// Where the org's chain starts and ends.
+    async fn chain_state(&self, org: OrgId) -> Result<ChainState, StoreError>;
+    /// Chained events with a sequence number above `after_seq`, in sequence order.
+    async fn chain_links(
+        &self,
+        org: OrgId,
+        after_seq: u64,
+        limit: u64,
+    ) -> Result<Vec<(ChainLink, AuditEvent)>, StoreError>;
+    /// Events of the org that have no place in the chain (only ever added behind its back).
+    async fn count_unchained(&self, org: OrgId) -> Result<u64, StoreError>;
     /// The events that match and are older than `before` (all when `None`), newest first: the
     /// keyset pages of an export, each as cheap as the first.
     async fn events_before(

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use tracing::instrument;
 
+use super::chain::{BreakReason, ChainBreak, ChainReport, ChainWalk};
 use super::error::AuditError;
 use super::model::{AuditAction, AuditEvent};
 use super::ports::AuditEntry;
@@ -51,6 +52,47 @@ impl AuditService {
             total,
             page: page.page,
             pages: total.div_ceil(page.limit),
+        })
+    }
+
+    /// Checks the org's chain from its anchor to its head; needs `audit:read`.
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn verify(&self, actor: &Actor, org: OrgId) -> Result<ChainReport, AuditError> {
+        let tx = self.uow.read().await?;
+        Access::load::<AuditError>(&*tx, org, actor, AUDIT_READ).await?;
+        let state = tx.audit().chain_state(org).await?;
+        let mut walk = ChainWalk::from(&state);
+        let mut after = state.anchor_seq;
+        let mut first_break = None;
+        'batches: loop {
+            let links = tx
+                .audit()
+                .chain_links(org, after, Self::EXPORT_BATCH)
+                .await?;
+            for (link, event) in &links {
+                if let Some(broken) = walk.step(link, event) {
+                    first_break = Some(broken);
+                    break 'batches;
+                }
+                after = link.seq;
+            }
+            if (links.len() as u64) < Self::EXPORT_BATCH {
+                break;
+            }
+        }
+        let first_break = match first_break.or_else(|| walk.finish(&state)) {
+            Some(broken) => Some(broken),
+            None if tx.audit().count_unchained(org).await? > 0 => Some(ChainBreak {
+                seq: state.head_seq + 1,
+                event: None,
+                reason: BreakReason::Unchained,
+            }),
+            None => None,
+        };
+        Ok(ChainReport {
+            checked: walk.checked,
+            state,
+            first_break,
         })
     }
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use tenantry_domain::audit::{AuditEntry, AuditFilter, AuditLog, AuditPage};
+use tenantry_domain::audit::{AuditEntry, AuditFilter, AuditLog, AuditPage, ChainReport};
 use tenantry_domain::validation::ValidationError;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
@@ -124,6 +124,52 @@ impl From<AuditLog> for AuditLogResponse {
             total: log.total,
             page: log.page,
             pages: log.pages,
+        }
+    }
+}
+
+/// Where the chain breaks first.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainBreakResponse {
+    /// The sequence number expected there.
+    pub seq: u64,
+    /// The event found there, when there is one.
+    pub event_id: Option<String>,
+    /// `altered`, `unlinked`, `missing`, `truncated` or `unchained`.
+    #[schema(example = "altered")]
+    pub reason: &'static str,
+}
+
+/// The result of checking an org's audit chain.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainReportResponse {
+    pub intact: bool,
+    /// Events checked before the first break (all of them when intact).
+    pub checked: u64,
+    /// The newest event's place and hash: keep them elsewhere to prove later that nothing
+    /// was rewritten since.
+    pub head_seq: u64,
+    pub head_hash: Option<String>,
+    /// Where retention last cut the log: the chain starts after it.
+    pub anchor_seq: u64,
+    pub first_break: Option<ChainBreakResponse>,
+}
+
+impl From<ChainReport> for ChainReportResponse {
+    fn from(report: ChainReport) -> Self {
+        Self {
+            intact: report.intact(),
+            checked: report.checked,
+            head_seq: report.state.head_seq,
+            head_hash: report.state.head_hash,
+            anchor_seq: report.state.anchor_seq,
+            first_break: report.first_break.map(|broken| ChainBreakResponse {
+                seq: broken.seq,
+                event_id: broken.event.map(|id| id.to_string()),
+                reason: broken.reason.name(),
+            }),
         }
     }
 }

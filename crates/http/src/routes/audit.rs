@@ -11,7 +11,7 @@ use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Query;
 use crate::csv_export;
-use crate::dto::audit::{AuditFilterQuery, AuditListQuery, AuditLogResponse};
+use crate::dto::audit::{AuditFilterQuery, AuditListQuery, AuditLogResponse, ChainReportResponse};
 use crate::error::{ApiError, ErrorBody};
 
 /// One page of the org's audit log, newest first; needs `audit:read`.
@@ -70,6 +70,25 @@ pub(crate) async fn export_audit_logs(
             parameters: vec![DispositionParam::Filename(format!("audit-logs-{org}.csv"))],
         })
         .streaming(body))
+}
+
+/// Checks that the org's audit log is unbroken: every event's hash matches its content and
+/// follows the one before, from the retention anchor to the head. Needs `audit:read`.
+#[utoipa::path(get, path = "/api/orgs/{orgId}/audit-logs/verify", tag = "audit",
+    security(("bearer" = [])), params(("orgId" = String, Path)),
+    responses(
+        (status = 200, body = ChainReportResponse),
+        (status = 403, description = "forbidden", body = ErrorBody),
+        (status = 404, description = "org_not_found", body = ErrorBody),
+    ))]
+pub(crate) async fn verify_audit_logs(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let org: OrgId = path_id(&path)?;
+    let report = state.services.audit.verify(&auth.actor, org).await?;
+    Ok(HttpResponse::Ok().json(ChainReportResponse::from(report)))
 }
 
 type Chunk = Result<web::Bytes, actix_web::Error>;

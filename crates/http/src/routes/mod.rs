@@ -110,6 +110,10 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(export_audit_logs)),
         )
         .service(
+            resource("/api/orgs/{org_id}/audit-logs/verify", "GET")
+                .route(web::get().to(verify_audit_logs)),
+        )
+        .service(
             resource("/api/orgs/{org_id}/invitations", "GET")
                 .route(web::get().to(list_invitations)),
         )

@@ -13,6 +13,9 @@ pub struct Model {
     pub ip: Option<String>,
     pub created_at: TimeDateTimeWithTimeZone,
     pub created_at_us: i64,
+    pub seq: Option<i64>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

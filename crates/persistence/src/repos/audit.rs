@@ -1,8 +1,11 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use sea_orm::{ActiveValue::Set, EntityTrait, FromQueryResult, Value};
-use tenantry_domain::audit::{AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRepository};
+use sea_orm::{ActiveValue::Set, DbBackend, EntityTrait, FromQueryResult, Value};
+use tenantry_domain::audit::{
+    AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRepository, ChainLink, ChainState,
+    chain_hash,
+};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{AuditEventId, OrgId, UserId};
 use time::OffsetDateTime;
@@ -57,10 +60,22 @@ impl TryFrom<EntryRow> for AuditEntry {
     }
 }
 
-const SELECT: &str = "SELECT e.id AS id, e.org_id AS org_id, e.actor_id AS actor_id, \
-     e.action AS action, e.target AS target, e.metadata AS metadata, e.ip AS ip, \
-     e.created_at AS created_at, u.name AS actor_name \
-     FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id";
+/// An event's columns and its actor's name, from `e` (audit_events) and `u` (users).
+macro_rules! entry_columns {
+    () => {
+        "e.id AS id, e.org_id AS org_id, e.actor_id AS actor_id, e.action AS action, \
+         e.target AS target, e.metadata AS metadata, e.ip AS ip, e.created_at AS created_at, \
+         u.name AS actor_name FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id"
+    };
+}
+
+const SELECT: &str = concat!("SELECT ", entry_columns!());
+
+/// [`SELECT`] with each event's place in the chain.
+const SELECT_LINK: &str = concat!(
+    "SELECT e.seq AS seq, e.prev_hash AS prev_hash, e.hash AS hash, ",
+    entry_columns!()
+);
 
 /// `WHERE` conditions and their values for `filter`, on `e` (audit_events).
 fn conditions(org: OrgId, filter: &AuditFilter) -> (String, Vec<Value>) {
@@ -85,6 +100,74 @@ fn conditions(org: OrgId, filter: &AuditFilter) -> (String, Vec<Value>) {
     (sql, values)
 }
 
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+#[derive(FromQueryResult)]
+struct HeadRow {
+    audit_seq: i64,
+    audit_head: Option<String>,
+}
+
+impl SeaTransaction {
+    /// The org's chain head, held until the transaction ends (`FOR UPDATE` on PostgreSQL;
+    /// SQLite's writers run one at a time).
+    async fn chain_head(&self, org: OrgId) -> Result<HeadRow, StoreError> {
+        let lock = match self.backend() {
+            DbBackend::Postgres => " FOR UPDATE",
+            _ => "",
+        };
+        let sql = format!("SELECT audit_seq, audit_head FROM orgs WHERE id = ?{lock}");
+        HeadRow::find_by_statement(statement(self.backend(), &sql, [org.as_uuid().into()]))
+            .one(&self.tx)
+            .await
+            .or_store_error()?
+            .ok_or_else(|| StoreError::MissingReference("orgs".into()))
+    }
+}
+
+impl SeaTransaction {
+    /// Chains the events of an org that has none chained yet: the log as it was before the
+    /// chain existed, oldest first. Run once per org at the first start of this version.
+    pub(crate) async fn chain_existing_events(&self, org: OrgId) -> Result<u64, StoreError> {
+        let head = self.chain_head(org).await?;
+        if head.audit_seq != 0 {
+            // Already chained: an unchained row now is one added behind the chain's back, and
+            // `verify` must report it, not absorb it.
+            return Ok(0);
+        }
+        let sql =
+            format!("{SELECT} WHERE e.org_id = ? AND e.seq IS NULL ORDER BY e.created_at_us, e.id");
+        let events = self.entries(&sql, vec![org.as_uuid().into()]).await?;
+        let mut prev = String::new();
+        let mut seq: i64 = 0;
+        for entry in &events {
+            seq += 1;
+            let hash = chain_hash(&entry.event, count(seq), &prev);
+            self.update(
+                "UPDATE audit_events SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?",
+                vec![
+                    seq.into(),
+                    prev.clone().into(),
+                    hash.clone().into(),
+                    entry.event.id.as_uuid().into(),
+                ],
+            )
+            .await?;
+            prev = hash;
+        }
+        if seq > 0 {
+            self.update(
+                "UPDATE orgs SET audit_seq = ?, audit_head = ? WHERE id = ?",
+                vec![seq.into(), prev.into(), org.as_uuid().into()],
+            )
+            .await?;
+        }
+        Ok(count(seq))
+    }
+}
+
 const NEWEST_FIRST: &str = " ORDER BY e.created_at_us DESC, e.id DESC LIMIT ?";
 
 impl SeaTransaction {
@@ -106,6 +189,10 @@ fn bound(n: u64) -> Value {
 #[async_trait]
 impl AuditRepository for SeaTransaction {
     async fn append(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let head = self.chain_head(event.org_id).await?;
+        let seq = head.audit_seq + 1;
+        let prev = head.audit_head.unwrap_or_default();
+        let hash = chain_hash(event, u64::try_from(seq).unwrap_or_default(), &prev);
         let row = audit_events::ActiveModel {
             id: Set(event.id.as_uuid()),
             org_id: Set(event.org_id.as_uuid()),
@@ -116,12 +203,83 @@ impl AuditRepository for SeaTransaction {
             ip: Set(event.ip.map(|ip| ip.to_string())),
             created_at: Set(event.at),
             created_at_us: Set(micros(event.at)),
+            seq: Set(Some(seq)),
+            prev_hash: Set(Some(prev)),
+            hash: Set(Some(hash.clone())),
         };
         audit_events::Entity::insert(row)
             .exec_without_returning(&self.tx)
             .await
             .or_store_error()?;
+        self.update(
+            "UPDATE orgs SET audit_seq = ?, audit_head = ? WHERE id = ?",
+            vec![seq.into(), hash.into(), event.org_id.as_uuid().into()],
+        )
+        .await?;
         Ok(())
+    }
+
+    async fn chain_state(&self, org: OrgId) -> Result<ChainState, StoreError> {
+        #[derive(FromQueryResult)]
+        struct StateRow {
+            audit_anchor_seq: i64,
+            audit_anchor_hash: Option<String>,
+            audit_seq: i64,
+            audit_head: Option<String>,
+        }
+        let sql = "SELECT audit_anchor_seq, audit_anchor_hash, audit_seq, audit_head \
+             FROM orgs WHERE id = ?";
+        let row =
+            StateRow::find_by_statement(statement(self.backend(), sql, [org.as_uuid().into()]))
+                .one(&self.tx)
+                .await
+                .or_store_error()?;
+        Ok(row.map_or_else(ChainState::default, |row| ChainState {
+            anchor_seq: count(row.audit_anchor_seq),
+            anchor_hash: row.audit_anchor_hash,
+            head_seq: count(row.audit_seq),
+            head_hash: row.audit_head,
+        }))
+    }
+
+    async fn chain_links(
+        &self,
+        org: OrgId,
+        after_seq: u64,
+        limit: u64,
+    ) -> Result<Vec<(ChainLink, AuditEvent)>, StoreError> {
+        #[derive(FromQueryResult)]
+        struct LinkRow {
+            seq: i64,
+            prev_hash: Option<String>,
+            hash: Option<String>,
+            #[sea_orm(nested)]
+            entry: EntryRow,
+        }
+        let sql = format!("{SELECT_LINK} WHERE e.org_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?");
+        let values = [org.as_uuid().into(), bound(after_seq), bound(limit)];
+        LinkRow::find_by_statement(statement(self.backend(), &sql, values))
+            .all(&self.tx)
+            .await
+            .or_store_error()?
+            .into_iter()
+            .map(|row| {
+                let link = ChainLink {
+                    seq: count(row.seq),
+                    prev_hash: row.prev_hash.unwrap_or_default(),
+                    hash: row.hash.unwrap_or_default(),
+                };
+                Ok((link, AuditEntry::try_from(row.entry)?.event))
+            })
+            .collect()
+    }
+
+    async fn count_unchained(&self, org: OrgId) -> Result<u64, StoreError> {
+        self.count(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE org_id = ? AND seq IS NULL",
+            vec![org.as_uuid().into()],
+        )
+        .await
     }
 
     async fn list_events(

@@ -1,7 +1,7 @@
 //! Reading the audit log: filters that combine, newest first, pages, and keyset batches that
 //! cover every event once even when several share a microsecond.
 
-use tenantry_domain::audit::{AuditAction, AuditCursor, AuditEvent, AuditFilter};
+use tenantry_domain::audit::{AuditAction, AuditCursor, AuditEvent, AuditFilter, chain_hash};
 use tenantry_domain::authz::Actor;
 use tenantry_domain::ports::UnitOfWork;
 use tenantry_persistence::testing;
@@ -127,4 +127,106 @@ async fn export_batches_cover_every_event_once_even_within_one_microsecond() {
         expected.sort();
         assert_eq!(sorted, expected);
     }
+}
+
+#[tokio::test]
+async fn concurrent_writers_in_one_org_extend_one_chain_on_postgres() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    let setup = db.database.begin().await.unwrap();
+    let ada = add_user(&*setup, "ada@example.com").await;
+    let org = add_org(&*setup, &ada).await;
+    setup.commit().await.unwrap();
+
+    // Each writer holds its transaction open a moment after appending, so without the lock on
+    // the chain head they would all take the same place.
+    let writers = (0..8).map(|n| {
+        let database = db.database.clone();
+        tokio::spawn(async move {
+            let tx = database.begin().await.unwrap();
+            let event =
+                AuditEvent::new(org.id, None, AuditAction::RoleCreated, now()).meta("writer", n);
+            tx.audit().append(&event).await?;
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            tx.commit().await
+        })
+    });
+    for writer in futures::future::join_all(writers).await {
+        writer.unwrap().unwrap();
+    }
+
+    let tx = db.database.read().await.unwrap();
+    let links = tx.audit().chain_links(org.id, 0, 100).await.unwrap();
+    let state = tx.audit().chain_state(org.id).await.unwrap();
+    assert_eq!(links.len(), 8);
+    let mut prev = String::new();
+    for (n, (link, event)) in links.iter().enumerate() {
+        assert_eq!(link.seq, n as u64 + 1);
+        assert_eq!(
+            link.prev_hash, prev,
+            "event {} follows the one before",
+            link.seq
+        );
+        assert_eq!(link.hash, chain_hash(event, link.seq, &prev));
+        prev.clone_from(&link.hash);
+    }
+    assert_eq!((state.head_seq, state.head_hash), (8, Some(prev)));
+}
+
+#[tokio::test]
+async fn events_written_before_the_chain_existed_are_chained_at_the_first_start() {
+    use sea_orm::{ConnectionTrait, Statement};
+    use tenantry_migrations::{Migrator, MigratorTrait};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let database = tenantry_persistence::Database::connect(&url).await.unwrap();
+    // The schema as the previous release left it: everything before the chain.
+    let before_chain = u32::try_from(Migrator::migrations().len() - 1).unwrap();
+    Migrator::up(database.connection(), Some(before_chain))
+        .await
+        .unwrap();
+    let org = uuid::Uuid::now_v7();
+    let connection = database.connection();
+    connection
+        .execute_raw(Statement::from_sql_and_values(
+            database.backend(),
+            "INSERT INTO orgs (id, name, plan, created_at) VALUES (?, 'Old', 'free', '2026-11-30T10:00:00Z')",
+            [org.into()],
+        ))
+        .await
+        .unwrap();
+    for minute in 0..3 {
+        let id = uuid::Uuid::now_v7();
+        connection
+            .execute_raw(Statement::from_sql_and_values(
+                database.backend(),
+                "INSERT INTO audit_events (id, org_id, actor_id, action, target, metadata, ip, created_at, created_at_us) \
+                 VALUES (?, ?, NULL, 'org.updated', '{}', '{\"n\":\"1\"}', NULL, ?, ?)",
+                [
+                    id.into(),
+                    org.into(),
+                    format!("2026-11-30T10:0{minute}:00Z").into(),
+                    (1_796_032_800_000_000_i64 + minute * 60_000_000).into(),
+                ],
+            ))
+            .await
+            .unwrap();
+    }
+
+    database.migrate().await.unwrap();
+    database.migrate().await.unwrap();
+
+    let tx = database.read().await.unwrap();
+    let org = tenantry_domain::ids::OrgId::from_uuid(org);
+    let links = tx.audit().chain_links(org, 0, 10).await.unwrap();
+    assert_eq!(links.len(), 3);
+    let mut prev = String::new();
+    for (link, event) in &links {
+        assert_eq!(link.hash, chain_hash(event, link.seq, &prev));
+        prev.clone_from(&link.hash);
+    }
+    assert_eq!(tx.audit().chain_state(org).await.unwrap().head_seq, 3);
+    assert_eq!(tx.audit().count_unchained(org).await.unwrap(), 0);
 }

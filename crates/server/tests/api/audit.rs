@@ -303,3 +303,132 @@ async fn the_ip_recorded_is_the_peer_or_the_client_a_trusted_proxy_names() {
         .collect();
     assert_eq!(ips, ["198.51.100.7", "203.0.113.9"]);
 }
+
+/// Runs `sql` (with `?` placeholders) straight on the database, behind the service's back.
+async fn tamper(db: &testing::TestDatabase, sql: &str, values: Vec<sea_orm::Value>) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let connection = db.database.connection();
+    let backend = connection.get_database_backend();
+    let mut numbered = String::new();
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' && backend == DbBackend::Postgres {
+            n += 1;
+            numbered.push_str(&format!("${n}"));
+        } else {
+            numbered.push(c);
+        }
+    }
+    connection
+        .execute_raw(Statement::from_sql_and_values(backend, numbered, values))
+        .await
+        .unwrap();
+}
+
+#[actix_web::test]
+async fn verify_finds_an_edited_a_deleted_an_inserted_and_a_cut_off_row() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        // Four orgs with the same history: org.created and three renames.
+        let mut orgs = Vec::new();
+        for n in 0..4 {
+            let org = app.create_org(&owner, &format!("Org {n}")).await;
+            for name in ["One", "Two", "Three"] {
+                app.send(
+                    Method::PUT,
+                    &format!("/api/orgs/{org}"),
+                    Some(&owner.token),
+                    Some(json!({"name": name})),
+                )
+                .await;
+            }
+            orgs.push(org);
+        }
+        let verify = |org: &str| format!("/api/orgs/{org}/audit-logs/verify");
+        let intact = app.get(&verify(&orgs[0]), &owner.token).await;
+        assert_eq!(intact.status, StatusCode::OK, "{}", intact.body);
+        assert_eq!(
+            (
+                intact.body["intact"].as_bool(),
+                intact.body["checked"].as_u64(),
+                intact.body["headSeq"].as_u64()
+            ),
+            (Some(true), Some(4), Some(4))
+        );
+        assert!(intact.body["firstBreak"].is_null());
+
+        // The id of the `seq`th event of an org.
+        let event_at = |org: usize, seq: usize| {
+            let (app, orgs, owner) = (&app, &orgs, &owner);
+            async move {
+                let logs = app
+                    .get(&format!("/api/orgs/{}/audit-logs", orgs[org]), &owner.token)
+                    .await;
+                let logs = logs.body["logs"].as_array().unwrap().clone();
+                logs[logs.len() - seq]["_id"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<uuid::Uuid>()
+                    .unwrap()
+            }
+        };
+        // Edited: the second event now says something else.
+        let edited = event_at(0, 2).await;
+        tamper(
+            &app.db,
+            "UPDATE audit_events SET metadata = ? WHERE id = ?",
+            vec!["{\"name\":\"Evil\"}".into(), edited.into()],
+        )
+        .await;
+        // Deleted: the second event is gone.
+        let deleted = event_at(1, 2).await;
+        tamper(
+            &app.db,
+            "DELETE FROM audit_events WHERE id = ?",
+            vec![deleted.into()],
+        )
+        .await;
+        // Inserted: a copy of an event slipped in with a fresh id.
+        let copied = event_at(2, 2).await;
+        tamper(
+            &app.db,
+            "INSERT INTO audit_events (id, org_id, actor_id, action, target, metadata, ip, created_at, created_at_us) \
+             SELECT ?, org_id, actor_id, action, target, metadata, ip, created_at, created_at_us FROM audit_events WHERE id = ?",
+            vec![uuid::Uuid::now_v7().into(), copied.into()],
+        )
+        .await;
+        // Cut off: the newest event is gone.
+        let newest = event_at(3, 4).await;
+        tamper(
+            &app.db,
+            "DELETE FROM audit_events WHERE id = ?",
+            vec![newest.into()],
+        )
+        .await;
+
+        for (org, reason, seq, event) in [
+            (0, "altered", 2, Some(edited)),
+            (1, "missing", 2, Some(event_at(1, 2).await)),
+            (2, "unchained", 5, None),
+            (3, "truncated", 4, None),
+        ] {
+            let report = app.get(&verify(&orgs[org]), &owner.token).await;
+            assert_eq!(report.body["intact"], false, "org {org}: {}", report.body);
+            let broken = &report.body["firstBreak"];
+            assert_eq!(
+                (broken["reason"].as_str(), broken["seq"].as_u64()),
+                (Some(reason), Some(seq)),
+                "org {org}: {}",
+                report.body
+            );
+            assert_eq!(
+                broken["eventId"]
+                    .as_str()
+                    .map(|id| id.parse::<uuid::Uuid>().unwrap()),
+                event,
+                "org {org}"
+            );
+        }
+    }
+}

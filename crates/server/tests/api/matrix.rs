@@ -183,6 +183,19 @@ const ROUTES: &[Route] = &[
         request: |w| (Method::GET, format!("/api/orgs/{}/audit-logs", w.org), None),
     },
     Route {
+        name: "verify audit logs",
+        allowed: READERS_OF_MEMBERS,
+        success: StatusCode::OK,
+        exception: None,
+        request: |w| {
+            (
+                Method::GET,
+                format!("/api/orgs/{}/audit-logs/verify", w.org),
+                None,
+            )
+        },
+    },
+    Route {
         name: "invite by e-mail",
         allowed: MANAGERS,
         success: StatusCode::CREATED,
