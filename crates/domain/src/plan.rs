@@ -52,6 +52,15 @@ impl Plan {
         }
     }
 
+    /// How long audit events are kept; `None` keeps them for ever.
+    pub const fn audit_retention(self) -> Option<time::Duration> {
+        match self {
+            Self::Free => Some(time::Duration::days(30)),
+            Self::Team => Some(time::Duration::days(365)),
+            Self::Enterprise => None,
+        }
+    }
+
     pub const fn includes(self, feature: Feature) -> bool {
         match feature {
             Feature::CustomRoles | Feature::AuditExport => !matches!(self, Self::Free),

@@ -31,6 +31,8 @@ pub struct Config {
     pub mail_from: String,
     /// Lifetime of a bearer token, in days.
     pub token_ttl_days: NonZeroU16,
+    /// How often expired audit events are deleted, in seconds.
+    pub audit_retention_interval_s: NonZeroU64,
     /// Lifetime of an invitation or join link, in days.
     pub invitation_ttl_days: NonZeroU16,
     /// HTTP worker threads; defaults to the number of CPUs.
@@ -56,6 +58,7 @@ impl Default for Config {
             mail_from: "Tenantry <no-reply@tenantry.localhost>".into(),
             token_ttl_days: NonZeroU16::new(30).unwrap_or(NonZeroU16::MIN),
             invitation_ttl_days: NonZeroU16::new(7).unwrap_or(NonZeroU16::MIN),
+            audit_retention_interval_s: NonZeroU64::new(3_600).unwrap_or(NonZeroU64::MIN),
             workers: None,
             trusted_proxies: String::new(),
             auth_attempts_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
@@ -83,6 +86,7 @@ impl Config {
                 "mail_from",
                 "token_ttl_days",
                 "invitation_ttl_days",
+                "audit_retention_interval_s",
                 "workers",
                 "auth_attempts_per_minute",
                 "trusted_proxies",

@@ -1,12 +1,13 @@
 //! The `tenantry` binary's library half: configuration and wiring, shared by `main` and tests.
 
 pub mod config;
+mod jobs;
 mod mail_worker;
 mod password;
 mod startup;
 pub mod telemetry;
 
 pub use config::Config;
-pub use mail_worker::{MailWorker, mailer};
+pub use mail_worker::{mail_worker, mailer};
 pub use password::Argon2Hasher;
 pub use startup::{Application, api_state, open_database, services};

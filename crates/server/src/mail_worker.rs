@@ -1,4 +1,4 @@
-//! The background worker that drains the outbox through the configured transport.
+//! The mail transport the configuration names, and the job that drains the outbox through it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,10 +8,9 @@ use tenantry_domain::clock::SystemClock;
 use tenantry_domain::mail::{DeliveryService, Mailer, RetryPolicy};
 use tenantry_email::{FileOutbox, SmtpMailer};
 use tenantry_persistence::Database;
-use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::jobs::Job;
 
 /// The transport the configuration names: SMTP when `smtp_url` is set, else `.eml` files.
 pub fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
@@ -27,59 +26,36 @@ pub fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
     })
 }
 
-/// A running worker; [`MailWorker::stop`] lets the round in progress finish.
-pub struct MailWorker {
-    stop: watch::Sender<bool>,
-    task: JoinHandle<()>,
-}
-
-impl MailWorker {
-    pub fn spawn(config: &Config, database: Database, mailer: Arc<dyn Mailer>) -> Self {
-        let policy = RetryPolicy {
-            first_delay: time::Duration::milliseconds(
-                i64::try_from(config.mail_retry_delay_ms.get()).unwrap_or(i64::MAX),
-            ),
-            ..RetryPolicy::default()
-        };
-        let delivery =
-            DeliveryService::new(Arc::new(database), mailer, Arc::new(SystemClock), policy);
-        let interval = Duration::from_millis(config.mail_poll_interval_ms.get());
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(run(delivery, interval, stopped));
-        Self { stop, task }
-    }
-
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        if let Err(error) = self.task.await {
-            tracing::error!(%error, "the mail worker ended abnormally");
-        }
-    }
-}
-
-async fn run(delivery: DeliveryService, interval: Duration, mut stopped: watch::Receiver<bool>) {
-    loop {
-        let busy = match delivery.deliver_due().await {
-            Ok(report) => {
-                if report.sent > 0 {
-                    tracing::info!(sent = report.sent, failed = report.failed, "mail delivered");
+/// The worker that drains the outbox through `mailer`.
+pub fn mail_worker(config: &Config, database: Database, mailer: Arc<dyn Mailer>) -> Job {
+    let policy = RetryPolicy {
+        first_delay: time::Duration::milliseconds(
+            i64::try_from(config.mail_retry_delay_ms.get()).unwrap_or(i64::MAX),
+        ),
+        ..RetryPolicy::default()
+    };
+    let delivery = DeliveryService::new(Arc::new(database), mailer, Arc::new(SystemClock), policy);
+    let interval = Duration::from_millis(config.mail_poll_interval_ms.get());
+    Job::every("mail", interval, move || {
+        let delivery = delivery.clone();
+        async move {
+            match delivery.deliver_due().await {
+                Ok(report) => {
+                    if report.sent > 0 {
+                        tracing::info!(
+                            sent = report.sent,
+                            failed = report.failed,
+                            "mail delivered"
+                        );
+                    }
+                    // A round that sent something may have left more behind.
+                    report.sent > 0
                 }
-                // A round that sent something may have left more behind: go again at once.
-                report.sent > 0
-            }
-            Err(error) => {
-                tracing::error!(%error, "the outbox cannot be read; retrying");
-                false
-            }
-        };
-        if *stopped.borrow() {
-            return;
-        }
-        if !busy {
-            tokio::select! {
-                () = tokio::time::sleep(interval) => {}
-                _ = stopped.changed() => return,
+                Err(error) => {
+                    tracing::error!(%error, "the outbox cannot be read; retrying");
+                    false
+                }
             }
         }
-    }
+    })
 }

@@ -14,7 +14,8 @@ use tenantry_http::{ApiState, AuthRateLimit, Readiness, TrustedProxies};
 use tenantry_persistence::Database;
 
 use crate::config::Config;
-use crate::mail_worker::{MailWorker, mailer};
+use crate::jobs::Job;
+use crate::mail_worker::{mail_worker, mailer};
 use crate::password::Argon2Hasher;
 
 /// How long in-flight requests may finish after SIGINT/SIGTERM.
@@ -24,7 +25,7 @@ pub struct Application {
     port: u16,
     server: Server,
     database: Database,
-    mail_worker: MailWorker,
+    jobs: Vec<Job>,
 }
 
 impl Application {
@@ -45,12 +46,15 @@ impl Application {
         let server = server.listen(listener)?.run();
         tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
-        let mail_worker = MailWorker::spawn(&config, database.clone(), mailer);
+        let jobs = vec![
+            mail_worker(&config, database.clone(), mailer),
+            audit_retention(&config, database.clone()),
+        ];
         Ok(Self {
             port,
             server,
             database,
-            mail_worker,
+            jobs,
         })
     }
 
@@ -61,7 +65,9 @@ impl Application {
     /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the pool.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await?;
-        self.mail_worker.stop().await;
+        for job in self.jobs {
+            job.stop().await;
+        }
         tracing::info!("stopped accepting requests; closing the database");
         self.database.close().await?;
         Ok(())
@@ -122,6 +128,23 @@ pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState
         readiness: Arc::new(DatabaseReadiness(database)),
         auth_rate_limit: Arc::new(AuthRateLimit::per_minute(config.auth_attempts_per_minute)),
         trusted_proxies: Arc::new(trusted_proxies),
+    })
+}
+
+/// Deletes the audit events each org's plan no longer keeps.
+fn audit_retention(config: &Config, database: Database) -> Job {
+    let audit = services(config, database).audit;
+    let interval = std::time::Duration::from_secs(config.audit_retention_interval_s.get());
+    Job::every("audit retention", interval, move || {
+        let audit = audit.clone();
+        async move {
+            match audit.apply_retention().await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "expired audit events deleted"),
+                Err(error) => tracing::error!(%error, "audit retention failed; will retry"),
+            }
+            false
+        }
     })
 }
 

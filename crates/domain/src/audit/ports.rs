@@ -40,6 +40,15 @@ pub trait AuditRepository: Send + Sync {
         after_seq: u64,
         limit: u64,
     ) -> Result<Vec<(ChainLink, AuditEvent)>, StoreError>;
+    /// Deletes, oldest first, up to `limit` chained events created before `cutoff`, stopping at
+    /// the first younger one so the rest of the chain stays whole; moves the org's anchor to
+    /// the last one deleted. Returns how many went.
+    async fn prune_before(
+        &self,
+        org: OrgId,
+        cutoff: time::OffsetDateTime,
+        limit: u64,
+    ) -> Result<u64, StoreError>;
     /// Events of the org that have no place in the chain (only ever added behind its back).
     async fn count_unchained(&self, org: OrgId) -> Result<u64, StoreError>;
     /// The events that match and are older than `before` (all when `None`), newest first: the

@@ -10,6 +10,8 @@ use crate::plan::Plan;
 pub trait OrgRepository: Send + Sync {
     async fn insert_org(&self, org: &Org) -> Result<(), StoreError>;
     async fn find_org(&self, id: OrgId) -> Result<Option<Org>, StoreError>;
+    /// Orgs in id order after `after`, for background jobs that visit every org.
+    async fn list_orgs(&self, after: Option<OrgId>, limit: u64) -> Result<Vec<Org>, StoreError>;
     /// Reads the org and holds its row lock until the transaction ends, so that rules which
     /// read before they write (one owner, seat limits) see no concurrent change.
     async fn lock_org(&self, id: OrgId) -> Result<Option<Org>, StoreError>;

@@ -274,6 +274,58 @@ impl AuditRepository for SeaTransaction {
             .collect()
     }
 
+    async fn prune_before(
+        &self,
+        org: OrgId,
+        cutoff: OffsetDateTime,
+        limit: u64,
+    ) -> Result<u64, StoreError> {
+        #[derive(FromQueryResult)]
+        struct Oldest {
+            seq: i64,
+            hash: Option<String>,
+            created_at_us: i64,
+        }
+        // Hold the chain's ends like an append does: the anchor moves on the same row.
+        self.chain_head(org).await?;
+        let state = self.chain_state(org).await?;
+        let anchor = i64::try_from(state.anchor_seq).unwrap_or(i64::MAX);
+        let sql = "SELECT seq, hash, created_at_us FROM audit_events \
+             WHERE org_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+        let oldest = Oldest::find_by_statement(statement(
+            self.backend(),
+            sql,
+            [org.as_uuid().into(), anchor.into(), bound(limit)],
+        ))
+        .all(&self.tx)
+        .await
+        .or_store_error()?;
+        let cutoff = micros(cutoff);
+        let Some(last) = oldest
+            .iter()
+            .take_while(|row| row.created_at_us < cutoff)
+            .last()
+        else {
+            return Ok(0);
+        };
+        let deleted = self
+            .update(
+                "DELETE FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ?",
+                vec![org.as_uuid().into(), anchor.into(), last.seq.into()],
+            )
+            .await?;
+        self.update(
+            "UPDATE orgs SET audit_anchor_seq = ?, audit_anchor_hash = ? WHERE id = ?",
+            vec![
+                last.seq.into(),
+                last.hash.clone().into(),
+                org.as_uuid().into(),
+            ],
+        )
+        .await?;
+        Ok(deleted)
+    }
+
     async fn count_unchained(&self, org: OrgId) -> Result<u64, StoreError> {
         self.count(
             "SELECT COUNT(*) AS n FROM audit_events WHERE org_id = ? AND seq IS NULL",

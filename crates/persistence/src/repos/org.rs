@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, UserId};
@@ -67,6 +68,22 @@ impl OrgRepository for SeaTransaction {
             .or_store_error()?
             .map(org)
             .transpose()
+    }
+
+    async fn list_orgs(&self, after: Option<OrgId>, limit: u64) -> Result<Vec<Org>, StoreError> {
+        let mut query = orgs::Entity::find();
+        if let Some(after) = after {
+            query = query.filter(orgs::Column::Id.gt(after.as_uuid()));
+        }
+        query
+            .order_by_asc(orgs::Column::Id)
+            .limit(limit)
+            .all(&self.tx)
+            .await
+            .or_store_error()?
+            .into_iter()
+            .map(org)
+            .collect()
     }
 
     async fn lock_org(&self, id: OrgId) -> Result<Option<Org>, StoreError> {

@@ -432,3 +432,71 @@ async fn verify_finds_an_edited_a_deleted_an_inserted_and_a_cut_off_row() {
         }
     }
 }
+
+#[actix_web::test]
+async fn retention_deletes_what_the_plan_no_longer_keeps_and_the_chain_still_verifies() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let free = app.create_org(&owner, "Free").await;
+        let enterprise = app.create_org(&owner, "Enterprise").await;
+        app.set_plan(&enterprise, Plan::Enterprise).await;
+        for org in [&free, &enterprise] {
+            for name in ["One", "Two", "Three", "Four"] {
+                app.send(
+                    Method::PUT,
+                    &format!("/api/orgs/{org}"),
+                    Some(&owner.token),
+                    Some(json!({"name": name})),
+                )
+                .await;
+            }
+            // Its oldest three events are from 40 days ago (the free plan keeps 30).
+            let logs = app
+                .get(&format!("/api/orgs/{org}/audit-logs"), &owner.token)
+                .await;
+            let logs = logs.body["logs"].as_array().unwrap().clone();
+            let old = time::OffsetDateTime::now_utc() - time::Duration::days(40);
+            let micros = i64::try_from(old.unix_timestamp_nanos() / 1_000).unwrap();
+            for log in &logs[logs.len() - 3..] {
+                let id: uuid::Uuid = log["_id"].as_str().unwrap().parse().unwrap();
+                tamper(
+                    &app.db,
+                    "UPDATE audit_events SET created_at_us = ? WHERE id = ?",
+                    vec![micros.into(), id.into()],
+                )
+                .await;
+            }
+        }
+
+        let deleted = app.services.audit.apply_retention().await.unwrap();
+        assert_eq!(deleted, 3, "only the free org's old events");
+
+        let free_log = app
+            .get(&format!("/api/orgs/{free}/audit-logs"), &owner.token)
+            .await;
+        assert_eq!(free_log.body["total"], 2);
+        let report = app
+            .get(&format!("/api/orgs/{free}/audit-logs/verify"), &owner.token)
+            .await;
+        assert_eq!(
+            (
+                report.body["intact"].as_bool(),
+                report.body["anchorSeq"].as_u64(),
+                report.body["checked"].as_u64()
+            ),
+            (Some(true), Some(3), Some(2)),
+            "{}",
+            report.body
+        );
+        let kept = app
+            .get(&format!("/api/orgs/{enterprise}/audit-logs"), &owner.token)
+            .await;
+        assert_eq!(kept.body["total"], 6, "enterprise keeps everything");
+        assert_eq!(
+            app.services.audit.apply_retention().await.unwrap(),
+            0,
+            "nothing left to do"
+        );
+    }
+}
