@@ -500,3 +500,130 @@ async fn retention_deletes_what_the_plan_no_longer_keeps_and_the_chain_still_ver
         );
     }
 }
+
+#[actix_web::test]
+async fn each_change_records_exactly_one_event_and_a_refused_one_none() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let bob = app.sign_up("bob@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        let other = app.create_org(&owner, "Other").await;
+        app.set_plan(&org, Plan::Team).await;
+        let token = app.invite(&org, &owner, "bob@example.com", "viewer").await;
+        app.send(
+            Method::POST,
+            &format!("/api/invitations/{token}/accept"),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+        let path = |rest: &str| format!("/api/orgs/{org}{rest}");
+        app.send(
+            Method::PUT,
+            &path(&format!("/members/{}", bob.id)),
+            Some(&owner.token),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+        let role = app
+            .post(
+                &path("/roles"),
+                &owner.token,
+                json!({"name": "Ops", "permissions": ["scans:read"]}),
+            )
+            .await;
+        let role_id = role.body["_id"].as_str().unwrap().to_owned();
+        app.send(
+            Method::PATCH,
+            &path(&format!("/roles/{role_id}")),
+            Some(&owner.token),
+            Some(json!({"description": "x"})),
+        )
+        .await;
+        app.send(
+            Method::DELETE,
+            &path(&format!("/roles/{role_id}")),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+        let (link, _) = app.create_link(&org, &owner, json!({})).await;
+        app.send(
+            Method::DELETE,
+            &path(&format!("/invitations/{link}")),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+        app.send(
+            Method::POST,
+            &path(&format!("/members/{}/move", bob.id)),
+            Some(&owner.token),
+            Some(json!({"targetOrgId": other})),
+        )
+        .await;
+
+        let before = app.get(&path("/audit-logs"), &owner.token).await.body["total"].clone();
+        // Refused: changing the owner's role, removing someone who is no member.
+        app.send(
+            Method::PUT,
+            &path(&format!("/members/{}", owner.id)),
+            Some(&owner.token),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+        app.send(
+            Method::DELETE,
+            &path(&format!("/members/{}", uuid::Uuid::now_v7())),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+        let after = app.get(&path("/audit-logs"), &owner.token).await;
+        assert_eq!(
+            after.body["total"], before,
+            "refused changes leave no event"
+        );
+
+        let actions: Vec<_> = after.body["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .map(|log| {
+                (
+                    log["action"].as_str().unwrap().to_owned(),
+                    log["actor"]["userId"].as_str().map(str::to_owned),
+                )
+            })
+            .collect();
+        let by = |user: &crate::helpers::Account| Some(user.id.clone());
+        assert_eq!(
+            actions,
+            vec![
+                ("org.created".to_owned(), by(&owner)),
+                ("org.plan_changed".to_owned(), None),
+                ("member.invited".to_owned(), by(&owner)),
+                ("member.joined".to_owned(), by(&bob)),
+                ("member.role_updated".to_owned(), by(&owner)),
+                ("role.created".to_owned(), by(&owner)),
+                ("role.updated".to_owned(), by(&owner)),
+                ("role.deleted".to_owned(), by(&owner)),
+                ("invitation.link_created".to_owned(), by(&owner)),
+                ("invitation.revoked".to_owned(), by(&owner)),
+                ("member.moved_out".to_owned(), by(&owner)),
+            ]
+        );
+        let moved_in = app
+            .get(
+                &format!("/api/orgs/{other}/audit-logs?action=member.moved_in"),
+                &owner.token,
+            )
+            .await;
+        assert_eq!(
+            moved_in.body["logs"][0]["metadata"]["sourceOrgId"],
+            org.as_str()
+        );
+    }
+}
