@@ -366,10 +366,22 @@ impl AuditRepository for SeaTransaction {
         before: Option<AuditCursor>,
         limit: u64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
+        // After the first batch the cursor is the upper bound (it lies below the filter's own):
+        // given two, SQLite seeks by one and may pick the filter's, rescanning every earlier
+        // batch's rows for each new one.
+        let filter = match before {
+            Some(_) => &AuditFilter {
+                until: None,
+                ..filter.clone()
+            },
+            None => filter,
+        };
         let (mut condition, mut values) = conditions(org, filter);
         if let Some(cursor) = before {
             let at = micros(cursor.at);
-            condition.push_str(" AND (e.created_at_us < ? OR (e.created_at_us = ? AND e.id < ?))");
+            // The plain range on created_at_us lets the index seek to the cursor; an OR alone
+            // makes SQLite scan from the newest event for every batch.
+            condition.push_str(" AND e.created_at_us <= ? AND (e.created_at_us < ? OR e.id < ?)");
             values.extend([at.into(), at.into(), cursor.id.as_uuid().into()]);
         }
         values.push(bound(limit));
