@@ -8,7 +8,7 @@ use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::plan::Plan;
 use tenantry_persistence::testing;
 
-use crate::helpers::spawn_app_on;
+use crate::helpers::{spawn_app_on, tamper};
 
 #[actix_web::test]
 async fn writes_are_listed_newest_first_with_their_actor_and_filters_combine() {
@@ -302,27 +302,6 @@ async fn the_ip_recorded_is_the_peer_or_the_client_a_trusted_proxy_names() {
         .map(|log| log["ip"].as_str().unwrap())
         .collect();
     assert_eq!(ips, ["198.51.100.7", "203.0.113.9"]);
-}
-
-/// Runs `sql` (with `?` placeholders) straight on the database, behind the service's back.
-async fn tamper(db: &testing::TestDatabase, sql: &str, values: Vec<sea_orm::Value>) {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let connection = db.database.connection();
-    let backend = connection.get_database_backend();
-    let mut numbered = String::new();
-    let mut n = 0;
-    for c in sql.chars() {
-        if c == '?' && backend == DbBackend::Postgres {
-            n += 1;
-            numbered.push_str(&format!("${n}"));
-        } else {
-            numbered.push(c);
-        }
-    }
-    connection
-        .execute_raw(Statement::from_sql_and_values(backend, numbered, values))
-        .await
-        .unwrap();
 }
 
 #[actix_web::test]

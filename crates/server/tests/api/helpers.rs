@@ -295,3 +295,24 @@ pub fn token_in(mail: &Mail) -> String {
     let (_, token) = invitation.link.rsplit_once("/invitations/").unwrap();
     token.to_owned()
 }
+
+/// Runs `sql` (with `?` placeholders) straight on the database, behind the service's back.
+pub async fn tamper(db: &TestDatabase, sql: &str, values: Vec<sea_orm::Value>) {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let connection = db.database.connection();
+    let backend = connection.get_database_backend();
+    let mut numbered = String::new();
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' && backend == DbBackend::Postgres {
+            n += 1;
+            numbered.push_str(&format!("${n}"));
+        } else {
+            numbered.push(c);
+        }
+    }
+    connection
+        .execute_raw(Statement::from_sql_and_values(backend, numbered, values))
+        .await
+        .unwrap();
+}

@@ -8,32 +8,19 @@ use tenantry_domain::mail::MailContent;
 use tenantry_domain::plan::Plan;
 use tenantry_persistence::testing::{self, TestDatabase};
 
-use crate::helpers::spawn_app_on;
+use crate::helpers::{spawn_app_on, tamper};
 
 /// Moves an invitation's expiry an hour into the past, as time passing would.
 async fn expire(db: &TestDatabase, invitation: &str) {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let connection = db.database.connection();
-    let backend = connection.get_database_backend();
-    let sql = "UPDATE invitations SET expires_at = ?, expires_at_us = ? WHERE id = ?";
-    let sql = if backend == DbBackend::Postgres {
-        sql.replacen('?', "$1", 1)
-            .replacen('?', "$2", 1)
-            .replacen('?', "$3", 1)
-    } else {
-        sql.to_owned()
-    };
     let past = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
     let micros = i64::try_from(past.unix_timestamp_nanos() / 1_000).unwrap();
     let id: uuid::Uuid = invitation.parse().unwrap();
-    connection
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [past.into(), micros.into(), id.into()],
-        ))
-        .await
-        .unwrap();
+    tamper(
+        db,
+        "UPDATE invitations SET expires_at = ?, expires_at_us = ? WHERE id = ?",
+        vec![past.into(), micros.into(), id.into()],
+    )
+    .await;
 }
 
 #[actix_web::test]
