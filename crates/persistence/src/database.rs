@@ -70,13 +70,7 @@ impl Database {
         .await?;
         for org in orgs {
             let org = OrgId::from_uuid(org.org_id);
-            let tx = self
-                .conn
-                .begin_with_options(TransactionOptions {
-                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                    ..TransactionOptions::default()
-                })
-                .await?;
+            let tx = self.conn.begin_with_options(write_options()).await?;
             let tx = SeaTransaction::new(tx);
             let chained = tx
                 .chain_existing_events(org)
@@ -113,11 +107,7 @@ impl UnitOfWork for Database {
         // IMMEDIATE makes a SQLite writer wait for the write lock up front (honouring the busy
         // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
         // relies on row locks (`lock_org`).
-        let options = TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        };
-        self.open(options).await
+        self.open(write_options()).await
     }
 
     async fn read(&self) -> Result<Box<dyn Transaction>, StoreError> {
@@ -141,5 +131,13 @@ impl Database {
             .await
             .or_store_error()?;
         Ok(Box::new(SeaTransaction::new(tx)))
+    }
+}
+
+/// A write transaction: on SQLite `BEGIN IMMEDIATE`, which waits for the write lock up front.
+fn write_options() -> TransactionOptions {
+    TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
     }
 }

@@ -222,17 +222,12 @@ where
         )
     }
 
-    /// Resends the pending invitation to `email` and returns the token of the new e-mail.
-    pub async fn invite_token_for_resend(
-        &self,
-        org: &str,
-        manager: &Account,
-        email: &str,
-    ) -> String {
+    /// The id of the org's invitation to `email`, as its manager lists it.
+    pub async fn invitation_id(&self, org: &str, manager: &Account, email: &str) -> String {
         let listed = self
             .get(&format!("/api/orgs/{org}/invitations"), &manager.token)
             .await;
-        let id = listed.body["invitations"]
+        listed.body["invitations"]
             .as_array()
             .unwrap()
             .iter()
@@ -240,7 +235,17 @@ where
             .unwrap()["_id"]
             .as_str()
             .unwrap()
-            .to_owned();
+            .to_owned()
+    }
+
+    /// Resends the pending invitation to `email` and returns the token of the new e-mail.
+    pub async fn invite_token_for_resend(
+        &self,
+        org: &str,
+        manager: &Account,
+        email: &str,
+    ) -> String {
+        let id = self.invitation_id(org, manager, email).await;
         let resent = self
             .send(
                 Method::POST,

@@ -402,18 +402,7 @@ async fn an_address_is_invited_once_members_are_not_invited_and_roles_stay_withi
         assert_eq!(revoke.code(), "privilege_escalation");
 
         // Once expired, the same address may be invited afresh.
-        let expired_one = app
-            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
-            .await
-            .body["invitations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["email"] == "new@example.com")
-            .unwrap()["_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let expired_one = app.invitation_id(&org, &owner, "new@example.com").await;
         expire(&app.db, &expired_one).await;
         let fresh = app
             .post(
@@ -577,20 +566,8 @@ async fn my_invitations_list_across_orgs_and_are_answered_by_id() {
             invitations[1]["_id"].as_str().unwrap().to_owned(),
         );
         let carols = app
-            .get(
-                &format!("/api/orgs/{globex}/invitations"),
-                &globex_owner.token,
-            )
-            .await
-            .body["invitations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["email"] == "carol@example.com")
-            .unwrap()["_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+            .invitation_id(&globex, &globex_owner, "carol@example.com")
+            .await;
 
         let not_mine = app
             .post(
@@ -855,18 +832,7 @@ async fn an_invitee_who_joined_another_way_holds_one_seat_not_two() {
             .await;
         assert_eq!(full.code(), "seat_limit_reached");
         // Resending Bob's invitation would mail a member.
-        let id = app
-            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
-            .await
-            .body["invitations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["email"] == "bob@example.com")
-            .unwrap()["_id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let id = app.invitation_id(&org, &owner, "bob@example.com").await;
         let resend = app
             .send(
                 Method::POST,
