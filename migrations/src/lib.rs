@@ -11,6 +11,7 @@ mod m20261201_000001_create_invitations_and_outbox;
 mod m20261201_000002_add_email_verified_at;
 mod m20261201_000003_audit_event_time_key;
 mod m20261201_000004_audit_chain;
+mod m20261201_000005_audit_counts;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_add_email_verified_at::Migration),
             Box::new(m20261201_000003_audit_event_time_key::Migration),
             Box::new(m20261201_000004_audit_chain::Migration),
+            Box::new(m20261201_000005_audit_counts::Migration),
         ]
     }
 }

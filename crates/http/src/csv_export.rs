@@ -27,19 +27,22 @@ fn neutral(cell: &str) -> Cow<'_, str> {
     }
 }
 
-fn write(rows: impl IntoIterator<Item = [String; 8]>) -> Bytes {
+fn write<R: AsRef<str>>(rows: impl IntoIterator<Item = [R; 8]>) -> Bytes {
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
-        .from_writer(Vec::new());
+        .from_writer(Vec::with_capacity(512 * 1024));
     for row in rows {
         // Writing into memory cannot fail.
-        let _ = writer.write_record(row.iter().map(|cell| neutral(cell).into_owned()));
+        for cell in &row {
+            let _ = writer.write_field(neutral(cell.as_ref()).as_bytes());
+        }
+        let _ = writer.write_record(None::<&[u8]>);
     }
     Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
 pub(crate) fn header() -> Bytes {
-    write([HEADER.map(str::to_owned)])
+    write([HEADER])
 }
 
 pub(crate) fn rows(batch: Vec<AuditEntry>) -> Bytes {

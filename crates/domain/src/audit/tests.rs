@@ -80,7 +80,7 @@ fn an_export_is_audited_with_its_filters_and_row_count_then_read_in_batches() {
         .withf(|_, filter| {
             filter.until == Some(NOW) && filter.action == Some(AuditAction::RoleCreated)
         })
-        .returning(|_, _| Ok(1_001));
+        .returning(|_, _| Ok(AuditService::EXPORT_BATCH + 1));
     let events = write.record_audit();
     // The first batch is full, so a second is read; it is short, so the export ends there.
     let mut first = MockTransaction::default();
@@ -88,13 +88,17 @@ fn an_export_is_audited_with_its_filters_and_row_count_then_read_in_batches() {
         .audit
         .expect_events_before()
         .withf(|_, _, before, limit| before.is_none() && *limit == AuditService::EXPORT_BATCH)
-        .returning(move |_, _, _, _| Ok((0..1_000).map(|n| entry(org_id, n)).collect()));
+        .returning(move |_, _, _, _| {
+            Ok((0..AuditService::EXPORT_BATCH)
+                .map(|n| entry(org_id, i64::try_from(n).unwrap()))
+                .collect())
+        });
     let mut second = MockTransaction::default();
     second
         .audit
         .expect_events_before()
         .withf(|_, _, before, _| before.is_some())
-        .returning(move |_, _, _, _| Ok(vec![entry(org_id, 2_000)]));
+        .returning(move |_, _, _, _| Ok(vec![entry(org_id, -1)]));
     let (uow, committed) = unit_of_work(vec![write, first, second]);
     let service = AuditService::new(Arc::new(uow), Arc::new(FixedClock(NOW)));
     let filter = AuditFilter::parse(Some("role.created"), None, None, None).unwrap();
@@ -102,16 +106,26 @@ fn an_export_is_audited_with_its_filters_and_row_count_then_read_in_batches() {
     let mut export = pollster::block_on(service.export(&actor, org.id, filter)).unwrap();
 
     assert!(committed[0].get());
-    assert_eq!(export.rows(), 1_001);
+    assert_eq!(export.rows(), AuditService::EXPORT_BATCH + 1);
     {
         let events = events.lock().unwrap();
         assert_eq!(events[0].action, AuditAction::AuditExported);
-        assert_eq!(events[0].metadata["rowCount"], "1001");
+        assert_eq!(
+            events[0].metadata["rowCount"],
+            (AuditService::EXPORT_BATCH + 1).to_string()
+        );
         assert_eq!(events[0].metadata["action"], "role.created");
+        let until = NOW
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        assert_eq!(
+            events[0].metadata["until"], until,
+            "written as the API writes times"
+        );
     }
     let mut read = 0;
     while let Some(batch) = pollster::block_on(export.next_batch()).unwrap() {
-        read += batch.len();
+        read += batch.len() as u64;
     }
-    assert_eq!(read, 1_001);
+    assert_eq!(read, AuditService::EXPORT_BATCH + 1);
 }

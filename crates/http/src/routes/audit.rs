@@ -2,7 +2,8 @@
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, web};
-use futures::{StreamExt, stream};
+use futures::channel::mpsc;
+use futures::{SinkExt, Stream, StreamExt, stream};
 use tenantry_domain::audit::{AuditExport, AuditFilter, AuditPage};
 use tenantry_domain::ids::OrgId;
 
@@ -61,8 +62,7 @@ pub(crate) async fn export_audit_logs(
         .audit
         .export(&auth.actor, org, filter)
         .await?;
-    let batches = stream::unfold(Some(export), next_chunk);
-    let body = stream::once(async { Ok(csv_export::header()) }).chain(batches);
+    let body = stream::once(async { Ok(csv_export::header()) }).chain(read_ahead(export));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(ContentDisposition {
@@ -93,19 +93,35 @@ pub(crate) async fn verify_audit_logs(
 
 type Chunk = Result<web::Bytes, actix_web::Error>;
 
-/// The next batch as CSV; after a failure the download ends early (the status is sent by then),
-/// and the cause is logged.
-async fn next_chunk(export: Option<AuditExport>) -> Option<(Chunk, Option<AuditExport>)> {
-    let mut export = export?;
-    match export.next_batch().await {
-        Ok(Some(batch)) => Some((Ok(csv_export::rows(batch)), Some(export))),
-        Ok(None) => None,
-        Err(error) => {
-            tracing::error!(%error, "audit export failed mid-stream");
-            Some((
-                Err(actix_web::error::ErrorInternalServerError("export failed")),
-                None,
-            ))
+/// The batches as CSV, read ahead: the database reads the next batch while the current one is
+/// written. The reader stops when the client goes away. After a failure the
+/// download ends early (the status is sent by then), and the cause is logged.
+fn read_ahead(mut export: AuditExport) -> impl Stream<Item = Chunk> {
+    let (sender, receiver) = mpsc::channel(1);
+    actix_web::rt::spawn(async move {
+        let mut sender = sender;
+        loop {
+            let batch = export.next_batch().await;
+            let last = !matches!(batch, Ok(Some(_)));
+            if sender.send(batch).await.is_err() || last {
+                break;
+            }
         }
-    }
+    });
+    // The reader sends nothing after the end or a failure, so the channel closes there. Rows
+    // are written on the blocking pool: this thread must stay free to drive the reader.
+    receiver.filter_map(|batch| async move {
+        let failed = match batch {
+            Ok(Some(batch)) => match web::block(move || csv_export::rows(batch)).await {
+                Ok(chunk) => return Some(Ok(chunk)),
+                Err(error) => error.to_string(),
+            },
+            Ok(None) => return None,
+            Err(error) => error.to_string(),
+        };
+        tracing::error!(error = failed, "audit export failed mid-stream");
+        Some(Err(actix_web::error::ErrorInternalServerError(
+            "export failed",
+        )))
+    })
 }

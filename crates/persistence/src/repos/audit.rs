@@ -60,6 +60,59 @@ impl TryFrom<EntryRow> for AuditEntry {
     }
 }
 
+/// An event as packed by [`SQLITE_PACKED`].
+#[derive(serde::Deserialize)]
+struct PackedRow(
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+);
+
+fn packed_uuid(column: &str, hex: &str) -> Result<Uuid, StoreError> {
+    Uuid::try_parse(hex).map_err(|_| corrupt(column, hex))
+}
+
+impl PackedRow {
+    fn entry(self) -> Result<AuditEntry, StoreError> {
+        let PackedRow(id, org, at_us, action, actor, actor_name, target, metadata, ip) = self;
+        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
+            .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
+        let actor_id = match actor.as_str() {
+            "" => None,
+            hex => Some(packed_uuid("audit actor", hex)?),
+        };
+        Ok(AuditEntry {
+            event: AuditEvent {
+                id: AuditEventId::from_uuid(packed_uuid("audit id", &id)?),
+                org_id: OrgId::from_uuid(packed_uuid("audit org", &org)?),
+                actor_id: actor_id.map(UserId::from_uuid),
+                action: action
+                    .parse()
+                    .map_err(|()| corrupt("audit action", &action))?,
+                target: map("audit target", &target)?,
+                metadata: map("audit metadata", &metadata)?,
+                ip: ip.as_deref().and_then(|ip| ip.parse().ok()),
+                at,
+            },
+            actor_name,
+        })
+    }
+}
+
+/// Events read from SQLite packed into one JSON value by SQLite itself: sqlx hands SQLite rows
+/// from its worker thread to the runtime one at a time, which costs more than reading them, so
+/// a page or an export batch comes over as one row. `{}` is the query, selecting [`SELECT_US`].
+/// The rows are sorted again after reading: SQLite does not promise to keep the subquery's
+/// order, and sorting inside the aggregate would cost it a temporary b-tree.
+const SQLITE_PACKED: &str = "SELECT json_group_array(json_array(hex(id), hex(org_id), \
+     created_at_us, action, hex(actor_id), actor_name, target, metadata, ip)) AS batch FROM ({})";
+
 /// An event's columns and its actor's name, from `e` (audit_events) and `u` (users).
 macro_rules! entry_columns {
     () => {
@@ -71,6 +124,12 @@ macro_rules! entry_columns {
 
 const SELECT: &str = concat!("SELECT ", entry_columns!());
 
+/// [`SELECT`] with the time as sorted.
+const SELECT_US: &str = concat!(
+    "SELECT e.created_at_us AS created_at_us, ",
+    entry_columns!()
+);
+
 /// [`SELECT`] with each event's place in the chain.
 const SELECT_LINK: &str = concat!(
     "SELECT e.seq AS seq, e.prev_hash AS prev_hash, e.hash AS hash, ",
@@ -78,7 +137,7 @@ const SELECT_LINK: &str = concat!(
 );
 
 /// `WHERE` conditions and their values for `filter`, on `e` (audit_events).
-fn conditions(org: OrgId, filter: &AuditFilter) -> (String, Vec<Value>) {
+pub(super) fn conditions(org: OrgId, filter: &AuditFilter) -> (String, Vec<Value>) {
     let mut sql = String::from(" WHERE e.org_id = ?");
     let mut values: Vec<Value> = vec![org.as_uuid().into()];
     if let Some(action) = filter.action {
@@ -137,9 +196,14 @@ impl SeaTransaction {
             // `verify` must report it, not absorb it.
             return Ok(0);
         }
-        let sql =
-            format!("{SELECT} WHERE e.org_id = ? AND e.seq IS NULL ORDER BY e.created_at_us, e.id");
-        let events = self.entries(&sql, vec![org.as_uuid().into()]).await?;
+        let events = self
+            .entries(
+                " WHERE e.org_id = ? AND e.seq IS NULL",
+                Order::OldestFirst,
+                "",
+                vec![org.as_uuid().into()],
+            )
+            .await?;
         let mut prev = String::new();
         let mut seq: i64 = 0;
         for entry in &events {
@@ -168,17 +232,70 @@ impl SeaTransaction {
     }
 }
 
-const NEWEST_FIRST: &str = " ORDER BY e.created_at_us DESC, e.id DESC LIMIT ?";
+#[derive(Clone, Copy)]
+enum Order {
+    NewestFirst,
+    OldestFirst,
+}
+
+impl Order {
+    fn sql(self) -> &'static str {
+        match self {
+            Order::NewestFirst => " ORDER BY e.created_at_us DESC, e.id DESC",
+            Order::OldestFirst => " ORDER BY e.created_at_us, e.id",
+        }
+    }
+
+    /// The same order as [`Order::sql`], for rows whose order SQLite does not promise to keep.
+    fn sort(self, entries: &mut [AuditEntry]) {
+        let key = |entry: &AuditEntry| (entry.event.at, entry.event.id.as_uuid());
+        match self {
+            Order::NewestFirst => entries.sort_by_key(|entry| std::cmp::Reverse(key(entry))),
+            Order::OldestFirst => entries.sort_by_key(key),
+        }
+    }
+}
 
 impl SeaTransaction {
-    async fn entries(&self, sql: &str, values: Vec<Value>) -> Result<Vec<AuditEntry>, StoreError> {
-        EntryRow::find_by_statement(statement(self.backend(), sql, values))
-            .all(&self.tx)
+    /// The events `condition` selects, in `order`, then `limit` (`LIMIT`/`OFFSET`, or empty).
+    async fn entries(
+        &self,
+        condition: &str,
+        order: Order,
+        limit: &str,
+        values: Vec<Value>,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        let order_sql = order.sql();
+        if self.backend() != DbBackend::Sqlite {
+            let sql = format!("{SELECT}{condition}{order_sql}{limit}");
+            return EntryRow::find_by_statement(statement(self.backend(), &sql, values))
+                .all(&self.tx)
+                .await
+                .or_store_error()?
+                .into_iter()
+                .map(AuditEntry::try_from)
+                .collect();
+        }
+        #[derive(FromQueryResult)]
+        struct Packed {
+            batch: String,
+        }
+        let sql = SQLITE_PACKED.replace("{}", &format!("{SELECT_US}{condition}{order_sql}{limit}"));
+        let Some(row) = Packed::find_by_statement(statement(self.backend(), &sql, values))
+            .one(&self.tx)
             .await
             .or_store_error()?
+        else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<PackedRow> =
+            serde_json::from_str(&row.batch).map_err(|_| corrupt("audit rows", "(json)"))?;
+        let mut entries = rows
             .into_iter()
-            .map(AuditEntry::try_from)
-            .collect()
+            .map(PackedRow::entry)
+            .collect::<Result<Vec<_>, _>>()?;
+        order.sort(&mut entries);
+        Ok(entries)
     }
 }
 
@@ -216,7 +333,7 @@ impl AuditRepository for SeaTransaction {
             vec![seq.into(), hash.into(), event.org_id.as_uuid().into()],
         )
         .await?;
-        Ok(())
+        self.count_appended(event).await
     }
 
     async fn chain_state(&self, org: OrgId) -> Result<ChainState, StoreError> {
@@ -308,6 +425,7 @@ impl AuditRepository for SeaTransaction {
         else {
             return Ok(0);
         };
+        self.uncount(org, anchor, last.seq).await?;
         let deleted = self
             .update(
                 "DELETE FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ?",
@@ -343,20 +461,12 @@ impl AuditRepository for SeaTransaction {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         let (condition, mut values) = conditions(org, filter);
         values.extend([bound(limit), bound(offset)]);
-        self.entries(
-            &format!("{SELECT}{condition}{NEWEST_FIRST} OFFSET ?"),
-            values,
-        )
-        .await
+        self.entries(&condition, Order::NewestFirst, " LIMIT ? OFFSET ?", values)
+            .await
     }
 
     async fn count_events(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError> {
-        let (condition, values) = conditions(org, filter);
-        self.count(
-            &format!("SELECT COUNT(*) AS n FROM audit_events e{condition}"),
-            values,
-        )
-        .await
+        self.total(org, filter).await
     }
 
     async fn events_before(
@@ -385,7 +495,7 @@ impl AuditRepository for SeaTransaction {
             values.extend([at.into(), at.into(), cursor.id.as_uuid().into()]);
         }
         values.push(bound(limit));
-        self.entries(&format!("{SELECT}{condition}{NEWEST_FIRST}"), values)
+        self.entries(&condition, Order::NewestFirst, " LIMIT ?", values)
             .await
     }
 }

@@ -2,6 +2,7 @@
 //! context, plus the translations between rows and domain types they share.
 
 mod audit;
+mod audit_counts;
 mod invitation;
 mod member;
 mod org;

@@ -446,6 +446,23 @@ async fn retention_deletes_what_the_plan_no_longer_keeps_and_the_chain_still_ver
                 )
                 .await;
             }
+            // The hourly counts an append keeps follow the rows to their new hours.
+            let org_id: uuid::Uuid = org.parse().unwrap();
+            tamper(
+                &app.db,
+                "DELETE FROM audit_counts WHERE org_id = ?",
+                vec![org_id.into()],
+            )
+            .await;
+            tamper(
+                &app.db,
+                "INSERT INTO audit_counts (org_id, action, actor_id, hour, n) \
+                 SELECT org_id, action, COALESCE(actor_id, ?), created_at_us / 3600000000, COUNT(*) \
+                 FROM audit_events WHERE org_id = ? \
+                 GROUP BY org_id, action, actor_id, created_at_us / 3600000000",
+                vec![uuid::Uuid::nil().into(), org_id.into()],
+            )
+            .await;
         }
 
         let deleted = app.services.audit.apply_retention().await.unwrap();

@@ -1,0 +1,163 @@
+//! How many events each org has per hour, action and actor (`audit_counts`), kept in the
+//! transaction that appends or prunes them. A list's `total` sums whole hours from here and
+//! counts rows only in the partial hours at a time filter's edges, so its cost follows the
+//! number of hours and actors, not of events.
+
+use sea_orm::{FromQueryResult, Value};
+use tenantry_domain::audit::{AuditEvent, AuditFilter};
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::OrgId;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audit::conditions;
+use crate::error::OrStoreError;
+use crate::sql::{micros, statement};
+use crate::transaction::SeaTransaction;
+
+const HOUR_US: i64 = 3_600_000_000;
+
+/// Events without an actor are counted under the nil id, which no account has.
+fn actor_key(actor: Option<Uuid>) -> Uuid {
+    actor.unwrap_or_else(Uuid::nil)
+}
+
+fn hour_start(hour: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(hour * 3_600).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+impl SeaTransaction {
+    pub(super) async fn count_appended(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        self.update(
+            "INSERT INTO audit_counts (org_id, action, actor_id, hour, n) VALUES (?, ?, ?, ?, 1) \
+             ON CONFLICT (org_id, action, actor_id, hour) DO UPDATE SET n = audit_counts.n + 1",
+            vec![
+                event.org_id.as_uuid().into(),
+                event.action.name().into(),
+                actor_key(event.actor_id.map(|id| id.as_uuid())).into(),
+                (micros(event.at) / HOUR_US).into(),
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the chained events `after_seq < seq <= last_seq` off the counts, before they are
+    /// deleted.
+    pub(super) async fn uncount(
+        &self,
+        org: OrgId,
+        after_seq: i64,
+        last_seq: i64,
+    ) -> Result<(), StoreError> {
+        #[derive(FromQueryResult)]
+        struct Group {
+            action: String,
+            actor_id: Option<Uuid>,
+            hour: i64,
+            n: i64,
+        }
+        let sql = "SELECT action, actor_id, created_at_us / 3600000000 AS hour, COUNT(*) AS n \
+             FROM audit_events WHERE org_id = ? AND seq > ? AND seq <= ? \
+             GROUP BY action, actor_id, created_at_us / 3600000000";
+        let values = [org.as_uuid().into(), after_seq.into(), last_seq.into()];
+        let groups = Group::find_by_statement(statement(self.backend(), sql, values))
+            .all(&self.tx)
+            .await
+            .or_store_error()?;
+        for group in groups {
+            self.update(
+                "UPDATE audit_counts SET n = n - ? \
+                 WHERE org_id = ? AND action = ? AND actor_id = ? AND hour = ?",
+                vec![
+                    group.n.into(),
+                    org.as_uuid().into(),
+                    group.action.into(),
+                    actor_key(group.actor_id).into(),
+                    group.hour.into(),
+                ],
+            )
+            .await?;
+        }
+        self.update(
+            "DELETE FROM audit_counts WHERE org_id = ? AND n <= 0",
+            vec![org.as_uuid().into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// How many events match `filter`.
+    pub(super) async fn total(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError> {
+        let from = filter.from.map(micros);
+        let until = filter.until.map(micros);
+        // The whole hours inside the range: [first, end).
+        let first = from.map(|from| (from + HOUR_US - 1) / HOUR_US);
+        let end = until.map(|until| until / HOUR_US);
+        if let (Some(first), Some(end)) = (first, end)
+            && first >= end
+        {
+            // Within an hour or two: the rows are few.
+            return self.count_rows(org, filter).await;
+        }
+        let mut total = self.sum_hours(org, filter, first, end).await?;
+        if let (Some(from), Some(first)) = (from, first)
+            && from < first * HOUR_US
+        {
+            let head = AuditFilter {
+                until: Some(hour_start(first)),
+                ..filter.clone()
+            };
+            total += self.count_rows(org, &head).await?;
+        }
+        if let (Some(until), Some(end)) = (until, end)
+            && end * HOUR_US < until
+        {
+            let tail = AuditFilter {
+                from: Some(hour_start(end)),
+                ..filter.clone()
+            };
+            total += self.count_rows(org, &tail).await?;
+        }
+        Ok(total)
+    }
+
+    async fn sum_hours(
+        &self,
+        org: OrgId,
+        filter: &AuditFilter,
+        first: Option<i64>,
+        end: Option<i64>,
+    ) -> Result<u64, StoreError> {
+        let mut sql = String::from(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM audit_counts WHERE org_id = ?",
+        );
+        let mut values: Vec<Value> = vec![org.as_uuid().into()];
+        if let Some(action) = filter.action {
+            sql.push_str(" AND action = ?");
+            values.push(action.name().into());
+        }
+        if let Some(actor) = filter.actor {
+            sql.push_str(" AND actor_id = ?");
+            values.push(actor.as_uuid().into());
+        }
+        if let Some(first) = first {
+            sql.push_str(" AND hour >= ?");
+            values.push(first.into());
+        }
+        if let Some(end) = end {
+            sql.push_str(" AND hour < ?");
+            values.push(end.into());
+        }
+        self.count(&sql, values).await
+    }
+
+    async fn count_rows(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError> {
+        let (condition, values) = conditions(org, filter);
+        self.count(
+            &format!("SELECT COUNT(*) AS n FROM audit_events e{condition}"),
+            values,
+        )
+        .await
+    }
+}
