@@ -12,6 +12,7 @@ mod m20261201_000002_add_email_verified_at;
 mod m20261201_000003_audit_event_time_key;
 mod m20261201_000004_audit_chain;
 mod m20261201_000005_audit_counts;
+mod m20261201_000006_tenant_face;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_audit_event_time_key::Migration),
             Box::new(m20261201_000004_audit_chain::Migration),
             Box::new(m20261201_000005_audit_counts::Migration),
+            Box::new(m20261201_000006_tenant_face::Migration),
         ]
     }
 }

@@ -17,11 +17,26 @@ pub enum Feature {
     AuditExport,
 }
 
+impl Feature {
+    pub const ALL: [Feature; 2] = [Self::CustomRoles, Self::AuditExport];
+
+    /// The name clients see among an org's feature flags.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::CustomRoles => "custom_roles",
+            Self::AuditExport => "audit_export",
+        }
+    }
+}
+
 /// The quantitative limits of a plan; `None` means unlimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub seats: Option<u64>,
     pub custom_roles: Option<u64>,
+    /// Compliance frameworks the product around Tenantry may enable for the org: Tenantry
+    /// reports the limit (`max_frameworks`), the product enforces it.
+    pub frameworks: Option<u64>,
 }
 
 impl Plan {
@@ -40,14 +55,17 @@ impl Plan {
             Self::Free => Limits {
                 seats: Some(5),
                 custom_roles: Some(0),
+                frameworks: Some(1),
             },
             Self::Team => Limits {
                 seats: Some(50),
                 custom_roles: Some(20),
+                frameworks: Some(5),
             },
             Self::Enterprise => Limits {
                 seats: None,
                 custom_roles: None,
+                frameworks: None,
             },
         }
     }

@@ -22,6 +22,12 @@ pub trait UnitOfWork: Send + Sync {
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
     /// A read-only transaction: one consistent snapshot, never committed.
     async fn read(&self) -> Result<Box<dyn Transaction>, StoreError>;
+    /// For a use case that reads with a single statement, which is its own snapshot: an
+    /// adapter may skip opening and closing a transaction (on every authenticated request,
+    /// those round trips cost more than the read). Never for writes or several reads.
+    async fn read_one(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        self.read().await
+    }
 }
 
 /// One open transaction, exposing every repository over the same connection.

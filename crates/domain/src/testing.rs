@@ -106,7 +106,7 @@ impl MockTransaction {
 }
 
 /// A unit of work that hands out `transactions` in order, whether the use case asks for a
-/// read or a write; asking for more fails with a store error.
+/// read (of one statement or several) or a write; asking for more fails with a store error.
 pub fn unit_of_work(transactions: Vec<MockTransaction>) -> (MockUnitOfWork, Vec<Committed>) {
     let committed = transactions
         .iter()
@@ -116,7 +116,9 @@ pub fn unit_of_work(transactions: Vec<MockTransaction>) -> (MockUnitOfWork, Vec<
     let mut uow = MockUnitOfWork::new();
     let for_begin = queue.clone();
     uow.expect_begin().returning(move || take(&for_begin));
-    uow.expect_read().returning(move || take(&queue));
+    let for_read = queue.clone();
+    uow.expect_read().returning(move || take(&for_read));
+    uow.expect_read_one().returning(move || take(&queue));
     (uow, committed)
 }
 
@@ -190,6 +192,7 @@ pub mod fixtures {
             name: OrgName::from_trusted("Acme".into()),
             plan,
             created_at: NOW,
+            settings: crate::org::OrgSettings::default(),
         }
     }
 

@@ -42,6 +42,25 @@ impl DomainError for ValidationError {
     }
 }
 
+/// Control characters, and the format characters that hide text or reorder it on screen
+/// (zero-width spaces and joiners, bidirectional overrides and isolates, the byte-order mark,
+/// the soft hyphen): what lets a name look like another.
+pub(crate) fn hides_text(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
 /// Trims `raw` and checks that it holds between 1 and `max` characters.
 pub(crate) fn trimmed_text(
     field: &'static str,
@@ -59,10 +78,10 @@ pub(crate) fn trimmed_text(
             format!("must be at most {max} characters"),
         ));
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(hides_text) {
         return Err(ValidationError::new(
             field,
-            "must not contain control characters",
+            "must not contain control, invisible or direction-changing characters",
         ));
     }
     Ok(value.to_owned())

@@ -12,7 +12,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::routes::{account, audit, health, invitations, invitee, members, orgs, roles};
+use crate::routes::{account, audit, health, invitations, invitee, members, orgs, roles, tenant};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -20,6 +20,9 @@ use crate::routes::{account, audit, health, invitations, invitee, members, orgs,
     paths(
         health::healthz, health::readyz,
         account::sign_up, account::log_in, account::log_out, account::me,
+        account::set_active_org,
+        tenant::get_profile, tenant::update_profile, tenant::list_tenant_members,
+        tenant::invite_to_tenant,
         orgs::list_orgs, orgs::create_org, orgs::get_org, orgs::update_org, orgs::delete_org,
         members::list_members, members::update_member, members::remove_member,
         members::move_member, members::transfer_ownership, members::leave_org,

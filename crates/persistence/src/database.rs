@@ -76,7 +76,10 @@ impl Database {
                 .chain_existing_events(org)
                 .await
                 .map_err(|error| DbErr::Custom(error.to_string()))?;
-            tx.tx.commit().await?;
+            Box::new(tx)
+                .commit()
+                .await
+                .map_err(|error| DbErr::Custom(error.to_string()))?;
             tracing::info!(org = %org, events = chained, "existing audit events chained");
         }
         Ok(())
@@ -120,6 +123,10 @@ impl UnitOfWork for Database {
             _ => TransactionOptions::default(),
         };
         self.open(options).await
+    }
+
+    async fn read_one(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        Ok(Box::new(SeaTransaction::on_pool(self.conn.clone())))
     }
 }
 

@@ -1,5 +1,8 @@
 use async_trait::async_trait;
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, FromQueryResult, Value};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    FromQueryResult, QueryResult, Statement, Value,
+};
 use tenantry_domain::audit::AuditRepository;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::invitation::InvitationRepository;
@@ -13,15 +16,71 @@ use tenantry_domain::user::{SessionRepository, UserRepository};
 use crate::error::OrStoreError;
 use crate::sql::statement;
 
-/// One database transaction; the repository traits are implemented on it in `repos/`.
-/// Dropped without [`Transaction::commit`], it rolls back.
+/// What a [`SeaTransaction`] runs its statements on.
+pub(crate) enum Conn {
+    /// A transaction: one snapshot, and writes that commit together.
+    Tx(DatabaseTransaction),
+    /// The pool, statement by statement: for a read of one statement, which is its own
+    /// snapshot, without a transaction's extra round trips (`BEGIN`, options, `ROLLBACK`).
+    Pool(DatabaseConnection),
+}
+
+#[async_trait]
+impl ConnectionTrait for Conn {
+    fn get_database_backend(&self) -> DbBackend {
+        match self {
+            Conn::Tx(tx) => tx.get_database_backend(),
+            Conn::Pool(pool) => pool.get_database_backend(),
+        }
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        match self {
+            Conn::Tx(tx) => tx.execute_raw(stmt).await,
+            Conn::Pool(pool) => pool.execute_raw(stmt).await,
+        }
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        match self {
+            Conn::Tx(tx) => tx.execute_unprepared(sql).await,
+            Conn::Pool(pool) => pool.execute_unprepared(sql).await,
+        }
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        match self {
+            Conn::Tx(tx) => tx.query_one_raw(stmt).await,
+            Conn::Pool(pool) => pool.query_one_raw(stmt).await,
+        }
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        match self {
+            Conn::Tx(tx) => tx.query_all_raw(stmt).await,
+            Conn::Pool(pool) => pool.query_all_raw(stmt).await,
+        }
+    }
+}
+
+/// One database transaction (or, for [`UnitOfWork::read_one`], the pool); the repository
+/// traits are implemented on it in `repos/`. Dropped without [`Transaction::commit`], it rolls
+/// back.
+///
+/// [`UnitOfWork::read_one`]: tenantry_domain::ports::UnitOfWork::read_one
 pub(crate) struct SeaTransaction {
-    pub(crate) tx: DatabaseTransaction,
+    pub(crate) tx: Conn,
 }
 
 impl SeaTransaction {
     pub(crate) fn new(tx: DatabaseTransaction) -> Self {
-        Self { tx }
+        Self { tx: Conn::Tx(tx) }
+    }
+
+    pub(crate) fn on_pool(pool: DatabaseConnection) -> Self {
+        Self {
+            tx: Conn::Pool(pool),
+        }
     }
 
     pub(crate) fn backend(&self) -> DbBackend {
@@ -80,6 +139,9 @@ impl Transaction for SeaTransaction {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.tx.commit().await.or_store_error()
+        match self.tx {
+            Conn::Tx(tx) => tx.commit().await.or_store_error(),
+            Conn::Pool(_) => Ok(()),
+        }
     }
 }

@@ -365,7 +365,9 @@ impl InvitationService {
         }
         let actor = Actor::new(user.id).with_ip(ip);
         admit(&*tx, &org, &invitation, &user, &actor, now).await?;
-        let signed_in = issue_session(&*tx, user, now, self.settings.session_ttl).await?;
+        // The new session works in the org just joined.
+        let signed_in =
+            issue_session(&*tx, user, now, self.settings.session_ttl, Some(org.id)).await?;
         tx.commit().await?;
         Ok(signed_in)
     }

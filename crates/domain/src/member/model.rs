@@ -96,6 +96,31 @@ impl TryFrom<&str> for RoleChoice {
     }
 }
 
+/// A role a member list is narrowed to: any built-in name, `owner` included, or a custom
+/// role's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleFilter {
+    Builtin(BuiltinRole),
+    Custom(RoleId),
+}
+
+impl TryFrom<&str> for RoleFilter {
+    type Error = ValidationError;
+
+    fn try_from(raw: &str) -> Result<Self, Self::Error> {
+        let raw = raw.trim();
+        match raw.parse::<BuiltinRole>() {
+            Ok(role) => Ok(Self::Builtin(role)),
+            Err(()) => raw.parse::<RoleId>().map(Self::Custom).map_err(|_| {
+                ValidationError::new(
+                    "role",
+                    "must be owner, admin, auditor, member, viewer or the id of a custom role",
+                )
+            }),
+        }
+    }
+}
+
 /// Where a page of the member list starts: after this member in (joined_at, user id) order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemberCursor {
@@ -152,6 +177,8 @@ pub struct MemberList {
 pub struct MemberPage {
     pub after: Option<MemberCursor>,
     pub limit: Option<u64>,
+    /// Only the members holding this role.
+    pub role: Option<RoleFilter>,
 }
 
 impl MemberPage {
@@ -163,8 +190,16 @@ impl MemberPage {
                 "limit",
                 format!("must be between 1 and {}", Self::MAX_LIMIT),
             )),
-            _ => Ok(Self { after, limit }),
+            _ => Ok(Self {
+                after,
+                limit,
+                role: None,
+            }),
         }
+    }
+
+    pub fn with_role(self, role: Option<RoleFilter>) -> Self {
+        Self { role, ..self }
     }
 }
 

@@ -16,6 +16,8 @@ pub trait MemberRepository: Send + Sync {
     /// Members in (joined_at, user id) order, in one query.
     async fn list_members(&self, org: OrgId, page: MemberPage) -> Result<Vec<Member>, StoreError>;
     async fn count_members(&self, org: OrgId) -> Result<u64, StoreError>;
+    /// The org `user` joined first, if any.
+    async fn oldest_membership(&self, user: UserId) -> Result<Option<OrgId>, StoreError>;
     async fn set_member_role(
         &self,
         org: OrgId,

@@ -1,5 +1,6 @@
 use crate::authz::AccessDenied;
 use crate::error::{DomainError, ErrorKind, StoreError};
+use crate::validation::ValidationError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrgError {
@@ -7,6 +8,15 @@ pub enum OrgError {
     NotFound,
     #[error("your role in this organization does not allow this")]
     Forbidden,
+    #[error("you belong to no organization yet: create one or accept an invitation")]
+    NoActiveOrg,
+    #[error(
+        "you no longer belong to this session's organization: choose another with \
+         PUT /api/me/active-org"
+    )]
+    ActiveOrgUnavailable,
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -25,6 +35,8 @@ impl DomainError for OrgError {
         match self {
             Self::NotFound => ErrorKind::NotFound,
             Self::Forbidden => ErrorKind::Forbidden,
+            Self::NoActiveOrg | Self::ActiveOrgUnavailable => ErrorKind::Conflict,
+            Self::Invalid(error) => error.kind(),
             Self::Store(_) => ErrorKind::Internal,
         }
     }
@@ -33,7 +45,17 @@ impl DomainError for OrgError {
         match self {
             Self::NotFound => "org_not_found",
             Self::Forbidden => "forbidden",
+            Self::NoActiveOrg => "no_active_org",
+            Self::ActiveOrgUnavailable => "active_org_unavailable",
+            Self::Invalid(error) => error.code(),
             Self::Store(_) => "internal",
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Invalid(error) => error.field(),
+            _ => None,
         }
     }
 }

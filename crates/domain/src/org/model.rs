@@ -1,5 +1,6 @@
 use time::OffsetDateTime;
 
+use super::settings::{OrgSettings, SettingsPatch};
 use crate::ids::OrgId;
 use crate::member::AssignedRole;
 use crate::plan::Plan;
@@ -36,6 +37,14 @@ pub struct Org {
     pub name: OrgName,
     pub plan: Plan,
     pub created_at: OffsetDateTime,
+    pub settings: OrgSettings,
+}
+
+/// What an update changes: the name when given, and the settings the patch names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrgChanges {
+    pub name: Option<OrgName>,
+    pub settings: SettingsPatch,
 }
 
 /// An organization as one of its members sees it.
@@ -61,5 +70,13 @@ mod tests {
         assert_eq!(too_long.field, "name");
         assert!(OrgName::try_from(" \t ").is_err());
         assert!(OrgName::try_from("bad\u{0}name").is_err());
+        assert!(
+            OrgName::try_from("Acme\u{202e}proC").is_err(),
+            "a bidi override"
+        );
+        assert!(
+            OrgName::try_from("Ac\u{200b}me").is_err(),
+            "a zero-width space"
+        );
     }
 }

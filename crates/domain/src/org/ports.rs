@@ -1,6 +1,7 @@
 use async_trait::async_trait;
 
 use super::model::{Org, OrgName, OrgSummary};
+use super::settings::OrgSettings;
 use crate::error::StoreError;
 use crate::ids::{OrgId, UserId};
 use crate::plan::Plan;
@@ -16,6 +17,7 @@ pub trait OrgRepository: Send + Sync {
     /// read before they write (one owner, seat limits) see no concurrent change.
     async fn lock_org(&self, id: OrgId) -> Result<Option<Org>, StoreError>;
     async fn rename_org(&self, id: OrgId, name: &OrgName) -> Result<(), StoreError>;
+    async fn set_settings(&self, id: OrgId, settings: &OrgSettings) -> Result<(), StoreError>;
     async fn set_plan(&self, id: OrgId, plan: Plan) -> Result<(), StoreError>;
     /// Deletes the org with all of its data.
     async fn delete_org(&self, id: OrgId) -> Result<(), StoreError>;

@@ -3,7 +3,8 @@ use std::sync::Arc;
 use tracing::instrument;
 
 use super::error::OrgError;
-use super::model::{Org, OrgName, OrgSummary};
+use super::model::{Org, OrgChanges, OrgName, OrgSummary};
+use super::settings::OrgSettings;
 use crate::audit::{AuditAction, AuditEvent};
 use crate::authz::{Access, Actor, BuiltinRole, Permission, Requirement};
 use crate::clock::Clock;
@@ -40,6 +41,7 @@ impl OrgService {
             name,
             plan: Plan::Free,
             created_at: now,
+            settings: OrgSettings::default(),
         };
         let owner = Membership {
             org_id: org.id,
@@ -69,13 +71,46 @@ impl OrgService {
         summary(&*tx, access).await
     }
 
+    /// The org `/api/org` works on for the actor: the session's active org, else the oldest
+    /// of the actor's memberships. An active org the actor has since left is refused rather
+    /// than silently swapped for another tenant.
+    #[instrument(skip_all)]
+    pub async fn current(&self, actor: &Actor) -> Result<OrgId, OrgError> {
+        let tx = self.uow.read().await?;
+        if let Some(org) = actor.active_org {
+            return match tx.members().find_member(org, actor.user_id).await? {
+                Some(_) => Ok(org),
+                None => Err(OrgError::ActiveOrgUnavailable),
+            };
+        }
+        tx.members()
+            .oldest_membership(actor.user_id)
+            .await?
+            .ok_or(OrgError::NoActiveOrg)
+    }
+
     /// Renames the org; needs `settings:write`.
-    #[instrument(skip_all, fields(org = %id))]
     pub async fn rename(
         &self,
         actor: &Actor,
         id: OrgId,
         name: OrgName,
+    ) -> Result<OrgSummary, OrgError> {
+        let changes = OrgChanges {
+            name: Some(name),
+            ..OrgChanges::default()
+        };
+        self.update(actor, id, changes).await
+    }
+
+    /// Changes the name and settings; needs `settings:write`. The audit event names the
+    /// settings that changed, not their values, which may be private.
+    #[instrument(skip_all, fields(org = %id))]
+    pub async fn update(
+        &self,
+        actor: &Actor,
+        id: OrgId,
+        changes: OrgChanges,
     ) -> Result<OrgSummary, OrgError> {
         let tx = self.uow.begin().await?;
         let current = tx.orgs().lock_org(id).await?.ok_or(OrgError::NotFound)?;
@@ -86,11 +121,23 @@ impl OrgService {
             Requirement::Permission(Permission::SettingsWrite),
         )
         .await?;
-        tx.orgs().rename_org(id, &name).await?;
-        let event = AuditEvent::new(id, Some(actor), AuditAction::OrgUpdated, self.clock.now())
-            .target("orgId", id)
-            .meta("previousName", current.name.as_str())
-            .meta("name", name.as_str());
+        if changes.name.is_none() && changes.settings.is_empty() {
+            return summary(&*tx, access).await;
+        }
+        let mut event = AuditEvent::new(id, Some(actor), AuditAction::OrgUpdated, self.clock.now())
+            .target("orgId", id);
+        if let Some(name) = &changes.name {
+            tx.orgs().rename_org(id, name).await?;
+            event = event
+                .meta("previousName", current.name.as_str())
+                .meta("name", name.as_str());
+        }
+        if !changes.settings.is_empty() {
+            let settings = current.settings.patched(&changes.settings)?;
+            tx.orgs().set_settings(id, &settings).await?;
+            let keys: Vec<&str> = changes.settings.keys().map(|key| key.as_str()).collect();
+            event = event.meta("settings", keys.join(","));
+        }
         tx.audit().append(&event).await?;
         let updated = summary(&*tx, access).await?;
         tx.commit().await?;

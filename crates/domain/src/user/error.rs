@@ -9,6 +9,8 @@ pub enum AuthError {
     InvalidCredentials,
     #[error("missing, malformed, expired or revoked bearer token")]
     Unauthenticated,
+    #[error("organization not found")]
+    OrgNotFound,
     #[error(transparent)]
     Hashing(#[from] HashingFailed),
     #[error(transparent)]
@@ -20,6 +22,7 @@ impl DomainError for AuthError {
         match self {
             Self::EmailTaken => ErrorKind::Conflict,
             Self::InvalidCredentials | Self::Unauthenticated => ErrorKind::Unauthenticated,
+            Self::OrgNotFound => ErrorKind::NotFound,
             Self::Hashing(_) | Self::Store(_) => ErrorKind::Internal,
         }
     }
@@ -29,6 +32,7 @@ impl DomainError for AuthError {
             Self::EmailTaken => "email_taken",
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthenticated => "unauthenticated",
+            Self::OrgNotFound => "org_not_found",
             Self::Hashing(_) | Self::Store(_) => "internal",
         }
     }

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 use super::model::{Email, Password, PasswordHash, User, UserWithPassword};
 use super::token::{Session, TokenHash};
 use crate::error::StoreError;
-use crate::ids::UserId;
+use crate::ids::{OrgId, UserId};
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -33,6 +33,7 @@ pub trait SessionRepository: Send + Sync {
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn find_session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError>;
+    async fn set_active_org(&self, token_hash: &TokenHash, org: OrgId) -> Result<(), StoreError>;
     /// Drops the user's sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(
         &self,

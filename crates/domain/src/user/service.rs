@@ -80,14 +80,21 @@ impl AuthService {
                 StoreError::Conflict(_) => AuthError::EmailTaken,
                 other => AuthError::Store(other),
             })?;
-        let signed_in = self.issue_token(&*tx, user, now).await?;
+        let signed_in = issue_session(&*tx, user, now, self.token_ttl, None).await?;
         tx.commit().await?;
         Ok(signed_in)
     }
 
-    /// Signs in. A wrong e-mail and a wrong password fail alike, in about the same time.
+    /// Signs in, optionally straight into one of the user's orgs (the session's active org). A
+    /// wrong e-mail and a wrong password fail alike, in about the same time; an org the user
+    /// does not belong to is only named after the password was right.
     #[instrument(skip_all)]
-    pub async fn log_in(&self, email: &Email, password: &Password) -> Result<SignedIn, AuthError> {
+    pub async fn log_in(
+        &self,
+        email: &Email,
+        password: &Password,
+        org: Option<OrgId>,
+    ) -> Result<SignedIn, AuthError> {
         let found = self
             .uow
             .read()
@@ -105,6 +112,9 @@ impl AuthService {
         }
         let now = self.clock.now();
         let tx = self.uow.begin().await?;
+        if let Some(org) = org {
+            member_of(&*tx, org, found.user.id).await?;
+        }
         tx.users().record_login(found.user.id, now).await?;
         // Sign-in is the natural moment to forget this user's dead tokens.
         tx.sessions()
@@ -114,9 +124,25 @@ impl AuthService {
             last_login_at: Some(now),
             ..found.user
         };
-        let signed_in = self.issue_token(&*tx, user, now).await?;
+        let signed_in = issue_session(&*tx, user, now, self.token_ttl, org).await?;
         tx.commit().await?;
         Ok(signed_in)
+    }
+
+    /// Makes `org` the org that `/api/org` works on for this session; the user must belong
+    /// to it.
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn set_active_org(
+        &self,
+        actor: &Actor,
+        token: &SessionToken,
+        org: OrgId,
+    ) -> Result<(), AuthError> {
+        let tx = self.uow.begin().await?;
+        member_of(&*tx, org, actor.user_id).await?;
+        tx.sessions().set_active_org(&token.hash(), org).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Revokes the token at once.
@@ -131,7 +157,7 @@ impl AuthService {
     /// Turns a presented bearer token into the actor it was issued to.
     #[instrument(skip_all)]
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Actor, AuthError> {
-        let tx = self.uow.read().await?;
+        let tx = self.uow.read_one().await?;
         let session = tx
             .sessions()
             .find_session(&token.hash())
@@ -140,7 +166,7 @@ impl AuthService {
         if session.expires_at <= self.clock.now() {
             return Err(AuthError::Unauthenticated);
         }
-        Ok(Actor::new(session.user_id))
+        Ok(Actor::new(session.user_id).in_org(session.active_org))
     }
 
     #[instrument(skip_all)]
@@ -164,14 +190,12 @@ impl AuthService {
             .collect();
         Ok(Me { user, memberships })
     }
+}
 
-    async fn issue_token(
-        &self,
-        tx: &dyn Transaction,
-        user: User,
-        now: OffsetDateTime,
-    ) -> Result<SignedIn, AuthError> {
-        Ok(issue_session(tx, user, now, self.token_ttl).await?)
+async fn member_of(tx: &dyn Transaction, org: OrgId, user: UserId) -> Result<(), AuthError> {
+    match tx.members().find_member(org, user).await? {
+        Some(_) => Ok(()),
+        None => Err(AuthError::OrgNotFound),
     }
 }
 
@@ -181,6 +205,7 @@ pub(crate) async fn issue_session(
     user: User,
     now: OffsetDateTime,
     ttl: Duration,
+    active_org: Option<OrgId>,
 ) -> Result<SignedIn, StoreError> {
     let token = SessionToken::generate();
     let session = Session {
@@ -189,6 +214,7 @@ pub(crate) async fn issue_session(
         token_hash: token.hash(),
         created_at: now,
         expires_at: now + ttl,
+        active_org,
     };
     tx.sessions().insert_session(&session).await?;
     Ok(SignedIn {

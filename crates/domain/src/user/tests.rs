@@ -121,9 +121,12 @@ fn log_in_checks_the_password_records_the_login_and_issues_a_token() {
     let (service, committed) = auth(vec![read, write], hasher());
 
     let email = Email::try_from("JANE@example.com").unwrap();
-    let signed_in =
-        pollster::block_on(service.log_in(&email, &Password::presented("correct horse").unwrap()))
-            .unwrap();
+    let signed_in = pollster::block_on(service.log_in(
+        &email,
+        &Password::presented("correct horse").unwrap(),
+        None,
+    ))
+    .unwrap();
 
     assert_eq!(signed_in.user.id, id);
     assert!(committed[1].get());
@@ -143,9 +146,12 @@ fn unknown_email_and_wrong_password_fail_alike_and_both_pay_for_a_hash() {
         .returning(|_| Ok(PasswordHash::new("x".into())));
     let (service, _) = auth(vec![unknown], hashes);
     let email = Email::try_from("nobody@example.com").unwrap();
-    let error =
-        pollster::block_on(service.log_in(&email, &Password::presented("whatever1").unwrap()))
-            .unwrap_err();
+    let error = pollster::block_on(service.log_in(
+        &email,
+        &Password::presented("whatever1").unwrap(),
+        None,
+    ))
+    .unwrap_err();
     assert!(matches!(error, AuthError::InvalidCredentials));
 
     let mut known = MockTransaction::default();
@@ -155,9 +161,12 @@ fn unknown_email_and_wrong_password_fail_alike_and_both_pay_for_a_hash() {
         .returning(|_| Ok(Some(stored("correct horse"))));
     let (service, _) = auth(vec![known], hasher());
     let email = Email::try_from("jane@example.com").unwrap();
-    let error =
-        pollster::block_on(service.log_in(&email, &Password::presented("wrong horse").unwrap()))
-            .unwrap_err();
+    let error = pollster::block_on(service.log_in(
+        &email,
+        &Password::presented("wrong horse").unwrap(),
+        None,
+    ))
+    .unwrap_err();
     assert!(matches!(error, AuthError::InvalidCredentials));
 }
 
@@ -168,6 +177,7 @@ fn session(expires_at: time::OffsetDateTime) -> Session {
         token_hash: SessionToken::generate().hash(),
         created_at: NOW - Duration::days(1),
         expires_at,
+        active_org: None,
     }
 }
 

@@ -92,6 +92,9 @@ pub struct Session {
     pub token_hash: TokenHash,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// The org `/api/org` works on for this session, once chosen (see
+    /// [`OrgService::current`](crate::org::OrgService::current)).
+    pub active_org: Option<crate::ids::OrgId>,
 }
 
 #[cfg(test)]

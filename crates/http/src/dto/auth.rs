@@ -41,6 +41,9 @@ impl TryFrom<SignUpRequest> for NewAccount {
 pub struct LogInRequest {
     pub email: String,
     pub password: String,
+    /// Sign straight into this org: the session's active org for `/api/org`.
+    #[serde(rename = "orgId")]
+    pub org_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod member;
 pub mod org;
 pub mod role;
+pub mod tenant;
 
 use time::OffsetDateTime;
 

@@ -1,11 +1,14 @@
 use actix_web::{HttpRequest, HttpResponse, web};
+use tenantry_domain::ids::OrgId;
 use tenantry_domain::user::{AuthError, Email, NewAccount, Password};
+use tenantry_domain::validation::ValidationError;
 
 use super::client;
 use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
 use crate::dto::auth::{LogInRequest, MeResponse, SessionResponse, SignUpRequest};
+use crate::dto::tenant::ActiveOrgRequest;
 use crate::error::{ApiError, ErrorBody};
 
 /// Creates an account and signs it in.
@@ -47,8 +50,37 @@ pub(crate) async fn log_in(
     // A malformed e-mail or an over-long password cannot match an account: same answer.
     let email = Email::try_from(body.email.as_str()).map_err(|_| AuthError::InvalidCredentials)?;
     let password = Password::presented(&body.password).ok_or(AuthError::InvalidCredentials)?;
-    let signed_in = state.services.auth.log_in(&email, &password).await?;
+    let org = body.org_id.as_deref().map(org_id).transpose()?;
+    let signed_in = state.services.auth.log_in(&email, &password, org).await?;
     Ok(HttpResponse::Ok().json(SessionResponse::from(signed_in)))
+}
+
+fn org_id(raw: &str) -> Result<OrgId, ValidationError> {
+    raw.parse()
+        .map_err(|_| ValidationError::new("orgId", "must be an organization id"))
+}
+
+/// Chooses the org that `/api/org` works on for this session; the caller must belong to it.
+#[utoipa::path(put, path = "/api/me/active-org", tag = "account", security(("bearer" = [])),
+    request_body = ActiveOrgRequest,
+    responses(
+        (status = 204),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "org_not_found", body = ErrorBody),
+        (status = 422, description = "validation_failed", body = ErrorBody),
+    ))]
+pub(crate) async fn set_active_org(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    body: Body<ActiveOrgRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let org = org_id(&body.value()?.org_id)?;
+    state
+        .services
+        .auth
+        .set_active_org(&auth.actor, &auth.token, org)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Revokes the token that authenticated this request.

@@ -8,6 +8,7 @@ pub(crate) mod invitee;
 pub(crate) mod members;
 pub(crate) mod orgs;
 pub(crate) mod roles;
+pub(crate) mod tenant;
 
 use std::str::FromStr;
 
@@ -23,6 +24,7 @@ pub(crate) use invitee::*;
 pub(crate) use members::*;
 pub(crate) use orgs::*;
 pub(crate) use roles::*;
+pub(crate) use tenant::*;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     // `allow` lists the methods a resource's routes answer; any other method gets a 405 that
@@ -51,6 +53,16 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/auth/login", "POST").route(web::post().to(log_in)))
         .service(resource("/api/auth/logout", "POST").route(web::post().to(log_out)))
         .service(resource("/api/me", "GET").route(web::get().to(me)))
+        .service(resource("/api/me/active-org", "PUT").route(web::put().to(set_active_org)))
+        .service(
+            resource("/api/org/profile", "GET, PUT")
+                .route(web::get().to(get_profile))
+                .route(web::put().to(update_profile)),
+        )
+        .service(resource("/api/org/members", "GET").route(web::get().to(list_tenant_members)))
+        .service(
+            resource("/api/org/members/invite", "POST").route(web::post().to(invite_to_tenant)),
+        )
         .service(resource("/api/me/invitations", "GET").route(web::get().to(my_invitations)))
         .service(
             resource("/api/me/invitations/{id}/accept", "POST")

@@ -8,6 +8,8 @@ pub struct Model {
     pub name: String,
     pub plan: String,
     pub created_at: TimeDateTimeWithTimeZone,
+    /// A JSON object of the org's settings.
+    pub settings: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,11 +1,14 @@
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, Value,
+    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, Value,
 };
 use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, RoleId, UserId};
-use tenantry_domain::member::{AssignedRole, Member, MemberPage, MemberRepository, Membership};
+use tenantry_domain::member::{
+    AssignedRole, Member, MemberPage, MemberRepository, Membership, RoleFilter,
+};
 use tenantry_domain::user::{Email, User, UserName};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -103,6 +106,17 @@ impl MemberRepository for SeaTransaction {
                 after.user_id.as_uuid().into(),
             ]);
         }
+        match page.role {
+            Some(RoleFilter::Builtin(role)) => {
+                sql.push_str(" AND m.role = ?");
+                values.push(role.name().into());
+            }
+            Some(RoleFilter::Custom(role)) => {
+                sql.push_str(" AND m.custom_role_id = ?");
+                values.push(role.as_uuid().into());
+            }
+            None => {}
+        }
         sql.push_str(" ORDER BY m.joined_at_us, m.user_id");
         if let Some(limit) = page.limit {
             sql.push_str(" LIMIT ?");
@@ -127,6 +141,17 @@ impl MemberRepository for SeaTransaction {
                 })
             })
             .collect()
+    }
+
+    async fn oldest_membership(&self, user: UserId) -> Result<Option<OrgId>, StoreError> {
+        let oldest = memberships::Entity::find()
+            .filter(memberships::Column::UserId.eq(user.as_uuid()))
+            .order_by_asc(memberships::Column::JoinedAtUs)
+            .order_by_asc(memberships::Column::OrgId)
+            .one(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(oldest.map(|membership| OrgId::from_uuid(membership.org_id)))
     }
 
     async fn count_members(&self, org: OrgId) -> Result<u64, StoreError> {

@@ -5,7 +5,7 @@ use sea_orm::{
 };
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, UserId};
-use tenantry_domain::org::{Org, OrgName, OrgRepository, OrgSummary};
+use tenantry_domain::org::{Org, OrgName, OrgRepository, OrgSettings, OrgSummary, SettingValue};
 use tenantry_domain::plan::Plan;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -22,7 +22,42 @@ fn org(row: orgs::Model) -> Result<Org, StoreError> {
         plan: row.plan.parse().map_err(|_| corrupt("plan", &row.plan))?,
         name: OrgName::from_trusted(row.name),
         created_at: row.created_at,
+        settings: settings_from_json(&row.settings)?,
     })
+}
+
+fn settings_json(settings: &OrgSettings) -> String {
+    let object: serde_json::Map<String, serde_json::Value> = settings
+        .iter()
+        .map(|(key, value)| {
+            let value = match value {
+                SettingValue::Bool(flag) => (*flag).into(),
+                SettingValue::Integer(n) => (*n).into(),
+                SettingValue::Text(text) => text.clone().into(),
+            };
+            (key.as_str().to_owned(), value)
+        })
+        .collect();
+    serde_json::Value::Object(object).to_string()
+}
+
+fn settings_from_json(raw: &str) -> Result<OrgSettings, StoreError> {
+    let bad = || corrupt("org settings", raw);
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(raw).map_err(|_| bad())?;
+    let settings = object
+        .into_iter()
+        .map(|(key, value)| {
+            let value = match value {
+                serde_json::Value::Bool(flag) => SettingValue::Bool(flag),
+                serde_json::Value::Number(n) => SettingValue::Integer(n.as_i64().ok_or_else(bad)?),
+                serde_json::Value::String(text) => SettingValue::Text(text),
+                _ => return Err(bad()),
+            };
+            Ok((OrgSettings::trusted_key(key), value))
+        })
+        .collect::<Result<_, StoreError>>()?;
+    Ok(OrgSettings::from_trusted(settings))
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -31,13 +66,14 @@ struct SummaryRow {
     name: String,
     plan: String,
     created_at: OffsetDateTime,
+    settings: String,
     member_count: i64,
     #[sea_orm(nested)]
     role: RoleColumns,
 }
 
 const LIST_ORGS_OF: &str = "SELECT o.id AS id, o.name AS name, o.plan AS plan, \
-     o.created_at AS created_at, \
+     o.created_at AS created_at, o.settings AS settings, \
      (SELECT COUNT(*) FROM memberships c WHERE c.org_id = o.id) AS member_count, ";
 const LIST_ORGS_OF_FROM: &str = " FROM memberships m \
      JOIN orgs o ON o.id = m.org_id \
@@ -53,6 +89,7 @@ impl OrgRepository for SeaTransaction {
             name: Set(org.name.as_str().to_owned()),
             plan: Set(org.plan.name().to_owned()),
             created_at: Set(org.created_at),
+            settings: Set(settings_json(&org.settings)),
         };
         orgs::Entity::insert(row)
             .exec_without_returning(&self.tx)
@@ -118,6 +155,15 @@ impl OrgRepository for SeaTransaction {
         Ok(())
     }
 
+    async fn set_settings(&self, id: OrgId, settings: &OrgSettings) -> Result<(), StoreError> {
+        self.update(
+            "UPDATE orgs SET settings = ? WHERE id = ?",
+            vec![settings_json(settings).into(), id.as_uuid().into()],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn delete_org(&self, id: OrgId) -> Result<(), StoreError> {
         // Memberships reference custom roles without a cascade, so they go first; everything
         // else follows the org through ON DELETE CASCADE.
@@ -150,6 +196,7 @@ impl OrgRepository for SeaTransaction {
                         name: row.name,
                         plan: row.plan,
                         created_at: row.created_at,
+                        settings: row.settings,
                     })?,
                 })
             })

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use tenantry_domain::error::StoreError;
-use tenantry_domain::ids::{SessionId, UserId};
+use tenantry_domain::ids::{OrgId, SessionId, UserId};
 use tenantry_domain::user::{
     Email, PasswordHash, Session, SessionRepository, TokenHash, User, UserName, UserRepository,
     UserWithPassword,
@@ -108,6 +108,7 @@ impl SessionRepository for SeaTransaction {
             token_hash: Set(session.token_hash.as_str().to_owned()),
             created_at: Set(session.created_at),
             expires_at: Set(session.expires_at),
+            active_org_id: Set(session.active_org.map(|org| org.as_uuid())),
         };
         sessions::Entity::insert(row)
             .exec_without_returning(&self.tx)
@@ -128,7 +129,17 @@ impl SessionRepository for SeaTransaction {
             token_hash: TokenHash::from_stored(row.token_hash),
             created_at: row.created_at,
             expires_at: row.expires_at,
+            active_org: row.active_org_id.map(OrgId::from_uuid),
         }))
+    }
+
+    async fn set_active_org(&self, token_hash: &TokenHash, org: OrgId) -> Result<(), StoreError> {
+        self.update(
+            "UPDATE sessions SET active_org_id = ? WHERE token_hash = ?",
+            vec![org.as_uuid().into(), token_hash.as_str().into()],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn delete_expired_sessions(

@@ -13,7 +13,7 @@ use tenantry_domain::clock::{Clock, SystemClock};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, RoleId, SessionId, UserId};
 use tenantry_domain::member::{AssignedRole, MemberCursor, MemberPage, Membership};
-use tenantry_domain::org::{Org, OrgName};
+use tenantry_domain::org::{Org, OrgName, OrgSettings};
 use tenantry_domain::plan::Plan;
 use tenantry_domain::ports::{Transaction, UnitOfWork};
 use tenantry_domain::role::{CustomRole, RoleDescription, RoleName};
@@ -50,6 +50,7 @@ async fn add_org(tx: &dyn Transaction, owner: &User) -> Org {
         name: OrgName::try_from("Acme").unwrap(),
         plan: Plan::Team,
         created_at: now(),
+        settings: OrgSettings::default(),
     };
     tx.orgs().insert_org(&org).await.unwrap();
     join(
@@ -142,6 +143,7 @@ async fn sessions_are_found_by_token_hash_until_deleted() {
             token_hash: token.hash(),
             created_at: now(),
             expires_at: now() + Duration::days(1),
+            active_org: None,
         };
         tx.sessions().insert_session(&session).await.unwrap();
         assert_eq!(
@@ -174,6 +176,7 @@ async fn only_expired_sessions_of_the_user_are_deleted() {
             token_hash: SessionToken::generate().hash(),
             created_at: at - Duration::days(40),
             expires_at,
+            active_org: None,
         };
         let dead = session(&jane, at - Duration::minutes(1));
         let live = session(&jane, at + Duration::days(1));

@@ -150,6 +150,7 @@ async fn an_expired_token_is_refused() {
             token_hash: token.hash(),
             created_at: now - time::Duration::days(31),
             expires_at: now - time::Duration::seconds(1),
+            active_org: None,
         })
         .await
         .unwrap();

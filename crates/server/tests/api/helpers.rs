@@ -134,6 +134,20 @@ where
         self.send(Method::POST, path, Some(token), Some(body)).await
     }
 
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Response {
+        self.send(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// Signs in again (a new session), optionally straight into `org`.
+    pub async fn log_in(&self, account: &Account, org: Option<&str>) -> Response {
+        let mut body = json!({"email": account.email, "password": "correct horse"});
+        if let Some(org) = org {
+            body["orgId"] = json!(org);
+        }
+        self.send(Method::POST, "/api/auth/login", None, Some(body))
+            .await
+    }
+
     /// `POST /api/auth/signup` with any body, answered as it is.
     pub async fn post_sign_up(&self, body: Value) -> Response {
         self.send(Method::POST, "/api/auth/signup", None, Some(body))

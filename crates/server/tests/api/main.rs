@@ -14,3 +14,4 @@ mod members;
 mod operator;
 mod orgs;
 mod roles;
+mod tenant;
