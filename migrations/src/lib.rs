@@ -13,6 +13,7 @@ mod m20261201_000003_audit_event_time_key;
 mod m20261201_000004_audit_chain;
 mod m20261201_000005_audit_counts;
 mod m20261201_000006_tenant_face;
+mod m20261201_000007_integrations;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_audit_chain::Migration),
             Box::new(m20261201_000005_audit_counts::Migration),
             Box::new(m20261201_000006_tenant_face::Migration),
+            Box::new(m20261201_000007_integrations::Migration),
         ]
     }
 }

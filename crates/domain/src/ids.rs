@@ -66,3 +66,7 @@ id_type!(
     /// An invitation by e-mail or a join link.
     InvitationId
 );
+id_type!(
+    /// A connection of an org to an outside system.
+    IntegrationId
+);

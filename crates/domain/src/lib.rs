@@ -10,6 +10,7 @@ pub mod authz;
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod integration;
 pub mod invitation;
 pub mod mail;
 pub mod member;

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::audit::AuditRepository;
 use crate::error::StoreError;
+use crate::integration::IntegrationRepository;
 use crate::invitation::InvitationRepository;
 use crate::mail::OutboxRepository;
 use crate::member::MemberRepository;
@@ -41,5 +42,6 @@ pub trait Transaction: Send + Sync {
     fn audit(&self) -> &dyn AuditRepository;
     fn invitations(&self) -> &dyn InvitationRepository;
     fn outbox(&self) -> &dyn OutboxRepository;
+    fn integrations(&self) -> &dyn IntegrationRepository;
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

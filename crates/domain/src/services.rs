@@ -4,6 +4,7 @@ use time::Duration;
 
 use crate::audit::AuditService;
 use crate::clock::Clock;
+use crate::integration::{IntegrationService, Sealer};
 use crate::invitation::{InvitationService, InvitationSettings};
 use crate::member::MemberService;
 use crate::org::OrgService;
@@ -41,6 +42,7 @@ pub struct Services {
     pub roles: RoleService,
     pub invitations: InvitationService,
     pub audit: AuditService,
+    pub integrations: IntegrationService,
 }
 
 impl Services {
@@ -48,9 +50,11 @@ impl Services {
         uow: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
+        sealer: Arc<dyn Sealer>,
         config: ServicesConfig,
     ) -> Self {
         Self {
+            integrations: IntegrationService::new(uow.clone(), clock.clone(), sealer),
             auth: AuthService::new(uow.clone(), hasher.clone(), clock.clone(), config.token_ttl),
             invitations: InvitationService::new(
                 uow.clone(),

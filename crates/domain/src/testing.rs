@@ -11,6 +11,7 @@ use crate::audit::{AuditRepository, MockAuditRepository};
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{OrgId, UserId};
+use crate::integration::{IntegrationRepository, MockIntegrationRepository};
 use crate::invitation::{InvitationRepository, MockInvitationRepository};
 use crate::mail::{MockOutboxRepository, OutboxRepository};
 use crate::member::{MemberRepository, Membership, MockMemberRepository};
@@ -32,6 +33,7 @@ pub struct MockTransaction {
     pub audit: MockAuditRepository,
     pub invitations: MockInvitationRepository,
     pub outbox: MockOutboxRepository,
+    pub integrations: MockIntegrationRepository,
     committed: Committed,
 }
 
@@ -156,6 +158,9 @@ impl Transaction for MockTransaction {
     }
     fn outbox(&self) -> &dyn OutboxRepository {
         &self.outbox
+    }
+    fn integrations(&self) -> &dyn IntegrationRepository {
+        &self.integrations
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.committed.0.store(true, Ordering::SeqCst);

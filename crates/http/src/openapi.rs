@@ -12,7 +12,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
-use crate::routes::{account, audit, health, invitations, invitee, members, orgs, roles, tenant};
+use crate::routes::{
+    account, audit, health, integrations, invitations, invitee, members, orgs, roles, tenant,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +25,8 @@ use crate::routes::{account, audit, health, invitations, invitee, members, orgs,
         account::set_active_org,
         tenant::get_profile, tenant::update_profile, tenant::list_tenant_members,
         tenant::invite_to_tenant,
+        integrations::list_integrations, integrations::create_integration,
+        integrations::update_integration, integrations::delete_integration,
         orgs::list_orgs, orgs::create_org, orgs::get_org, orgs::update_org, orgs::delete_org,
         members::list_members, members::update_member, members::remove_member,
         members::move_member, members::transfer_ownership, members::leave_org,

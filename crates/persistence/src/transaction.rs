@@ -5,6 +5,7 @@ use sea_orm::{
 };
 use tenantry_domain::audit::AuditRepository;
 use tenantry_domain::error::StoreError;
+use tenantry_domain::integration::IntegrationRepository;
 use tenantry_domain::invitation::InvitationRepository;
 use tenantry_domain::mail::OutboxRepository;
 use tenantry_domain::member::MemberRepository;
@@ -135,6 +136,9 @@ impl Transaction for SeaTransaction {
         self
     }
     fn outbox(&self) -> &dyn OutboxRepository {
+        self
+    }
+    fn integrations(&self) -> &dyn IntegrationRepository {
         self
     }
 

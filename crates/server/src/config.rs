@@ -43,6 +43,20 @@ pub struct Config {
     /// Sign-up and sign-in attempts per minute allowed to one client address, and sign-in
     /// attempts per minute for one e-mail address.
     pub auth_attempts_per_minute: NonZeroU32,
+    /// The 256-bit key (base64) that seals integration credentials. Without it, on SQLite, a
+    /// key file is made once beside the database file; PostgreSQL deployments must set it.
+    pub secret_key: Option<Secret>,
+}
+
+/// A setting that must never be printed: `Debug` hides it.
+#[derive(Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
 }
 
 impl Default for Config {
@@ -62,6 +76,7 @@ impl Default for Config {
             workers: None,
             trusted_proxies: String::new(),
             auth_attempts_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            secret_key: None,
         }
     }
 }
@@ -90,6 +105,7 @@ impl Config {
                 "workers",
                 "auth_attempts_per_minute",
                 "trusted_proxies",
+                "secret_key",
             ]))
             .extract()
             .map_err(Box::new)

@@ -7,7 +7,7 @@ mod password;
 mod startup;
 pub mod telemetry;
 
-pub use config::Config;
+pub use config::{Config, Secret};
 pub use mail_worker::{mail_worker, mailer};
 pub use password::Argon2Hasher;
 pub use startup::{Application, api_state, open_database, services};

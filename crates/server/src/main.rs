@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
                 .context("ORG_ID must be an organization id")?;
             let plan: Plan = plan.parse()?;
             let database = connect(&config).await?;
-            let org = services(&config, database)
+            let org = services(&config, database)?
                 .orgs
                 .set_plan_as_operator(org, plan)
                 .await?;
@@ -74,7 +74,7 @@ async fn main() -> anyhow::Result<()> {
             let email = Email::try_from(email.as_str())?;
             let role = RoleChoice::try_from(role.as_str())?;
             let database = connect(&config).await?;
-            let member = services(&config, database)
+            let member = services(&config, database)?
                 .members
                 .add_as_operator(org, &email, role)
                 .await?;

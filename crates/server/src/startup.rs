@@ -8,10 +8,12 @@ use actix_web::HttpServer;
 use actix_web::dev::Server;
 use anyhow::Context;
 use async_trait::async_trait;
+use tenantry_domain::audit::AuditService;
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::{Services, ServicesConfig};
 use tenantry_http::{ApiState, AuthRateLimit, Readiness, TrustedProxies};
 use tenantry_persistence::Database;
+use tenantry_vault::{AesGcmSealer, SecretKey};
 
 use crate::config::Config;
 use crate::jobs::Job;
@@ -36,6 +38,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
         let state = api_state(&config, database.clone())?;
+        let retention = audit_retention(&config, state.services.audit.clone());
         let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
             .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
             // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
@@ -46,10 +49,7 @@ impl Application {
         let server = server.listen(listener)?.run();
         tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
-        let jobs = vec![
-            mail_worker(&config, database.clone(), mailer),
-            audit_retention(&config, database.clone()),
-        ];
+        let jobs = vec![mail_worker(&config, database.clone(), mailer), retention];
         Ok(Self {
             port,
             server,
@@ -106,25 +106,57 @@ pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
     Ok(database)
 }
 
+/// The key that seals credentials: `secret_key` from the configuration, or, on the embedded
+/// SQLite default, a key file made once beside the database file (`tenantry.db` →
+/// `tenantry.key`), with a warning: it must be kept with the database.
+fn secret_key(config: &Config) -> anyhow::Result<SecretKey> {
+    if let Some(key) = &config.secret_key {
+        return SecretKey::from_base64(&key.0).context("invalid TENANTRY_SECRET_KEY");
+    }
+    let Some(file) = config
+        .database_url
+        .strip_prefix("sqlite://")
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+        .filter(|file| !file.is_empty() && !file.starts_with(':'))
+    else {
+        anyhow::bail!(
+            "TENANTRY_SECRET_KEY is required unless the database is a SQLite file: 32 bytes \
+             in base64, for example from `openssl rand -base64 32`"
+        );
+    };
+    let path = std::path::Path::new(file).with_extension("key");
+    let (key, created) = SecretKey::from_file_or_create(&path)?;
+    if created {
+        tracing::warn!(
+            path = %path.display(),
+            "made a key file to seal integration credentials: back it up with the database, \
+             or set TENANTRY_SECRET_KEY"
+        );
+    }
+    Ok(key)
+}
+
 /// The use cases over the given database, as the CLI and the HTTP server use them.
-pub fn services(config: &Config, database: Database) -> Services {
-    Services::new(
+pub fn services(config: &Config, database: Database) -> anyhow::Result<Services> {
+    let sealer = AesGcmSealer::new(&secret_key(config)?)?;
+    Ok(Services::new(
         Arc::new(database),
         Arc::new(Argon2Hasher::default()),
         Arc::new(SystemClock),
+        Arc::new(sealer),
         ServicesConfig {
             token_ttl: time::Duration::days(i64::from(config.token_ttl_days.get())),
             invitation_ttl: time::Duration::days(i64::from(config.invitation_ttl_days.get())),
             public_url: config.public_url.clone(),
         },
-    )
+    ))
 }
 
 pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState> {
     let trusted_proxies = TrustedProxies::parse(&config.trusted_proxies)
         .map_err(|error| anyhow::anyhow!("invalid TENANTRY_TRUSTED_PROXIES: {error}"))?;
     Ok(ApiState {
-        services: services(config, database.clone()),
+        services: services(config, database.clone())?,
         readiness: Arc::new(DatabaseReadiness(database)),
         auth_rate_limit: Arc::new(AuthRateLimit::per_minute(config.auth_attempts_per_minute)),
         trusted_proxies: Arc::new(trusted_proxies),
@@ -132,8 +164,7 @@ pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState
 }
 
 /// Deletes the audit events each org's plan no longer keeps.
-fn audit_retention(config: &Config, database: Database) -> Job {
-    let audit = services(config, database).audit;
+fn audit_retention(config: &Config, audit: AuditService) -> Job {
     let interval = std::time::Duration::from_secs(config.audit_retention_interval_s.get());
     Job::every("audit retention", interval, move || {
         let audit = audit.clone();

@@ -29,10 +29,13 @@ pub enum AuditAction {
     InvitationRevoked,
     InvitationDeclined,
     AuditExported,
+    IntegrationCreated,
+    IntegrationUpdated,
+    IntegrationDeleted,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 23] = [
         Self::OrgCreated,
         Self::OrgUpdated,
         Self::OrgPlanChanged,
@@ -53,6 +56,9 @@ impl AuditAction {
         Self::InvitationRevoked,
         Self::InvitationDeclined,
         Self::AuditExported,
+        Self::IntegrationCreated,
+        Self::IntegrationUpdated,
+        Self::IntegrationDeleted,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -77,6 +83,9 @@ impl AuditAction {
             Self::InvitationRevoked => "invitation.revoked",
             Self::InvitationDeclined => "invitation.declined",
             Self::AuditExported => "audit.exported",
+            Self::IntegrationCreated => "integration.created",
+            Self::IntegrationUpdated => "integration.updated",
+            Self::IntegrationDeleted => "integration.deleted",
         }
     }
 }

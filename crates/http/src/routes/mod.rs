@@ -3,6 +3,7 @@
 pub(crate) mod account;
 pub(crate) mod audit;
 pub(crate) mod health;
+pub(crate) mod integrations;
 pub(crate) mod invitations;
 pub(crate) mod invitee;
 pub(crate) mod members;
@@ -19,6 +20,7 @@ use crate::error::ApiError;
 pub(crate) use account::*;
 pub(crate) use audit::*;
 pub(crate) use health::*;
+pub(crate) use integrations::*;
 pub(crate) use invitations::*;
 pub(crate) use invitee::*;
 pub(crate) use members::*;
@@ -62,6 +64,16 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/org/members", "GET").route(web::get().to(list_tenant_members)))
         .service(
             resource("/api/org/members/invite", "POST").route(web::post().to(invite_to_tenant)),
+        )
+        .service(
+            resource("/api/org/integrations", "GET, POST")
+                .route(web::get().to(list_integrations))
+                .route(web::post().to(create_integration)),
+        )
+        .service(
+            resource("/api/org/integrations/{id}", "PATCH, DELETE")
+                .route(web::patch().to(update_integration))
+                .route(web::delete().to(delete_integration)),
         )
         .service(resource("/api/me/invitations", "GET").route(web::get().to(my_invitations)))
         .service(

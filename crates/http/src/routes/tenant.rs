@@ -16,7 +16,7 @@ use crate::dto::tenant::{
 };
 use crate::error::{ApiError, ErrorBody};
 
-async fn current(state: &ApiState, auth: &Authenticated) -> Result<OrgId, ApiError> {
+pub(super) async fn current(state: &ApiState, auth: &Authenticated) -> Result<OrgId, ApiError> {
     Ok(state.services.orgs.current(&auth.actor).await?)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod audit_events;
 pub mod custom_roles;
+pub mod integrations;
 pub mod memberships;
 pub mod orgs;
 pub mod sessions;

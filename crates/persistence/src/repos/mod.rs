@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_counts;
+mod integration;
 mod invitation;
 mod member;
 mod org;

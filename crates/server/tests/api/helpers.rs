@@ -18,7 +18,11 @@ use tenantry_domain::member::RoleChoice;
 use tenantry_domain::plan::Plan;
 use tenantry_domain::user::Email;
 use tenantry_persistence::testing::{self, TestDatabase};
-use tenantry_server::{Config, api_state};
+use tenantry_server::{Config, Secret, api_state};
+
+/// The credentials key of test apps (32 bytes of 7, in base64), so that no key file is made
+/// in the working directory.
+pub const TEST_SECRET_KEY: &str = "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 
 pub struct TestApp<S> {
     service: S,
@@ -69,6 +73,12 @@ pub async fn spawn_app_with(
 ) -> TestApp<
     impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
 > {
+    let config = Config {
+        secret_key: config
+            .secret_key
+            .or_else(|| Some(Secret(TEST_SECRET_KEY.into()))),
+        ..config
+    };
     let state = api_state(&config, db.database.clone()).unwrap();
     let services = state.services.clone();
     let service = test::init_service(tenantry_http::app(state)).await;

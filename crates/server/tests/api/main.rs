@@ -8,6 +8,7 @@ mod audit;
 mod concurrency;
 mod errors;
 mod helpers;
+mod integrations;
 mod invitations;
 mod matrix;
 mod members;
