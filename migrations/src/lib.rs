@@ -14,6 +14,7 @@ mod m20261201_000004_audit_chain;
 mod m20261201_000005_audit_counts;
 mod m20261201_000006_tenant_face;
 mod m20261201_000007_integrations;
+mod m20261201_000008_api_tokens;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_audit_counts::Migration),
             Box::new(m20261201_000006_tenant_face::Migration),
             Box::new(m20261201_000007_integrations::Migration),
+            Box::new(m20261201_000008_api_tokens::Migration),
         ]
     }
 }

@@ -22,7 +22,8 @@ use crate::routes::{
     paths(
         health::healthz, health::readyz,
         account::sign_up, account::log_in, account::log_out, account::me,
-        account::set_active_org,
+        account::set_active_org, account::create_token, account::list_tokens,
+        account::revoke_token,
         tenant::get_profile, tenant::update_profile, tenant::list_tenant_members,
         tenant::invite_to_tenant,
         integrations::list_integrations, integrations::create_integration,

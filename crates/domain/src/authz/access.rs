@@ -89,6 +89,10 @@ impl Access {
     where
         E: From<AccessDenied> + From<StoreError>,
     {
+        // A token pinned to another org is, here, a stranger: the same 404 as a non-member.
+        if !actor.may_reach(org) {
+            return Err(AccessDenied::NotMember.into());
+        }
         let membership = tx.members().find_member(org, actor.user_id).await?;
         Ok(Self::check(membership, requirement)?)
     }

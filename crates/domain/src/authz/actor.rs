@@ -9,6 +9,8 @@ pub struct Actor {
     pub ip: Option<IpAddr>,
     /// The org the caller's session has chosen to work in, if any.
     pub active_org: Option<OrgId>,
+    /// The only org the caller's API token works in, when it is pinned to one.
+    pub pinned_org: Option<OrgId>,
 }
 
 impl Actor {
@@ -17,7 +19,18 @@ impl Actor {
             user_id,
             ip: None,
             active_org: None,
+            pinned_org: None,
         }
+    }
+
+    pub fn pinned_to(mut self, org: Option<OrgId>) -> Self {
+        self.pinned_org = org;
+        self
+    }
+
+    /// Whether this caller's credential works in `org` at all (membership aside).
+    pub fn may_reach(&self, org: OrgId) -> bool {
+        self.pinned_org.is_none_or(|pinned| pinned == org)
     }
 
     pub fn in_org(mut self, org: Option<OrgId>) -> Self {

@@ -25,6 +25,8 @@ pub enum InvitationError {
     Declined,
     #[error("this invitation was sent to another e-mail address; sign in as that address")]
     WrongAccount,
+    #[error("this API token is pinned to one organization and cannot join another")]
+    TokenPinned,
     #[error("an account with this e-mail address exists; sign in to accept")]
     AccountExists,
     #[error(
@@ -66,7 +68,9 @@ impl DomainError for InvitationError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::OrgNotFound | Self::NotFound => ErrorKind::NotFound,
-            Self::Forbidden | Self::WrongAccount | Self::EmailUnverified => ErrorKind::Forbidden,
+            Self::Forbidden | Self::WrongAccount | Self::EmailUnverified | Self::TokenPinned => {
+                ErrorKind::Forbidden
+            }
             Self::Member(error) => error.kind(),
             Self::AlreadyInvited | Self::AccountExists => ErrorKind::Conflict,
             Self::Expired | Self::Revoked | Self::Used | Self::Declined => ErrorKind::Gone,
@@ -87,6 +91,7 @@ impl DomainError for InvitationError {
             Self::Used => "invitation_used",
             Self::Declined => "invitation_declined",
             Self::WrongAccount => "invitation_wrong_account",
+            Self::TokenPinned => "token_pinned",
             Self::AccountExists => "account_exists",
             Self::EmailUnverified => "email_unverified",
             Self::NotAnEmailInvitation => "not_an_email_invitation",

@@ -749,6 +749,9 @@ async fn admit(
     now: OffsetDateTime,
 ) -> Result<Membership, InvitationError> {
     still_open(invitation, now)?;
+    if !actor.may_reach(org.id) {
+        return Err(InvitationError::TokenPinned);
+    }
     if let Some(invited) = invitation.email()
         && *invited != user.email
     {

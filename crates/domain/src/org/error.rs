@@ -15,6 +15,8 @@ pub enum OrgError {
          PUT /api/me/active-org"
     )]
     ActiveOrgUnavailable,
+    #[error("this API token is pinned to one organization and cannot act beyond it")]
+    TokenPinned,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error(transparent)]
@@ -34,7 +36,7 @@ impl DomainError for OrgError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::NotFound => ErrorKind::NotFound,
-            Self::Forbidden => ErrorKind::Forbidden,
+            Self::Forbidden | Self::TokenPinned => ErrorKind::Forbidden,
             Self::NoActiveOrg | Self::ActiveOrgUnavailable => ErrorKind::Conflict,
             Self::Invalid(error) => error.kind(),
             Self::Store(_) => ErrorKind::Internal,
@@ -46,6 +48,7 @@ impl DomainError for OrgError {
             Self::NotFound => "org_not_found",
             Self::Forbidden => "forbidden",
             Self::NoActiveOrg => "no_active_org",
+            Self::TokenPinned => "token_pinned",
             Self::ActiveOrgUnavailable => "active_org_unavailable",
             Self::Invalid(error) => error.code(),
             Self::Store(_) => "internal",

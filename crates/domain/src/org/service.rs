@@ -29,12 +29,17 @@ impl OrgService {
     #[instrument(skip_all)]
     pub async fn list(&self, actor: &Actor) -> Result<Vec<OrgSummary>, OrgError> {
         let tx = self.uow.read().await?;
-        Ok(tx.orgs().list_orgs_of(actor.user_id).await?)
+        let mut orgs = tx.orgs().list_orgs_of(actor.user_id).await?;
+        orgs.retain(|summary| actor.may_reach(summary.org.id));
+        Ok(orgs)
     }
 
     /// Creates an org on the free plan, owned by the actor.
     #[instrument(skip_all)]
     pub async fn create(&self, actor: &Actor, name: OrgName) -> Result<OrgSummary, OrgError> {
+        if actor.pinned_org.is_some() {
+            return Err(OrgError::TokenPinned);
+        }
         let now = self.clock.now();
         let org = Org {
             id: OrgId::generate(),
@@ -77,7 +82,7 @@ impl OrgService {
     #[instrument(skip_all)]
     pub async fn current(&self, actor: &Actor) -> Result<OrgId, OrgError> {
         let tx = self.uow.read().await?;
-        if let Some(org) = actor.active_org {
+        if let Some(org) = actor.pinned_org.or(actor.active_org) {
             return match tx.members().find_member(org, actor.user_id).await? {
                 Some(_) => Ok(org),
                 None => Err(OrgError::ActiveOrgUnavailable),

@@ -11,6 +11,10 @@ pub enum AuthError {
     Unauthenticated,
     #[error("organization not found")]
     OrgNotFound,
+    #[error("API token not found")]
+    TokenNotFound,
+    #[error("this API token is pinned to one organization and cannot act beyond it")]
+    TokenPinned,
     #[error(transparent)]
     Hashing(#[from] HashingFailed),
     #[error(transparent)]
@@ -22,7 +26,8 @@ impl DomainError for AuthError {
         match self {
             Self::EmailTaken => ErrorKind::Conflict,
             Self::InvalidCredentials | Self::Unauthenticated => ErrorKind::Unauthenticated,
-            Self::OrgNotFound => ErrorKind::NotFound,
+            Self::OrgNotFound | Self::TokenNotFound => ErrorKind::NotFound,
+            Self::TokenPinned => ErrorKind::Forbidden,
             Self::Hashing(_) | Self::Store(_) => ErrorKind::Internal,
         }
     }
@@ -33,6 +38,8 @@ impl DomainError for AuthError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthenticated => "unauthenticated",
             Self::OrgNotFound => "org_not_found",
+            Self::TokenNotFound => "token_not_found",
+            Self::TokenPinned => "token_pinned",
             Self::Hashing(_) | Self::Store(_) => "internal",
         }
     }

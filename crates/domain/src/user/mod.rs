@@ -1,5 +1,6 @@
 //! Accounts, passwords and the bearer tokens issued at sign-in.
 
+mod api_token;
 mod error;
 mod model;
 mod ports;
@@ -8,6 +9,7 @@ mod service;
 mod tests;
 mod token;
 
+pub use api_token::{ApiToken, IssuedApiToken, NewApiToken, TokenLifetime, TokenName};
 pub use error::AuthError;
 pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserWithPassword};
 pub use ports::{HashingFailed, PasswordHasher, SessionRepository, UserRepository};

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 use super::model::{Email, Password, PasswordHash, User, UserWithPassword};
 use super::token::{Session, TokenHash};
 use crate::error::StoreError;
-use crate::ids::{OrgId, UserId};
+use crate::ids::{OrgId, SessionId, UserId};
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -34,6 +34,10 @@ pub trait SessionRepository: Send + Sync {
     async fn find_session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError>;
     async fn set_active_org(&self, token_hash: &TokenHash, org: OrgId) -> Result<(), StoreError>;
+    /// The user's API tokens (named sessions), oldest first, expired ones included.
+    async fn list_api_tokens(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
+    /// Deletes the user's API token `id`; false when there is none.
+    async fn delete_api_token(&self, user: UserId, id: SessionId) -> Result<bool, StoreError>;
     /// Drops the user's sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(
         &self,

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use time::{Duration, OffsetDateTime};
 use tracing::instrument;
 
+use super::api_token::{ApiToken, IssuedApiToken, NewApiToken};
 use super::error::AuthError;
 use super::model::{Email, NewAccount, Password, User};
 use super::ports::PasswordHasher;
@@ -138,6 +139,9 @@ impl AuthService {
         token: &SessionToken,
         org: OrgId,
     ) -> Result<(), AuthError> {
+        if !actor.may_reach(org) {
+            return Err(AuthError::OrgNotFound);
+        }
         let tx = self.uow.begin().await?;
         member_of(&*tx, org, actor.user_id).await?;
         tx.sessions().set_active_org(&token.hash(), org).await?;
@@ -166,7 +170,78 @@ impl AuthService {
         if session.expires_at <= self.clock.now() {
             return Err(AuthError::Unauthenticated);
         }
-        Ok(Actor::new(session.user_id).in_org(session.active_org))
+        Ok(Actor::new(session.user_id)
+            .in_org(session.active_org)
+            .pinned_to(session.pinned_org))
+    }
+
+    /// Makes an API token, shown this once. Pinned to `org`, it works there only; the user
+    /// must belong to it. A pinned token can only make tokens pinned to its own org, so it
+    /// cannot mint its way out.
+    #[instrument(skip_all)]
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        new: NewApiToken,
+    ) -> Result<IssuedApiToken, AuthError> {
+        if let Some(pinned) = actor.pinned_org
+            && new.org != Some(pinned)
+        {
+            return Err(AuthError::TokenPinned);
+        }
+        let tx = self.uow.begin().await?;
+        if let Some(org) = new.org {
+            member_of(&*tx, org, actor.user_id).await?;
+        }
+        let now = self.clock.now();
+        let secret = SessionToken::generate();
+        let session = Session {
+            id: SessionId::generate(),
+            user_id: actor.user_id,
+            token_hash: secret.hash(),
+            created_at: now,
+            expires_at: now + new.lifetime.duration(),
+            active_org: new.org,
+            name: Some(new.name),
+            pinned_org: new.org,
+        };
+        tx.sessions().insert_session(&session).await?;
+        tx.commit().await?;
+        let token = api_token(session).ok_or(AuthError::TokenNotFound)?;
+        Ok(IssuedApiToken { token, secret })
+    }
+
+    /// The caller's API tokens, without secrets; through a pinned token, those pinned to the
+    /// same org.
+    #[instrument(skip_all)]
+    pub async fn list_api_tokens(&self, actor: &Actor) -> Result<Vec<ApiToken>, AuthError> {
+        let tx = self.uow.read().await?;
+        let sessions = tx.sessions().list_api_tokens(actor.user_id).await?;
+        Ok(sessions
+            .into_iter()
+            .filter_map(api_token)
+            .filter(|token| actor.pinned_org.is_none() || token.org == actor.pinned_org)
+            .collect())
+    }
+
+    /// Revokes one of the caller's API tokens at once.
+    #[instrument(skip_all)]
+    pub async fn revoke_api_token(&self, actor: &Actor, id: SessionId) -> Result<(), AuthError> {
+        let tx = self.uow.begin().await?;
+        let reachable = tx
+            .sessions()
+            .list_api_tokens(actor.user_id)
+            .await?
+            .into_iter()
+            .any(|token| {
+                token.id == id
+                    && (actor.pinned_org.is_none() || token.pinned_org == actor.pinned_org)
+            });
+        if !reachable || !tx.sessions().delete_api_token(actor.user_id, id).await? {
+            return Err(AuthError::TokenNotFound);
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     #[instrument(skip_all)]
@@ -182,6 +257,7 @@ impl AuthService {
             .list_orgs_of(actor.user_id)
             .await?
             .into_iter()
+            .filter(|summary| actor.may_reach(summary.org.id))
             .map(|summary| MyMembership {
                 org_id: summary.org.id,
                 name: summary.org.name,
@@ -197,6 +273,16 @@ async fn member_of(tx: &dyn Transaction, org: OrgId, user: UserId) -> Result<(),
         Some(_) => Ok(()),
         None => Err(AuthError::OrgNotFound),
     }
+}
+
+fn api_token(session: Session) -> Option<ApiToken> {
+    Some(ApiToken {
+        id: session.id,
+        name: session.name?,
+        org: session.pinned_org,
+        created_at: session.created_at,
+        expires_at: session.expires_at,
+    })
 }
 
 /// Stores a new session for `user` valid for `ttl` and returns its token, shown only now.
@@ -215,6 +301,8 @@ pub(crate) async fn issue_session(
         created_at: now,
         expires_at: now + ttl,
         active_org,
+        name: None,
+        pinned_org: None,
     };
     tx.sessions().insert_session(&session).await?;
     Ok(SignedIn {

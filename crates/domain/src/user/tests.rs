@@ -178,6 +178,8 @@ fn session(expires_at: time::OffsetDateTime) -> Session {
         created_at: NOW - Duration::days(1),
         expires_at,
         active_org: None,
+        name: None,
+        pinned_org: None,
     }
 }
 

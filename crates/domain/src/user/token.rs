@@ -84,7 +84,7 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// A token issued at sign-in.
+/// A bearer token: issued at sign-in, or made as an API token (named, maybe pinned).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
     pub id: SessionId,
@@ -95,6 +95,10 @@ pub struct Session {
     /// The org `/api/org` works on for this session, once chosen (see
     /// [`OrgService::current`](crate::org::OrgService::current)).
     pub active_org: Option<crate::ids::OrgId>,
+    /// An API token's name; `None` for a sign-in session.
+    pub name: Option<super::TokenName>,
+    /// The only org an API token works in, when pinned.
+    pub pinned_org: Option<crate::ids::OrgId>,
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod member;
 pub mod org;
 pub mod role;
 pub mod tenant;
+pub mod token;
 
 use time::OffsetDateTime;
 

@@ -1,6 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use tenantry_domain::ids::OrgId;
-use tenantry_domain::user::{AuthError, Email, NewAccount, Password};
+use tenantry_domain::ids::{OrgId, SessionId};
+use tenantry_domain::user::{AuthError, Email, NewAccount, NewApiToken, Password};
 use tenantry_domain::validation::ValidationError;
 
 use super::client;
@@ -9,6 +9,7 @@ use crate::auth::Authenticated;
 use crate::body::Body;
 use crate::dto::auth::{LogInRequest, MeResponse, SessionResponse, SignUpRequest};
 use crate::dto::tenant::ActiveOrgRequest;
+use crate::dto::token::{NewTokenRequest, NewTokenResponse, TokenListResponse, TokenResponse};
 use crate::error::{ApiError, ErrorBody};
 
 /// Creates an account and signs it in.
@@ -79,6 +80,64 @@ pub(crate) async fn set_active_org(
         .services
         .auth
         .set_active_org(&auth.actor, &auth.token, org)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Makes an API token, pinned to an org when `orgId` is given; its secret is shown only in
+/// this response.
+#[utoipa::path(post, path = "/api/me/tokens", tag = "account", security(("bearer" = [])),
+    request_body = NewTokenRequest,
+    responses(
+        (status = 201, body = NewTokenResponse),
+        (status = 403, description = "token_pinned: a pinned token may only make tokens pinned to its org", body = ErrorBody),
+        (status = 404, description = "org_not_found", body = ErrorBody),
+        (status = 422, description = "validation_failed", body = ErrorBody),
+    ))]
+pub(crate) async fn create_token(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    body: Body<NewTokenRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let new = NewApiToken::try_from(body.value()?)?;
+    let issued = state
+        .services
+        .auth
+        .create_api_token(&auth.actor, new)
+        .await?;
+    Ok(HttpResponse::Created().json(NewTokenResponse::from(issued)))
+}
+
+/// The caller's API tokens, without secrets.
+#[utoipa::path(get, path = "/api/me/tokens", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = TokenListResponse), (status = 401, body = ErrorBody)))]
+pub(crate) async fn list_tokens(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let tokens = state.services.auth.list_api_tokens(&auth.actor).await?;
+    Ok(HttpResponse::Ok().json(TokenListResponse {
+        tokens: tokens.into_iter().map(TokenResponse::from).collect(),
+    }))
+}
+
+/// Revokes one of the caller's API tokens at once.
+#[utoipa::path(delete, path = "/api/me/tokens/{id}", tag = "account", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 204),
+        (status = 404, description = "token_not_found", body = ErrorBody),
+    ))]
+pub(crate) async fn revoke_token(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id: SessionId = super::path_id(&path)?;
+    state
+        .services
+        .auth
+        .revoke_api_token(&auth.actor, id)
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

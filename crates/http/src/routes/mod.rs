@@ -57,6 +57,12 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/me", "GET").route(web::get().to(me)))
         .service(resource("/api/me/active-org", "PUT").route(web::put().to(set_active_org)))
         .service(
+            resource("/api/me/tokens", "GET, POST")
+                .route(web::get().to(list_tokens))
+                .route(web::post().to(create_token)),
+        )
+        .service(resource("/api/me/tokens/{id}", "DELETE").route(web::delete().to(revoke_token)))
+        .service(
             resource("/api/org/profile", "GET, PUT")
                 .route(web::get().to(get_profile))
                 .route(web::put().to(update_profile)),

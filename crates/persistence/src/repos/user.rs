@@ -1,10 +1,12 @@
 use async_trait::async_trait;
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, SessionId, UserId};
 use tenantry_domain::user::{
-    Email, PasswordHash, Session, SessionRepository, TokenHash, User, UserName, UserRepository,
-    UserWithPassword,
+    Email, PasswordHash, Session, SessionRepository, TokenHash, TokenName, User, UserName,
+    UserRepository, UserWithPassword,
 };
 use time::OffsetDateTime;
 
@@ -99,6 +101,19 @@ impl UserRepository for SeaTransaction {
     }
 }
 
+fn session(row: sessions::Model) -> Session {
+    Session {
+        id: SessionId::from_uuid(row.id),
+        user_id: UserId::from_uuid(row.user_id),
+        token_hash: TokenHash::from_stored(row.token_hash),
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+        active_org: row.active_org_id.map(OrgId::from_uuid),
+        name: row.name.map(TokenName::from_trusted),
+        pinned_org: row.pinned_org_id.map(OrgId::from_uuid),
+    }
+}
+
 #[async_trait]
 impl SessionRepository for SeaTransaction {
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
@@ -109,6 +124,8 @@ impl SessionRepository for SeaTransaction {
             created_at: Set(session.created_at),
             expires_at: Set(session.expires_at),
             active_org_id: Set(session.active_org.map(|org| org.as_uuid())),
+            name: Set(session.name.as_ref().map(|name| name.as_str().to_owned())),
+            pinned_org_id: Set(session.pinned_org.map(|org| org.as_uuid())),
         };
         sessions::Entity::insert(row)
             .exec_without_returning(&self.tx)
@@ -123,14 +140,29 @@ impl SessionRepository for SeaTransaction {
             .one(&self.tx)
             .await
             .or_store_error()?;
-        Ok(row.map(|row| Session {
-            id: SessionId::from_uuid(row.id),
-            user_id: UserId::from_uuid(row.user_id),
-            token_hash: TokenHash::from_stored(row.token_hash),
-            created_at: row.created_at,
-            expires_at: row.expires_at,
-            active_org: row.active_org_id.map(OrgId::from_uuid),
-        }))
+        Ok(row.map(session))
+    }
+
+    async fn list_api_tokens(&self, user: UserId) -> Result<Vec<Session>, StoreError> {
+        let rows = sessions::Entity::find()
+            .filter(sessions::Column::UserId.eq(user.as_uuid()))
+            .filter(sessions::Column::Name.is_not_null())
+            .order_by_asc(sessions::Column::Id)
+            .all(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(rows.into_iter().map(session).collect())
+    }
+
+    async fn delete_api_token(&self, user: UserId, id: SessionId) -> Result<bool, StoreError> {
+        let deleted = sessions::Entity::delete_many()
+            .filter(sessions::Column::Id.eq(id.as_uuid()))
+            .filter(sessions::Column::UserId.eq(user.as_uuid()))
+            .filter(sessions::Column::Name.is_not_null())
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(deleted.rows_affected > 0)
     }
 
     async fn set_active_org(&self, token_hash: &TokenHash, org: OrgId) -> Result<(), StoreError> {

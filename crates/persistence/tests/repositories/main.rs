@@ -144,6 +144,8 @@ async fn sessions_are_found_by_token_hash_until_deleted() {
             created_at: now(),
             expires_at: now() + Duration::days(1),
             active_org: None,
+            name: None,
+            pinned_org: None,
         };
         tx.sessions().insert_session(&session).await.unwrap();
         assert_eq!(
@@ -177,6 +179,8 @@ async fn only_expired_sessions_of_the_user_are_deleted() {
             created_at: at - Duration::days(40),
             expires_at,
             active_org: None,
+            name: None,
+            pinned_org: None,
         };
         let dead = session(&jane, at - Duration::minutes(1));
         let live = session(&jane, at + Duration::days(1));

@@ -151,6 +151,8 @@ async fn an_expired_token_is_refused() {
             created_at: now - time::Duration::days(31),
             expires_at: now - time::Duration::seconds(1),
             active_org: None,
+            name: None,
+            pinned_org: None,
         })
         .await
         .unwrap();

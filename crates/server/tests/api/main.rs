@@ -16,3 +16,4 @@ mod operator;
 mod orgs;
 mod roles;
 mod tenant;
+mod tokens;

@@ -1,0 +1,110 @@
+//! API tokens: named bearer tokens a user makes for scripts and services, optionally pinned to
+//! one org, where alone they then work. They share the sessions' store and lookup; a sign-in
+//! session has no name.
+
+use time::{Duration, OffsetDateTime};
+
+use super::token::SessionToken;
+use crate::ids::{OrgId, SessionId};
+use crate::validation::{ValidationError, trimmed_text};
+
+/// A token's label: trimmed, 1 to 100 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenName(String);
+
+impl TokenName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// For adapters reading back values that were validated on the way in.
+    pub fn from_trusted(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl TryFrom<&str> for TokenName {
+    type Error = ValidationError;
+
+    fn try_from(raw: &str) -> Result<Self, ValidationError> {
+        trimmed_text("name", raw, Self::MAX_CHARS).map(Self)
+    }
+}
+
+/// How long a new API token lives: 1 to 365 days, 90 unless asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenLifetime(u16);
+
+impl TokenLifetime {
+    pub const DEFAULT_DAYS: u16 = 90;
+    pub const MAX_DAYS: u16 = 365;
+
+    pub fn days(days: Option<u64>) -> Result<Self, ValidationError> {
+        match days {
+            None => Ok(Self(Self::DEFAULT_DAYS)),
+            Some(days @ 1..) if days <= u64::from(Self::MAX_DAYS) => {
+                Ok(Self(u16::try_from(days).unwrap_or(Self::MAX_DAYS)))
+            }
+            Some(_) => Err(ValidationError::new(
+                "expiresInDays",
+                format!("must be between 1 and {}", Self::MAX_DAYS),
+            )),
+        }
+    }
+
+    pub fn duration(self) -> Duration {
+        Duration::days(i64::from(self.0))
+    }
+}
+
+/// The validated request for a new API token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewApiToken {
+    pub name: TokenName,
+    /// The org it works in, and nowhere else; `None` works wherever its user may.
+    pub org: Option<OrgId>,
+    pub lifetime: TokenLifetime,
+}
+
+/// An API token as its owner lists it: never its secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: SessionId,
+    pub name: TokenName,
+    pub org: Option<OrgId>,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// A token just made, with its secret: shown this once.
+#[derive(Debug)]
+pub struct IssuedApiToken {
+    pub token: ApiToken,
+    pub secret: SessionToken,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_are_one_day_to_a_year_and_ninety_days_by_default() {
+        assert_eq!(
+            TokenLifetime::days(None).unwrap().duration(),
+            Duration::days(90)
+        );
+        assert_eq!(
+            TokenLifetime::days(Some(1)).unwrap().duration(),
+            Duration::days(1)
+        );
+        assert!(TokenLifetime::days(Some(365)).is_ok());
+        for bad in [0, 366, u64::MAX] {
+            assert_eq!(
+                TokenLifetime::days(Some(bad)).unwrap_err().field,
+                "expiresInDays"
+            );
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! API token bodies (`/api/me/tokens`), camelCase like the other account routes.
+
+use serde::{Deserialize, Serialize};
+use tenantry_domain::ids::OrgId;
+use tenantry_domain::user::{ApiToken, IssuedApiToken, NewApiToken, TokenLifetime, TokenName};
+use tenantry_domain::validation::ValidationError;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::{rfc3339, utc};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewTokenRequest {
+    /// A label, 1 to 100 characters.
+    pub name: String,
+    /// Pin the token to this org: it then works there and nowhere else.
+    pub org_id: Option<String>,
+    /// 1 to 365 (default 90).
+    pub expires_in_days: Option<u64>,
+}
+
+impl TryFrom<NewTokenRequest> for NewApiToken {
+    type Error = ValidationError;
+
+    fn try_from(body: NewTokenRequest) -> Result<Self, Self::Error> {
+        let org = body
+            .org_id
+            .as_deref()
+            .map(|raw| {
+                raw.parse::<OrgId>()
+                    .map_err(|_| ValidationError::new("orgId", "must be an organization id"))
+            })
+            .transpose()?;
+        Ok(Self {
+            name: TokenName::try_from(body.name.as_str())?,
+            org,
+            lifetime: TokenLifetime::days(body.expires_in_days)?,
+        })
+    }
+}
+
+/// An API token without its secret.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenResponse {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    /// The org it is pinned to, or `null`.
+    pub org_id: Option<String>,
+    #[serde(with = "rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "rfc3339")]
+    pub expires_at: OffsetDateTime,
+}
+
+impl From<ApiToken> for TokenResponse {
+    fn from(token: ApiToken) -> Self {
+        Self {
+            id: token.id.to_string(),
+            name: token.name.as_str().to_owned(),
+            org_id: token.org.map(|org| org.to_string()),
+            created_at: utc(token.created_at),
+            expires_at: utc(token.expires_at),
+        }
+    }
+}
+
+/// A token just made: the only response that carries its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewTokenResponse {
+    #[serde(flatten)]
+    pub token: TokenResponse,
+    /// The bearer token. It is not shown again.
+    #[serde(rename = "token")]
+    pub secret: String,
+}
+
+impl From<IssuedApiToken> for NewTokenResponse {
+    fn from(issued: IssuedApiToken) -> Self {
+        Self {
+            token: issued.token.into(),
+            secret: issued.secret.expose().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenListResponse {
+    pub tokens: Vec<TokenResponse>,
+}
