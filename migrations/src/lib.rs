@@ -15,6 +15,7 @@ mod m20261201_000005_audit_counts;
 mod m20261201_000006_tenant_face;
 mod m20261201_000007_integrations;
 mod m20261201_000008_api_tokens;
+mod m20261201_000009_totp;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_tenant_face::Migration),
             Box::new(m20261201_000007_integrations::Migration),
             Box::new(m20261201_000008_api_tokens::Migration),
+            Box::new(m20261201_000009_totp::Migration),
         ]
     }
 }

@@ -54,8 +54,14 @@ impl Services {
         config: ServicesConfig,
     ) -> Self {
         Self {
-            integrations: IntegrationService::new(uow.clone(), clock.clone(), sealer),
-            auth: AuthService::new(uow.clone(), hasher.clone(), clock.clone(), config.token_ttl),
+            integrations: IntegrationService::new(uow.clone(), clock.clone(), sealer.clone()),
+            auth: AuthService::new(
+                uow.clone(),
+                hasher.clone(),
+                clock.clone(),
+                sealer.clone(),
+                config.token_ttl,
+            ),
             invitations: InvitationService::new(
                 uow.clone(),
                 hasher,

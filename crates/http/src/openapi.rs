@@ -23,7 +23,7 @@ use crate::routes::{
         health::healthz, health::readyz,
         account::sign_up, account::log_in, account::log_out, account::me,
         account::set_active_org, account::create_token, account::list_tokens,
-        account::revoke_token,
+        account::revoke_token, account::start_totp, account::verify_totp, account::disable_totp,
         tenant::get_profile, tenant::update_profile, tenant::list_tenant_members,
         tenant::invite_to_tenant,
         integrations::list_integrations, integrations::create_integration,

@@ -351,6 +351,7 @@ impl InvitationService {
             name: invitee.name,
             created_at: now,
             last_login_at: Some(now),
+            mfa_enabled: false,
         };
         tx.users()
             .insert_user(&user, &password_hash)

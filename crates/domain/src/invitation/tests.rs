@@ -67,6 +67,7 @@ fn user(id: UserId, address: &str, name: &str) -> User {
         name: UserName::from_trusted(name.into()),
         created_at: NOW - Duration::days(100),
         last_login_at: None,
+        mfa_enabled: false,
     }
 }
 

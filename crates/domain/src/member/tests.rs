@@ -26,6 +26,7 @@ fn user(id: UserId) -> User {
         name: UserName::from_trusted("Someone".into()),
         created_at: NOW,
         last_login_at: None,
+        mfa_enabled: false,
     }
 }
 

@@ -11,6 +11,18 @@ pub enum AuthError {
     Unauthenticated,
     #[error("organization not found")]
     OrgNotFound,
+    #[error("this account has a second factor: send `code` from the authenticator app")]
+    MfaCodeRequired,
+    #[error("wrong e-mail, password or code")]
+    InvalidMfaCode,
+    #[error("the code is wrong, expired or already used")]
+    WrongMfaCode,
+    #[error("a second factor is already on; turn it off first")]
+    MfaAlreadyEnabled,
+    #[error("no second factor is being enrolled or on")]
+    MfaNotEnrolled,
+    #[error(transparent)]
+    Seal(#[from] crate::integration::SealError),
     #[error("API token not found")]
     TokenNotFound,
     #[error("this API token is pinned to one organization and cannot act beyond it")]
@@ -25,7 +37,13 @@ impl DomainError for AuthError {
     fn kind(&self) -> ErrorKind {
         match self {
             Self::EmailTaken => ErrorKind::Conflict,
-            Self::InvalidCredentials | Self::Unauthenticated => ErrorKind::Unauthenticated,
+            Self::InvalidCredentials
+            | Self::Unauthenticated
+            | Self::MfaCodeRequired
+            | Self::InvalidMfaCode => ErrorKind::Unauthenticated,
+            Self::WrongMfaCode => ErrorKind::Invalid,
+            Self::MfaAlreadyEnabled | Self::MfaNotEnrolled => ErrorKind::Conflict,
+            Self::Seal(_) => ErrorKind::Internal,
             Self::OrgNotFound | Self::TokenNotFound => ErrorKind::NotFound,
             Self::TokenPinned => ErrorKind::Forbidden,
             Self::Hashing(_) | Self::Store(_) => ErrorKind::Internal,
@@ -38,9 +56,22 @@ impl DomainError for AuthError {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthenticated => "unauthenticated",
             Self::OrgNotFound => "org_not_found",
+            Self::MfaCodeRequired => "mfa_code_required",
+            Self::InvalidMfaCode => "invalid_mfa_code",
+            Self::WrongMfaCode => "validation_failed",
+            Self::MfaAlreadyEnabled => "mfa_already_enabled",
+            Self::MfaNotEnrolled => "mfa_not_enrolled",
+            Self::Seal(_) => "internal",
             Self::TokenNotFound => "token_not_found",
             Self::TokenPinned => "token_pinned",
             Self::Hashing(_) | Self::Store(_) => "internal",
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::WrongMfaCode => Some("code"),
+            _ => None,
         }
     }
 }

@@ -2,21 +2,25 @@
 
 mod api_token;
 mod error;
+mod mfa;
 mod model;
 mod ports;
 mod service;
 #[cfg(test)]
 mod tests;
 mod token;
+mod totp;
 
 pub use api_token::{ApiToken, IssuedApiToken, NewApiToken, TokenLifetime, TokenName};
 pub use error::AuthError;
+pub use mfa::{TotpEnrolment, TotpState};
 pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserWithPassword};
 pub use ports::{HashingFailed, PasswordHasher, SessionRepository, UserRepository};
 pub(crate) use service::issue_session;
 pub use service::{AuthService, Me, MyMembership, SignedIn};
 pub use token::{Session, SessionToken, TokenHash};
 pub(crate) use token::{random_secret, secret_type};
+pub use totp::TotpSecret;
 
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository};

@@ -133,6 +133,8 @@ pub struct User {
     pub name: UserName,
     pub created_at: OffsetDateTime,
     pub last_login_at: Option<OffsetDateTime>,
+    /// Whether a second factor (TOTP) is on.
+    pub mfa_enabled: bool,
 }
 
 /// A user with the stored password hash, only ever read to sign in.

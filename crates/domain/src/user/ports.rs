@@ -5,6 +5,7 @@ use super::model::{Email, Password, PasswordHash, User, UserWithPassword};
 use super::token::{Session, TokenHash};
 use crate::error::StoreError;
 use crate::ids::{OrgId, SessionId, UserId};
+use crate::integration::SealedCredentials;
 
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -23,6 +24,25 @@ pub trait UserRepository: Send + Sync {
     async fn record_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
     /// Whether the user has shown that they read their address's mailbox.
     async fn email_verified(&self, id: UserId) -> Result<bool, StoreError>;
+    async fn totp(&self, id: UserId) -> Result<super::TotpState, StoreError>;
+    /// Keeps `sealed` as the secret being enrolled (`None` forgets it).
+    async fn set_pending_totp(
+        &self,
+        id: UserId,
+        sealed: Option<SealedCredentials>,
+    ) -> Result<(), StoreError>;
+    /// Puts `sealed` in use from `at`, with `step` as the last code accepted.
+    async fn enable_totp(
+        &self,
+        id: UserId,
+        sealed: SealedCredentials,
+        at: OffsetDateTime,
+        step: u64,
+    ) -> Result<(), StoreError>;
+    async fn disable_totp(&self, id: UserId) -> Result<(), StoreError>;
+    /// Records that the code of `step` was accepted; false when it, or a later step's, already
+    /// was (a replay), decided in one conditional write.
+    async fn use_totp_step(&self, id: UserId, step: u64) -> Result<bool, StoreError>;
     /// Records that proof (the first time only).
     async fn mark_email_verified(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
 }

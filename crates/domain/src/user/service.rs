@@ -12,6 +12,7 @@ use crate::authz::Actor;
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{OrgId, SessionId, UserId};
+use crate::integration::Sealer;
 use crate::member::AssignedRole;
 use crate::org::OrgName;
 use crate::ports::{Transaction, UnitOfWork};
@@ -41,9 +42,10 @@ pub struct Me {
 /// Accounts and bearer tokens.
 #[derive(Clone)]
 pub struct AuthService {
-    uow: Arc<dyn UnitOfWork>,
+    pub(super) uow: Arc<dyn UnitOfWork>,
     hasher: Arc<dyn PasswordHasher>,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
+    pub(super) sealer: Arc<dyn Sealer>,
     token_ttl: Duration,
 }
 
@@ -52,12 +54,14 @@ impl AuthService {
         uow: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
+        sealer: Arc<dyn Sealer>,
         token_ttl: Duration,
     ) -> Self {
         Self {
             uow,
             hasher,
             clock,
+            sealer,
             token_ttl,
         }
     }
@@ -72,6 +76,7 @@ impl AuthService {
             name: account.name,
             created_at: now,
             last_login_at: Some(now),
+            mfa_enabled: false,
         };
         let tx = self.uow.begin().await?;
         tx.users()
@@ -95,6 +100,7 @@ impl AuthService {
         email: &Email,
         password: &Password,
         org: Option<OrgId>,
+        second_factor: Option<&str>,
     ) -> Result<SignedIn, AuthError> {
         let found = self
             .uow
@@ -113,6 +119,10 @@ impl AuthService {
         }
         let now = self.clock.now();
         let tx = self.uow.begin().await?;
+        if found.user.mfa_enabled {
+            self.second_factor(&*tx, found.user.id, second_factor, now)
+                .await?;
+        }
         if let Some(org) = org {
             member_of(&*tx, org, found.user.id).await?;
         }

@@ -19,6 +19,7 @@ fn auth(
         Arc::new(uow),
         Arc::new(hasher),
         Arc::new(FixedClock(NOW)),
+        Arc::new(crate::integration::MockSealer::new()),
         TTL,
     );
     (service, committed)
@@ -51,6 +52,7 @@ fn stored(password: &str) -> UserWithPassword {
             name: UserName::try_from("Jane").unwrap(),
             created_at: NOW,
             last_login_at: None,
+            mfa_enabled: false,
         },
         password_hash: PasswordHash::new(format!("hashed:{password}")),
     }
@@ -125,6 +127,7 @@ fn log_in_checks_the_password_records_the_login_and_issues_a_token() {
         &email,
         &Password::presented("correct horse").unwrap(),
         None,
+        None,
     ))
     .unwrap();
 
@@ -150,6 +153,7 @@ fn unknown_email_and_wrong_password_fail_alike_and_both_pay_for_a_hash() {
         &email,
         &Password::presented("whatever1").unwrap(),
         None,
+        None,
     ))
     .unwrap_err();
     assert!(matches!(error, AuthError::InvalidCredentials));
@@ -164,6 +168,7 @@ fn unknown_email_and_wrong_password_fail_alike_and_both_pay_for_a_hash() {
     let error = pollster::block_on(service.log_in(
         &email,
         &Password::presented("wrong horse").unwrap(),
+        None,
         None,
     ))
     .unwrap_err();

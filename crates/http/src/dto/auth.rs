@@ -44,6 +44,26 @@ pub struct LogInRequest {
     /// Sign straight into this org: the session's active org for `/api/org`.
     #[serde(rename = "orgId")]
     pub org_id: Option<String>,
+    /// The current code of the authenticator app, for accounts with a second factor.
+    pub code: Option<String>,
+}
+
+/// A code from the authenticator app.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MfaCodeRequest {
+    #[schema(example = "123456")]
+    pub code: String,
+}
+
+/// A TOTP secret being enrolled: shown once.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpEnrolmentResponse {
+    /// The secret in base32, to type into an authenticator app.
+    pub secret: String,
+    /// The same as an `otpauth://` URI, to show as a QR code.
+    pub otpauth_uri: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -170,7 +170,7 @@ impl From<Member> for TenantMemberResponse {
             role: member.role.key(),
             role_name: member.role.display_name().to_owned(),
             last_login: member.user.last_login_at.map(utc),
-            mfa_enabled: false,
+            mfa_enabled: member.user.mfa_enabled,
         }
     }
 }

@@ -170,7 +170,7 @@ async fn sign_in(
     let password = Password::presented(form.password.as_deref().unwrap_or_default())
         .ok_or(AuthError::InvalidCredentials)?;
     let auth = &state.services.auth;
-    let signed_in = auth.log_in(&email, &password, None).await?;
+    let signed_in = auth.log_in(&email, &password, None, None).await?;
     let actor = Actor::new(signed_in.user.id).with_ip(client(request));
     let accepted = state
         .services

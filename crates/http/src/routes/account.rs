@@ -7,7 +7,9 @@ use super::client;
 use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
-use crate::dto::auth::{LogInRequest, MeResponse, SessionResponse, SignUpRequest};
+use crate::dto::auth::{
+    LogInRequest, MeResponse, MfaCodeRequest, SessionResponse, SignUpRequest, TotpEnrolmentResponse,
+};
 use crate::dto::tenant::ActiveOrgRequest;
 use crate::dto::token::{NewTokenRequest, NewTokenResponse, TokenListResponse, TokenResponse};
 use crate::error::{ApiError, ErrorBody};
@@ -52,7 +54,11 @@ pub(crate) async fn log_in(
     let email = Email::try_from(body.email.as_str()).map_err(|_| AuthError::InvalidCredentials)?;
     let password = Password::presented(&body.password).ok_or(AuthError::InvalidCredentials)?;
     let org = body.org_id.as_deref().map(org_id).transpose()?;
-    let signed_in = state.services.auth.log_in(&email, &password, org).await?;
+    let signed_in = state
+        .services
+        .auth
+        .log_in(&email, &password, org, body.code.as_deref())
+        .await?;
     Ok(HttpResponse::Ok().json(SessionResponse::from(signed_in)))
 }
 
@@ -139,6 +145,59 @@ pub(crate) async fn revoke_token(
         .auth
         .revoke_api_token(&auth.actor, id)
         .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Starts TOTP enrolment: a new secret, pending until a code from it is verified.
+#[utoipa::path(post, path = "/api/me/mfa/totp", tag = "account", security(("bearer" = [])),
+    responses(
+        (status = 201, body = TotpEnrolmentResponse),
+        (status = 409, description = "mfa_already_enabled", body = ErrorBody),
+    ))]
+pub(crate) async fn start_totp(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let enrolment = state.services.auth.start_totp(&auth.actor).await?;
+    Ok(HttpResponse::Created().json(TotpEnrolmentResponse {
+        secret: enrolment.secret.base32(),
+        otpauth_uri: enrolment.uri,
+    }))
+}
+
+/// Turns TOTP on with a first code from the pending secret; sign-in then needs `code`.
+#[utoipa::path(post, path = "/api/me/mfa/totp/verify", tag = "account", security(("bearer" = [])),
+    request_body = MfaCodeRequest,
+    responses(
+        (status = 204),
+        (status = 409, description = "mfa_already_enabled, mfa_not_enrolled", body = ErrorBody),
+        (status = 422, description = "validation_failed (field code)", body = ErrorBody),
+    ))]
+pub(crate) async fn verify_totp(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    body: Body<MfaCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let code = body.value()?.code;
+    state.services.auth.confirm_totp(&auth.actor, &code).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Turns TOTP off; needs a current code.
+#[utoipa::path(delete, path = "/api/me/mfa/totp", tag = "account", security(("bearer" = [])),
+    request_body = MfaCodeRequest,
+    responses(
+        (status = 204),
+        (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
+        (status = 422, description = "validation_failed (field code)", body = ErrorBody),
+    ))]
+pub(crate) async fn disable_totp(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    body: Body<MfaCodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let code = body.value()?.code;
+    state.services.auth.disable_totp(&auth.actor, &code).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -63,6 +63,12 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/api/me/tokens/{id}", "DELETE").route(web::delete().to(revoke_token)))
         .service(
+            resource("/api/me/mfa/totp", "POST, DELETE")
+                .route(web::post().to(start_totp))
+                .route(web::delete().to(disable_totp)),
+        )
+        .service(resource("/api/me/mfa/totp/verify", "POST").route(web::post().to(verify_totp)))
+        .service(
             resource("/api/org/profile", "GET, PUT")
                 .route(web::get().to(get_profile))
                 .route(web::put().to(update_profile)),

@@ -12,6 +12,10 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     pub last_login_at: Option<TimeDateTimeWithTimeZone>,
     pub email_verified_at: Option<TimeDateTimeWithTimeZone>,
+    pub totp_secret: Option<String>,
+    pub totp_pending: Option<String>,
+    pub mfa_enabled_at: Option<TimeDateTimeWithTimeZone>,
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

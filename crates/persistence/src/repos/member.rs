@@ -33,6 +33,7 @@ struct MemberRow {
     name: String,
     created_at: OffsetDateTime,
     last_login_at: Option<OffsetDateTime>,
+    mfa_enabled_at: Option<OffsetDateTime>,
     joined_at: OffsetDateTime,
     #[sea_orm(nested)]
     role: RoleColumns,
@@ -44,7 +45,8 @@ const FIND_MEMBER: &str = " FROM memberships m \
 
 const LIST_MEMBERS: &str = "SELECT u.id AS user_id, u.email AS email, u.name AS name, \
      u.created_at AS created_at, \
-     u.last_login_at AS last_login_at, m.joined_at AS joined_at, ";
+     u.last_login_at AS last_login_at, u.mfa_enabled_at AS mfa_enabled_at, \
+     m.joined_at AS joined_at, ";
 const LIST_MEMBERS_FROM: &str = " FROM memberships m \
      JOIN users u ON u.id = m.user_id \
      LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
@@ -137,6 +139,7 @@ impl MemberRepository for SeaTransaction {
                         name: UserName::from_trusted(row.name),
                         created_at: row.created_at,
                         last_login_at: row.last_login_at,
+                        mfa_enabled: row.mfa_enabled_at.is_some(),
                     },
                 })
             })

@@ -4,9 +4,10 @@ use sea_orm::{
 };
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, SessionId, UserId};
+use tenantry_domain::integration::SealedCredentials;
 use tenantry_domain::user::{
-    Email, PasswordHash, Session, SessionRepository, TokenHash, TokenName, User, UserName,
-    UserRepository, UserWithPassword,
+    Email, PasswordHash, Session, SessionRepository, TokenHash, TokenName, TotpState, User,
+    UserName, UserRepository, UserWithPassword,
 };
 use time::OffsetDateTime;
 
@@ -21,6 +22,7 @@ fn user(row: users::Model) -> User {
         name: UserName::from_trusted(row.name),
         created_at: row.created_at,
         last_login_at: row.last_login_at,
+        mfa_enabled: row.mfa_enabled_at.is_some(),
     }
 }
 
@@ -39,6 +41,10 @@ impl UserRepository for SeaTransaction {
             created_at: Set(user.created_at),
             last_login_at: Set(user.last_login_at),
             email_verified_at: Set(None),
+            totp_secret: Set(None),
+            totp_pending: Set(None),
+            mfa_enabled_at: Set(None),
+            totp_last_step: Set(None),
         };
         users::Entity::insert(row)
             .exec_without_returning(&self.tx)
@@ -99,6 +105,75 @@ impl UserRepository for SeaTransaction {
             .or_store_error()?;
         Ok(())
     }
+
+    async fn totp(&self, id: UserId) -> Result<TotpState, StoreError> {
+        let row = users::Entity::find_by_id(id.as_uuid())
+            .one(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(row.map_or_else(TotpState::default, |row| TotpState {
+            active: row.totp_secret.map(SealedCredentials),
+            pending: row.totp_pending.map(SealedCredentials),
+        }))
+    }
+
+    async fn set_pending_totp(
+        &self,
+        id: UserId,
+        sealed: Option<SealedCredentials>,
+    ) -> Result<(), StoreError> {
+        self.update(
+            "UPDATE users SET totp_pending = ? WHERE id = ?",
+            vec![sealed.map(|sealed| sealed.0).into(), id.as_uuid().into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn enable_totp(
+        &self,
+        id: UserId,
+        sealed: SealedCredentials,
+        at: OffsetDateTime,
+        step: u64,
+    ) -> Result<(), StoreError> {
+        users::Entity::update_many()
+            .col_expr(users::Column::TotpSecret, Some(sealed.0).into())
+            .col_expr(users::Column::TotpPending, Option::<String>::None.into())
+            .col_expr(users::Column::MfaEnabledAt, Some(at).into())
+            .col_expr(users::Column::TotpLastStep, Some(step_value(step)).into())
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
+    }
+
+    async fn disable_totp(&self, id: UserId) -> Result<(), StoreError> {
+        self.update(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, mfa_enabled_at = NULL \
+             WHERE id = ?",
+            vec![id.as_uuid().into()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn use_totp_step(&self, id: UserId, step: u64) -> Result<bool, StoreError> {
+        let step = step_value(step);
+        let changed = self
+            .update(
+                "UPDATE users SET totp_last_step = ? \
+                 WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+                vec![step.into(), id.as_uuid().into(), step.into()],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+}
+
+fn step_value(step: u64) -> i64 {
+    i64::try_from(step).unwrap_or(i64::MAX)
 }
 
 fn session(row: sessions::Model) -> Session {

@@ -32,6 +32,7 @@ fn new_user(email: &str) -> User {
         name: UserName::try_from("Test User").unwrap(),
         created_at: now(),
         last_login_at: None,
+        mfa_enabled: false,
     }
 }
 

@@ -12,6 +12,7 @@ mod integrations;
 mod invitations;
 mod matrix;
 mod members;
+mod mfa;
 mod operator;
 mod orgs;
 mod roles;

@@ -1,0 +1,149 @@
+//! TOTP: enrolment proven by a first code, sign-in that needs a code, codes that cannot be
+//! replayed, and turning it off, on both databases. Codes are computed from the secret the API
+//! hands out, as an authenticator app would.
+
+use actix_web::http::{Method, StatusCode};
+use serde_json::json;
+use tenantry_domain::user::TotpSecret;
+use tenantry_persistence::testing;
+
+use crate::helpers::spawn_app_on;
+
+/// The next code an app would show, never an earlier step than one already used: the step
+/// before the current one at first, then one past the last used (the server accepts one
+/// step of drift either way, so this holds even when the clock ticks mid-test).
+fn next_code(secret: &TotpSecret, last_used: &mut u64) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let current = u64::try_from(now / 30).unwrap();
+    let step = (*last_used + 1).max(current - 1);
+    *last_used = step;
+    secret.code(step)
+}
+
+#[actix_web::test]
+async fn totp_is_enrolled_with_a_code_then_sign_in_needs_one_and_codes_do_not_replay() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let jane = app.sign_up("jane@example.com").await;
+        let org = app.create_org(&jane, "Acme").await;
+
+        let not_yet = app
+            .post(
+                "/api/me/mfa/totp/verify",
+                &jane.token,
+                json!({"code": "123456"}),
+            )
+            .await;
+        assert_eq!(
+            (not_yet.status, not_yet.code()),
+            (StatusCode::CONFLICT, "mfa_not_enrolled")
+        );
+        let started = app.post("/api/me/mfa/totp", &jane.token, json!({})).await;
+        assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+        let secret_text = started.body["secret"].as_str().unwrap();
+        let uri = started.body["otpauthUri"].as_str().unwrap();
+        assert!(uri.starts_with("otpauth://totp/Tenantry:jane%40example.com?secret="));
+        assert!(uri.contains(secret_text));
+        let secret = TotpSecret::from_base32(secret_text).unwrap();
+
+        // Until a code proves the app has the secret, nothing changes.
+        let plain = app.log_in(&jane, None).await;
+        assert_eq!(plain.status, StatusCode::OK);
+        let wrong = app
+            .post(
+                "/api/me/mfa/totp/verify",
+                &jane.token,
+                json!({"code": "12a456"}),
+            )
+            .await;
+        assert_eq!(
+            (wrong.status, wrong.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("code"))
+        );
+        let mut last = 0;
+        let enrolment_code = next_code(&secret, &mut last);
+        let verified = app
+            .post(
+                "/api/me/mfa/totp/verify",
+                &jane.token,
+                json!({"code": enrolment_code}),
+            )
+            .await;
+        assert_eq!(verified.status, StatusCode::NO_CONTENT, "{}", verified.body);
+        let members = app
+            .get(&format!("/api/orgs/{org}/members"), &jane.token)
+            .await;
+        assert_eq!(members.status, StatusCode::OK);
+        let tenant = app.get("/api/org/members", &jane.token).await;
+        assert_eq!(tenant.body[0]["mfa_enabled"], true);
+        let again = app.post("/api/me/mfa/totp", &jane.token, json!({})).await;
+        assert_eq!(again.code(), "mfa_already_enabled");
+
+        let login = |code: Option<String>| {
+            let mut body = json!({"email": "jane@example.com", "password": "correct horse"});
+            if let Some(code) = code {
+                body["code"] = json!(code);
+            }
+            app.send(Method::POST, "/api/auth/login", None, Some(body))
+        };
+        let missing = login(None).await;
+        assert_eq!(
+            (missing.status, missing.code()),
+            (StatusCode::UNAUTHORIZED, "mfa_code_required")
+        );
+        assert!(missing.body.get("token").is_none());
+        let replayed = login(Some(enrolment_code)).await;
+        assert_eq!(
+            (replayed.status, replayed.code()),
+            (StatusCode::UNAUTHORIZED, "invalid_mfa_code"),
+            "the enrolment code was used"
+        );
+        let code = next_code(&secret, &mut last);
+        let signed_in = login(Some(code.clone())).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
+        let replayed = login(Some(code)).await;
+        assert_eq!(replayed.code(), "invalid_mfa_code", "a code works once");
+        let wrong_password = app
+            .send(
+                Method::POST,
+                "/api/auth/login",
+                None,
+                Some(
+                    json!({"email": "jane@example.com", "password": "nope nope", "code": "000000"}),
+                ),
+            )
+            .await;
+        assert_eq!(wrong_password.code(), "invalid_credentials");
+
+        let refused = app
+            .send(
+                Method::DELETE,
+                "/api/me/mfa/totp",
+                Some(&jane.token),
+                Some(json!({"code": "abcdef"})),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let off = app
+            .send(
+                Method::DELETE,
+                "/api/me/mfa/totp",
+                Some(&jane.token),
+                Some(json!({"code": next_code(&secret, &mut last)})),
+            )
+            .await;
+        assert_eq!(off.status, StatusCode::NO_CONTENT, "{}", off.body);
+        assert_eq!(login(None).await.status, StatusCode::OK);
+        let tenant = app.get("/api/org/members", &jane.token).await;
+        assert_eq!(tenant.body[0]["mfa_enabled"], false);
+        let off_again = app
+            .send(
+                Method::DELETE,
+                "/api/me/mfa/totp",
+                Some(&jane.token),
+                Some(json!({"code": "123456"})),
+            )
+            .await;
+        assert_eq!(off_again.code(), "mfa_not_enrolled");
+    }
+}
