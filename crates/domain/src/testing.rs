@@ -63,10 +63,21 @@ impl MockTransaction {
 impl MockTransaction {
     /// `find_member(org, user)` answers `membership` (any number of times).
     pub fn given_member(&mut self, org: OrgId, user: UserId, membership: Option<Membership>) {
+        let access = membership
+            .clone()
+            .map(|membership| crate::member::MemberAccess {
+                membership,
+                org_requires_mfa: false,
+                has_mfa: false,
+            });
         self.members
             .expect_find_member()
             .withf(move |o, u| *o == org && *u == user)
             .returning(move |_, _| Ok(membership.clone()));
+        self.members
+            .expect_find_access()
+            .withf(move |o, u| *o == org && *u == user)
+            .returning(move |_, _| Ok(access.clone()));
     }
 
     /// `user` holds `role` in `org`.

@@ -9,6 +9,8 @@ pub enum AuditError {
     Forbidden,
     #[error("exporting the audit log needs the team plan or higher")]
     PlanUpgradeRequired,
+    #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
+    MfaRequired,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -17,6 +19,7 @@ impl From<AccessDenied> for AuditError {
     fn from(denied: AccessDenied) -> Self {
         match denied {
             AccessDenied::NotMember => Self::OrgNotFound,
+            AccessDenied::MfaRequired => Self::MfaRequired,
             AccessDenied::Lacks(_) | AccessDenied::Escalation(_) => Self::Forbidden,
         }
     }
@@ -25,6 +28,7 @@ impl From<AccessDenied> for AuditError {
 impl DomainError for AuditError {
     fn kind(&self) -> ErrorKind {
         match self {
+            Self::MfaRequired => ErrorKind::Forbidden,
             Self::OrgNotFound => ErrorKind::NotFound,
             Self::Forbidden | Self::PlanUpgradeRequired => ErrorKind::Forbidden,
             Self::Store(_) => ErrorKind::Internal,
@@ -33,6 +37,7 @@ impl DomainError for AuditError {
 
     fn code(&self) -> &'static str {
         match self {
+            Self::MfaRequired => "mfa_required",
             Self::OrgNotFound => "org_not_found",
             Self::Forbidden => "forbidden",
             Self::PlanUpgradeRequired => "plan_upgrade_required",

@@ -26,12 +26,15 @@ pub enum AccessDenied {
     Lacks(Requirement),
     #[error("that would grant permissions the caller lacks: {0:?}")]
     Escalation(Vec<Permission>),
+    #[error("this organization requires a second factor")]
+    MfaRequired,
 }
 
 /// The caller's membership in the organization a use case acts on, once checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Access {
     membership: Membership,
+    has_mfa: bool,
 }
 
 impl Access {
@@ -49,7 +52,10 @@ impl Access {
             Requirement::Owner => membership.role.is_owner(),
         };
         if allowed {
-            Ok(Self { membership })
+            Ok(Self {
+                membership,
+                has_mfa: false,
+            })
         } else {
             Err(AccessDenied::Lacks(requirement))
         }
@@ -93,8 +99,23 @@ impl Access {
         if !actor.may_reach(org) {
             return Err(AccessDenied::NotMember.into());
         }
-        let membership = tx.members().find_member(org, actor.user_id).await?;
-        Ok(Self::check(membership, requirement)?)
+        let found = tx.members().find_access(org, actor.user_id).await?;
+        // Without a second factor a member of an org that requires one is refused everything
+        // there; enrolling happens under `/api/me`, outside any org.
+        if found
+            .as_ref()
+            .is_some_and(|found| found.org_requires_mfa && !found.has_mfa)
+        {
+            return Err(AccessDenied::MfaRequired.into());
+        }
+        let has_mfa = found.as_ref().is_some_and(|found| found.has_mfa);
+        let access = Self::check(found.map(|found| found.membership), requirement)?;
+        Ok(Self { has_mfa, ..access })
+    }
+
+    /// Whether the caller has a second factor on (known once loaded).
+    pub fn has_mfa(&self) -> bool {
+        self.has_mfa
     }
 
     pub fn into_membership(self) -> Membership {

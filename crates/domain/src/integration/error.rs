@@ -12,6 +12,8 @@ pub enum IntegrationError {
     NotFound,
     #[error("your role in this organization does not allow this")]
     Forbidden,
+    #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
+    MfaRequired,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error(transparent)]
@@ -24,6 +26,7 @@ impl From<AccessDenied> for IntegrationError {
     fn from(denied: AccessDenied) -> Self {
         match denied {
             AccessDenied::NotMember => Self::OrgNotFound,
+            AccessDenied::MfaRequired => Self::MfaRequired,
             AccessDenied::Lacks(_) | AccessDenied::Escalation(_) => Self::Forbidden,
         }
     }
@@ -32,6 +35,7 @@ impl From<AccessDenied> for IntegrationError {
 impl DomainError for IntegrationError {
     fn kind(&self) -> ErrorKind {
         match self {
+            Self::MfaRequired => ErrorKind::Forbidden,
             Self::OrgNotFound | Self::NotFound => ErrorKind::NotFound,
             Self::Forbidden => ErrorKind::Forbidden,
             Self::Invalid(error) => error.kind(),
@@ -41,6 +45,7 @@ impl DomainError for IntegrationError {
 
     fn code(&self) -> &'static str {
         match self {
+            Self::MfaRequired => "mfa_required",
             Self::OrgNotFound => "org_not_found",
             Self::NotFound => "integration_not_found",
             Self::Forbidden => "forbidden",

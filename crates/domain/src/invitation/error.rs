@@ -11,6 +11,8 @@ pub enum InvitationError {
     NotFound,
     #[error("your role in this organization does not allow this")]
     Forbidden,
+    #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
+    MfaRequired,
     #[error(transparent)]
     Member(MemberError),
     #[error("that address already has a pending invitation to this organization")]
@@ -67,6 +69,7 @@ impl From<AccessDenied> for InvitationError {
 impl DomainError for InvitationError {
     fn kind(&self) -> ErrorKind {
         match self {
+            Self::MfaRequired => ErrorKind::Forbidden,
             Self::OrgNotFound | Self::NotFound => ErrorKind::NotFound,
             Self::Forbidden | Self::WrongAccount | Self::EmailUnverified | Self::TokenPinned => {
                 ErrorKind::Forbidden
@@ -81,6 +84,7 @@ impl DomainError for InvitationError {
 
     fn code(&self) -> &'static str {
         match self {
+            Self::MfaRequired => "mfa_required",
             Self::OrgNotFound => "org_not_found",
             Self::NotFound => "invitation_not_found",
             Self::Forbidden => "forbidden",

@@ -31,6 +31,8 @@ pub enum MemberError {
     SameOrg,
     #[error("a concurrent change got there first; read the current state and retry")]
     ConcurrentChange,
+    #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
+    MfaRequired,
     #[error(transparent)]
     Store(StoreError),
 }
@@ -59,6 +61,7 @@ impl From<AccessDenied> for MemberError {
     fn from(denied: AccessDenied) -> Self {
         match denied {
             AccessDenied::NotMember => Self::OrgNotFound,
+            AccessDenied::MfaRequired => Self::MfaRequired,
             AccessDenied::Lacks(_) => Self::Forbidden,
             AccessDenied::Escalation(beyond) => Self::Escalation(beyond),
         }
@@ -68,6 +71,7 @@ impl From<AccessDenied> for MemberError {
 impl DomainError for MemberError {
     fn kind(&self) -> ErrorKind {
         match self {
+            Self::MfaRequired => ErrorKind::Forbidden,
             Self::OrgNotFound | Self::MemberNotFound | Self::UserNotFound => ErrorKind::NotFound,
             Self::UnknownRole | Self::SameOrg => ErrorKind::Invalid,
             Self::Forbidden | Self::Escalation(_) | Self::PlanUpgradeRequired => {
@@ -85,6 +89,7 @@ impl DomainError for MemberError {
 
     fn code(&self) -> &'static str {
         match self {
+            Self::MfaRequired => "mfa_required",
             Self::OrgNotFound => "org_not_found",
             Self::MemberNotFound => "member_not_found",
             Self::UserNotFound => "user_not_found",

@@ -54,6 +54,15 @@ pub struct Membership {
     pub joined_at: OffsetDateTime,
 }
 
+/// A membership as access checks read it: with whether the org requires a second factor and
+/// whether the member has one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberAccess {
+    pub membership: Membership,
+    pub org_requires_mfa: bool,
+    pub has_mfa: bool,
+}
+
 /// A member as the member list shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {

@@ -1,5 +1,6 @@
 use async_trait::async_trait;
 
+use super::model::MemberAccess;
 use super::model::{AssignedRole, Member, MemberPage, Membership};
 use crate::authz::BuiltinRole;
 use crate::error::StoreError;
@@ -16,6 +17,12 @@ pub trait MemberRepository: Send + Sync {
     /// Members in (joined_at, user id) order, in one query.
     async fn list_members(&self, org: OrgId, page: MemberPage) -> Result<Vec<Member>, StoreError>;
     async fn count_members(&self, org: OrgId) -> Result<u64, StoreError>;
+    /// The membership with what the org's MFA rule needs to know, in one read.
+    async fn find_access(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<MemberAccess>, StoreError>;
     /// The org `user` joined first, if any.
     async fn oldest_membership(&self, user: UserId) -> Result<Option<OrgId>, StoreError>;
     async fn set_member_role(

@@ -17,6 +17,8 @@ pub enum OrgError {
     ActiveOrgUnavailable,
     #[error("this API token is pinned to one organization and cannot act beyond it")]
     TokenPinned,
+    #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
+    MfaRequired,
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error(transparent)]
@@ -27,6 +29,7 @@ impl From<AccessDenied> for OrgError {
     fn from(denied: AccessDenied) -> Self {
         match denied {
             AccessDenied::NotMember => Self::NotFound,
+            AccessDenied::MfaRequired => Self::MfaRequired,
             AccessDenied::Lacks(_) | AccessDenied::Escalation(_) => Self::Forbidden,
         }
     }
@@ -35,6 +38,7 @@ impl From<AccessDenied> for OrgError {
 impl DomainError for OrgError {
     fn kind(&self) -> ErrorKind {
         match self {
+            Self::MfaRequired => ErrorKind::Forbidden,
             Self::NotFound => ErrorKind::NotFound,
             Self::Forbidden | Self::TokenPinned => ErrorKind::Forbidden,
             Self::NoActiveOrg | Self::ActiveOrgUnavailable => ErrorKind::Conflict,
@@ -45,6 +49,7 @@ impl DomainError for OrgError {
 
     fn code(&self) -> &'static str {
         match self {
+            Self::MfaRequired => "mfa_required",
             Self::NotFound => "org_not_found",
             Self::Forbidden => "forbidden",
             Self::NoActiveOrg => "no_active_org",

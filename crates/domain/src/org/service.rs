@@ -139,6 +139,10 @@ impl OrgService {
         }
         if !changes.settings.is_empty() {
             let settings = current.settings.patched(&changes.settings)?;
+            // Requiring a second factor without one would lock the caller out at once.
+            if settings.requires_mfa() && !current.settings.requires_mfa() && !access.has_mfa() {
+                return Err(OrgError::MfaRequired);
+            }
             tx.orgs().set_settings(id, &settings).await?;
             let keys: Vec<&str> = changes.settings.keys().map(|key| key.as_str()).collect();
             event = event.meta("settings", keys.join(","));

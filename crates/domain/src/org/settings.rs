@@ -75,6 +75,15 @@ pub struct OrgSettings(BTreeMap<SettingKey, SettingValue>);
 
 impl OrgSettings {
     pub const MAX_KEYS: usize = 50;
+    /// The setting that makes a second factor mandatory for the org's members.
+    pub const REQUIRE_MFA: &'static str = "require_mfa";
+
+    /// Whether members need a second factor to act in the org (`require_mfa: true`).
+    pub fn requires_mfa(&self) -> bool {
+        self.0.iter().any(|(key, value)| {
+            key.as_str() == Self::REQUIRE_MFA && *value == SettingValue::Bool(true)
+        })
+    }
 
     /// For adapters reading back settings that were validated on the way in.
     pub fn from_trusted(settings: BTreeMap<SettingKey, SettingValue>) -> Self {

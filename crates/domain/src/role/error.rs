@@ -18,6 +18,8 @@ pub enum RoleError {
     NameTaken,
     #[error("the organization has used all {0} custom roles of its plan")]
     RoleLimitReached(u64),
+    #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
+    MfaRequired,
     #[error(transparent)]
     Store(StoreError),
 }
@@ -35,6 +37,7 @@ impl From<AccessDenied> for RoleError {
     fn from(denied: AccessDenied) -> Self {
         match denied {
             AccessDenied::NotMember => Self::OrgNotFound,
+            AccessDenied::MfaRequired => Self::MfaRequired,
             AccessDenied::Lacks(_) => Self::Forbidden,
             AccessDenied::Escalation(beyond) => Self::Escalation(beyond),
         }
@@ -44,6 +47,7 @@ impl From<AccessDenied> for RoleError {
 impl DomainError for RoleError {
     fn kind(&self) -> ErrorKind {
         match self {
+            Self::MfaRequired => ErrorKind::Forbidden,
             Self::OrgNotFound | Self::RoleNotFound => ErrorKind::NotFound,
             Self::Forbidden | Self::Escalation(_) | Self::PlanUpgradeRequired => {
                 ErrorKind::Forbidden
@@ -55,6 +59,7 @@ impl DomainError for RoleError {
 
     fn code(&self) -> &'static str {
         match self {
+            Self::MfaRequired => "mfa_required",
             Self::OrgNotFound => "org_not_found",
             Self::RoleNotFound => "role_not_found",
             Self::Forbidden => "forbidden",

@@ -7,7 +7,7 @@ use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, RoleId, UserId};
 use tenantry_domain::member::{
-    AssignedRole, Member, MemberPage, MemberRepository, Membership, RoleFilter,
+    AssignedRole, Member, MemberAccess, MemberPage, MemberRepository, Membership, RoleFilter,
 };
 use tenantry_domain::user::{Email, User, UserName};
 use time::OffsetDateTime;
@@ -91,6 +91,48 @@ impl MemberRepository for SeaTransaction {
                 user_id: user,
                 role: row.role.into_role(org.as_uuid())?,
                 joined_at: row.joined_at,
+            })
+        })
+        .transpose()
+    }
+
+    async fn find_access(
+        &self,
+        org: OrgId,
+        user: UserId,
+    ) -> Result<Option<MemberAccess>, StoreError> {
+        #[derive(FromQueryResult)]
+        struct AccessRow {
+            settings: String,
+            mfa_enabled_at: Option<OffsetDateTime>,
+            #[sea_orm(nested)]
+            membership: MembershipRow,
+        }
+        let sql = format!(
+            "SELECT o.settings AS settings, u.mfa_enabled_at AS mfa_enabled_at, \
+             m.joined_at AS joined_at, {ROLE_SELECT} FROM memberships m \
+             JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
+             LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
+             WHERE m.org_id = ? AND m.user_id = ?"
+        );
+        let row = AccessRow::find_by_statement(statement(
+            self.backend(),
+            &sql,
+            [org.as_uuid().into(), user.as_uuid().into()],
+        ))
+        .one(&self.tx)
+        .await
+        .or_store_error()?;
+        row.map(|row| {
+            Ok(MemberAccess {
+                org_requires_mfa: super::org::settings_from_json(&row.settings)?.requires_mfa(),
+                has_mfa: row.mfa_enabled_at.is_some(),
+                membership: Membership {
+                    org_id: org,
+                    user_id: user,
+                    role: row.membership.role.into_role(org.as_uuid())?,
+                    joined_at: row.membership.joined_at,
+                },
             })
         })
         .transpose()

@@ -41,7 +41,7 @@ fn settings_json(settings: &OrgSettings) -> String {
     serde_json::Value::Object(object).to_string()
 }
 
-fn settings_from_json(raw: &str) -> Result<OrgSettings, StoreError> {
+pub(super) fn settings_from_json(raw: &str) -> Result<OrgSettings, StoreError> {
     let bad = || corrupt("org settings", raw);
     let object: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(raw).map_err(|_| bad())?;

@@ -147,3 +147,90 @@ async fn totp_is_enrolled_with_a_code_then_sign_in_needs_one_and_codes_do_not_re
         assert_eq!(off_again.code(), "mfa_not_enrolled");
     }
 }
+
+/// Enrols `account` in TOTP through the API and returns the secret.
+async fn enrol(
+    app: &crate::helpers::TestApp<
+        impl actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+            Error = actix_web::Error,
+        >,
+    >,
+    token: &str,
+) -> TotpSecret {
+    let started = app.post("/api/me/mfa/totp", token, json!({})).await;
+    assert_eq!(started.status, StatusCode::CREATED, "{}", started.body);
+    let secret = TotpSecret::from_base32(started.body["secret"].as_str().unwrap()).unwrap();
+    let mut last = 0;
+    let verified = app
+        .post(
+            "/api/me/mfa/totp/verify",
+            token,
+            json!({"code": next_code(&secret, &mut last)}),
+        )
+        .await;
+    assert_eq!(verified.status, StatusCode::NO_CONTENT, "{}", verified.body);
+    secret
+}
+
+#[actix_web::test]
+async fn an_org_that_requires_mfa_refuses_its_members_without_it_until_they_enrol() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let jane = app.sign_up("jane@example.com").await;
+        let john = app.sign_up("john@example.com").await;
+        let org = app.create_org(&jane, "Strict").await;
+        app.add_member(&org, &john, tenantry_domain::authz::BuiltinRole::Admin)
+            .await;
+        let require = json!({"settings": {"require_mfa": true}});
+
+        let locked_out = app
+            .put("/api/org/profile", &jane.token, require.clone())
+            .await;
+        assert_eq!(
+            (locked_out.status, locked_out.code()),
+            (StatusCode::FORBIDDEN, "mfa_required"),
+            "nobody requires what they do not have"
+        );
+        enrol(&app, &jane.token).await;
+        let required = app.put("/api/org/profile", &jane.token, require).await;
+        assert_eq!(required.status, StatusCode::OK, "{}", required.body);
+        assert_eq!(required.body["settings"]["require_mfa"], true);
+
+        for path in [
+            format!("/api/orgs/{org}"),
+            format!("/api/orgs/{org}/members"),
+            format!("/api/orgs/{org}/audit-logs"),
+            "/api/org/profile".to_owned(),
+            "/api/org/members".to_owned(),
+        ] {
+            let response = app.get(&path, &john.token).await;
+            assert_eq!(
+                (response.status, response.code()),
+                (StatusCode::FORBIDDEN, "mfa_required"),
+                "{path}"
+            );
+        }
+        let own = app.create_org(&john, "John's").await;
+        let elsewhere = app.get(&format!("/api/orgs/{own}"), &john.token).await;
+        assert_eq!(
+            elsewhere.status,
+            StatusCode::OK,
+            "other orgs are not affected"
+        );
+
+        enrol(&app, &john.token).await;
+        let now_in = app.get(&format!("/api/orgs/{org}"), &john.token).await;
+        assert_eq!(now_in.status, StatusCode::OK);
+        let members = app.get("/api/org/members", &jane.token).await;
+        assert!(
+            members
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|member| member["mfa_enabled"] == true)
+        );
+    }
+}
