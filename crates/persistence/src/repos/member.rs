@@ -26,6 +26,17 @@ struct MembershipRow {
     role: RoleColumns,
 }
 
+impl MembershipRow {
+    fn into_membership(self, org: OrgId, user: UserId) -> Result<Membership, StoreError> {
+        Ok(Membership {
+            org_id: org,
+            user_id: user,
+            role: self.role.into_role(org.as_uuid())?,
+            joined_at: self.joined_at,
+        })
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
 struct MemberRow {
     user_id: Uuid,
@@ -85,15 +96,7 @@ impl MemberRepository for SeaTransaction {
         .one(&self.tx)
         .await
         .or_store_error()?;
-        row.map(|row| {
-            Ok(Membership {
-                org_id: org,
-                user_id: user,
-                role: row.role.into_role(org.as_uuid())?,
-                joined_at: row.joined_at,
-            })
-        })
-        .transpose()
+        row.map(|row| row.into_membership(org, user)).transpose()
     }
 
     async fn find_access(
@@ -127,12 +130,7 @@ impl MemberRepository for SeaTransaction {
             Ok(MemberAccess {
                 org_requires_mfa: super::org::settings_from_json(&row.settings)?.requires_mfa(),
                 has_mfa: row.mfa_enabled_at.is_some(),
-                membership: Membership {
-                    org_id: org,
-                    user_id: user,
-                    role: row.membership.role.into_role(org.as_uuid())?,
-                    joined_at: row.membership.joined_at,
-                },
+                membership: row.membership.into_membership(org, user)?,
             })
         })
         .transpose()

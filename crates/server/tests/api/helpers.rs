@@ -44,6 +44,17 @@ pub struct Response {
 }
 
 impl Response {
+    /// Asserts a `422` that names `field`.
+    #[track_caller]
+    pub fn assert_invalid(&self, field: &str, context: &str) {
+        assert_eq!(
+            (self.status, self.body["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
+            "{context}: {}",
+            self.body
+        );
+    }
+
     /// The `error.code` of an error body.
     pub fn code(&self) -> &str {
         self.body["error"]["code"]

@@ -262,11 +262,7 @@ async fn bad_integrations_are_refused_naming_the_field() {
         let response = app
             .post("/api/org/integrations", &owner.token, body.clone())
             .await;
-        assert_eq!(
-            (response.status, response.body["error"]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
-            "{body}"
-        );
+        response.assert_invalid(field, &body.to_string());
     }
     let unknown = app
         .post(

@@ -56,10 +56,7 @@ async fn totp_is_enrolled_with_a_code_then_sign_in_needs_one_and_codes_do_not_re
                 json!({"code": "12a456"}),
             )
             .await;
-        assert_eq!(
-            (wrong.status, wrong.body["error"]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("code"))
-        );
+        wrong.assert_invalid("code", "not digits");
         let mut last = 0;
         let enrolment_code = next_code(&secret, &mut last);
         let verified = app

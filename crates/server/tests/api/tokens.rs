@@ -67,11 +67,7 @@ async fn a_token_is_shown_once_listed_without_its_secret_and_revoked_at_once() {
         (json!({"name": "x", "orgId": "nope"}), "orgId"),
     ] {
         let response = app.post("/api/me/tokens", &jane.token, body.clone()).await;
-        assert_eq!(
-            (response.status, response.body["error"]["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some(field)),
-            "{body}"
-        );
+        response.assert_invalid(field, &body.to_string());
     }
     // Someone else's token id is unknown to this caller.
     let john = app.sign_up("john@example.com").await;
