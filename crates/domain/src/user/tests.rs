@@ -14,12 +14,20 @@ fn auth(
     transactions: Vec<MockTransaction>,
     hasher: MockPasswordHasher,
 ) -> (AuthService, Vec<crate::testing::Committed>) {
+    auth_sealed(transactions, hasher, crate::integration::MockSealer::new())
+}
+
+fn auth_sealed(
+    transactions: Vec<MockTransaction>,
+    hasher: MockPasswordHasher,
+    sealer: crate::integration::MockSealer,
+) -> (AuthService, Vec<crate::testing::Committed>) {
     let (uow, committed) = unit_of_work(transactions);
     let service = AuthService::new(
         Arc::new(uow),
         Arc::new(hasher),
         Arc::new(FixedClock(NOW)),
-        Arc::new(crate::integration::MockSealer::new()),
+        Arc::new(sealer),
         TTL,
     );
     (service, committed)
@@ -227,4 +235,76 @@ fn log_out_deletes_the_session_by_its_hash() {
     let (service, committed) = auth(vec![tx], hasher());
     pollster::block_on(service.log_out(&token)).unwrap();
     assert!(committed[0].get());
+}
+
+/// At a fixed clock, a code made from a known secret signs in once; the same code again, a
+/// wrong code, or none, do not.
+#[test]
+fn a_second_factor_code_signs_in_once_at_a_fixed_clock() {
+    use std::collections::BTreeMap;
+
+    use crate::integration::{Credentials, MockSealer, SealedCredentials};
+    use crate::user::{TotpSecret, TotpState};
+
+    let secret = TotpSecret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
+    let step = u64::try_from(NOW.unix_timestamp() / 30).unwrap();
+    let code = secret.code(step);
+    let attempt = |code: Option<&str>, step_is_new: bool| {
+        let mut found = stored("correct horse");
+        found.user.mfa_enabled = true;
+        let id = found.user.id;
+        let mut read = MockTransaction::default();
+        read.users
+            .expect_find_user_by_email()
+            .returning(move |_| Ok(Some(found.clone())));
+        let mut write = MockTransaction::default();
+        write.users.expect_totp().returning(|_| {
+            Ok(TotpState {
+                active: Some(SealedCredentials("sealed".into())),
+                pending: None,
+            })
+        });
+        write
+            .users
+            .expect_use_totp_step()
+            .withf(move |u, s| *u == id && *s == step)
+            .returning(move |_, _| Ok(step_is_new));
+        write.users.expect_record_login().returning(|_, _| Ok(()));
+        write
+            .sessions
+            .expect_delete_expired_sessions()
+            .returning(|_, _| Ok(0));
+        write.sessions.expect_insert_session().returning(|_| Ok(()));
+        let mut sealer = MockSealer::new();
+        let base32 = secret.base32();
+        sealer.expect_open().returning(move |_, _| {
+            Ok(Credentials::from_trusted(BTreeMap::from([(
+                "totp_secret".to_owned(),
+                base32.clone(),
+            )])))
+        });
+        let (service, committed) = auth_sealed(vec![read, write], hasher(), sealer);
+        let result = pollster::block_on(service.log_in(
+            &Email::try_from("jane@example.com").unwrap(),
+            &Password::presented("correct horse").unwrap(),
+            None,
+            code,
+        ));
+        (result, committed[1].get())
+    };
+
+    let (signed_in, committed) = attempt(Some(&code), true);
+    assert!(signed_in.is_ok() && committed);
+    let (replayed, committed) = attempt(Some(&code), false);
+    assert!(matches!(replayed, Err(AuthError::InvalidMfaCode)) && !committed);
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let wrong = if secret.matching_step(&wrong, NOW).is_some() {
+        "abcdef".to_owned()
+    } else {
+        wrong
+    };
+    let (refused, _) = attempt(Some(&wrong), true);
+    assert!(matches!(refused, Err(AuthError::InvalidMfaCode)));
+    let (missing, _) = attempt(None, true);
+    assert!(matches!(missing, Err(AuthError::MfaCodeRequired)));
 }
