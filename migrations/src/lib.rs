@@ -17,6 +17,14 @@ mod m20261201_000007_integrations;
 mod m20261201_000008_api_tokens;
 mod m20261201_000009_totp;
 
+/// The column type SeaQuery gives a UUID on this backend, for columns added in raw SQL.
+pub(crate) fn uuid_type(manager: &SchemaManager) -> &'static str {
+    match manager.get_database_backend() {
+        sea_orm_migration::sea_orm::DbBackend::Postgres => "uuid",
+        _ => "uuid_text",
+    }
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -1,5 +1,4 @@
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -7,10 +6,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let uuid = match manager.get_database_backend() {
-            DbBackend::Postgres => "uuid",
-            _ => "uuid_text",
-        };
+        let uuid = crate::uuid_type(manager);
         let db = manager.get_connection();
         for statement in [
             // An API token is a session with a name; sign-in sessions have none.

@@ -61,6 +61,15 @@ pub(crate) fn hides_text(c: char) -> bool {
         )
 }
 
+/// Whether `raw` is a snake_case name: lower-case ASCII letters, digits and `_`, starting with
+/// a letter, at most `max` characters (setting and integration keys).
+pub(crate) fn is_snake_case_name(raw: &str, max: usize) -> bool {
+    let mut chars = raw.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && raw.len() <= max
+}
+
 /// Trims `raw` and checks that it holds between 1 and `max` characters.
 pub(crate) fn trimmed_text(
     field: &'static str,

@@ -6,6 +6,7 @@
 mod database;
 mod entities;
 mod error;
+mod json;
 mod repos;
 mod sql;
 #[cfg(feature = "testing")]

@@ -4,7 +4,7 @@ use std::fmt;
 use time::OffsetDateTime;
 
 use crate::ids::{IntegrationId, OrgId};
-use crate::validation::{ValidationError, hides_text};
+use crate::validation::{ValidationError, hides_text, is_snake_case_name};
 
 /// What an integration connects to (`aws`, `github`, ...): a lower-case slug, so that the
 /// product around Tenantry can add kinds without a change here.
@@ -83,11 +83,7 @@ impl TryFrom<&str> for IntegrationStatus {
 
 /// A key of `config` or `credentials`: lower-case snake_case, starting with a letter.
 fn key(field: &'static str, raw: &str) -> Result<String, ValidationError> {
-    let mut chars = raw.chars();
-    let ok = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && raw.len() <= MAX_KEY_CHARS;
-    if ok {
+    if is_snake_case_name(raw, MAX_KEY_CHARS) {
         Ok(raw.to_owned())
     } else {
         Err(ValidationError::new(

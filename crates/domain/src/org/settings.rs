@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::validation::{ValidationError, hides_text};
+use crate::validation::{ValidationError, hides_text, is_snake_case_name};
 
 /// A setting's name: lower-case ASCII letters, digits and `_`, starting with a letter.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,11 +21,7 @@ impl TryFrom<&str> for SettingKey {
     type Error = ValidationError;
 
     fn try_from(raw: &str) -> Result<Self, ValidationError> {
-        let mut chars = raw.chars();
-        let well_formed = chars.next().is_some_and(|c| c.is_ascii_lowercase())
-            && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            && raw.len() <= Self::MAX_CHARS;
-        if well_formed {
+        if is_snake_case_name(raw, Self::MAX_CHARS) {
             Ok(Self(raw.to_owned()))
         } else {
             Err(ValidationError::new(

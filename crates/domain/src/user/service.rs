@@ -238,16 +238,19 @@ impl AuthService {
     #[instrument(skip_all)]
     pub async fn revoke_api_token(&self, actor: &Actor, id: SessionId) -> Result<(), AuthError> {
         let tx = self.uow.begin().await?;
-        let reachable = tx
-            .sessions()
-            .list_api_tokens(actor.user_id)
-            .await?
-            .into_iter()
-            .any(|token| {
-                token.id == id
-                    && (actor.pinned_org.is_none() || token.pinned_org == actor.pinned_org)
-            });
-        if !reachable || !tx.sessions().delete_api_token(actor.user_id, id).await? {
+        // Through a pinned token, only tokens pinned to the same org are within reach.
+        if actor.pinned_org.is_some() {
+            let reachable = tx
+                .sessions()
+                .list_api_tokens(actor.user_id)
+                .await?
+                .into_iter()
+                .any(|token| token.id == id && token.pinned_org == actor.pinned_org);
+            if !reachable {
+                return Err(AuthError::TokenNotFound);
+            }
+        }
+        if !tx.sessions().delete_api_token(actor.user_id, id).await? {
             return Err(AuthError::TokenNotFound);
         }
         tx.commit().await?;

@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use sea_orm::{ActiveValue::Set, DbBackend, EntityTrait, FromQueryResult, Value};
 use tenantry_domain::audit::{
@@ -13,16 +11,9 @@ use uuid::Uuid;
 
 use crate::entities::audit_events;
 use crate::error::{OrStoreError, corrupt};
+use crate::json;
 use crate::sql::{micros, statement};
 use crate::transaction::SeaTransaction;
-
-fn json(map: &BTreeMap<String, String>) -> String {
-    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
-}
-
-fn map(column: &str, raw: &str) -> Result<BTreeMap<String, String>, StoreError> {
-    serde_json::from_str(raw).map_err(|_| corrupt(column, raw))
-}
 
 #[derive(Debug, FromQueryResult)]
 struct EntryRow {
@@ -50,8 +41,8 @@ impl TryFrom<EntryRow> for AuditEntry {
                     .action
                     .parse()
                     .map_err(|()| corrupt("audit action", &row.action))?,
-                target: map("audit target", &row.target)?,
-                metadata: map("audit metadata", &row.metadata)?,
+                target: json::parse("audit target", &row.target)?,
+                metadata: json::parse("audit metadata", &row.metadata)?,
                 ip: row.ip.as_deref().and_then(|ip| ip.parse().ok()),
                 at: row.created_at,
             },
@@ -95,8 +86,8 @@ impl PackedRow {
                 action: action
                     .parse()
                     .map_err(|()| corrupt("audit action", &action))?,
-                target: map("audit target", &target)?,
-                metadata: map("audit metadata", &metadata)?,
+                target: json::parse("audit target", &target)?,
+                metadata: json::parse("audit metadata", &metadata)?,
                 ip: ip.as_deref().and_then(|ip| ip.parse().ok()),
                 at,
             },
@@ -315,8 +306,8 @@ impl AuditRepository for SeaTransaction {
             org_id: Set(event.org_id.as_uuid()),
             actor_id: Set(event.actor_id.map(|id| id.as_uuid())),
             action: Set(event.action.name().to_owned()),
-            target: Set(json(&event.target)),
-            metadata: Set(json(&event.metadata)),
+            target: Set(json::text(&event.target)),
+            metadata: Set(json::text(&event.metadata)),
             ip: Set(event.ip.map(|ip| ip.to_string())),
             created_at: Set(event.at),
             created_at_us: Set(micros(event.at)),

@@ -1,5 +1,3 @@
-use std::collections::BTreeMap;
-
 use async_trait::async_trait;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -14,14 +12,13 @@ use tenantry_domain::integration::{
 
 use crate::entities::integrations;
 use crate::error::{OrStoreError, corrupt};
+use crate::json;
 use crate::sql::micros;
 use crate::transaction::SeaTransaction;
 
 fn integration(row: integrations::Model) -> Result<Integration, StoreError> {
-    let config: BTreeMap<String, String> = serde_json::from_str(&row.config)
-        .map_err(|_| corrupt("integration config", &row.config))?;
-    let credential_names: Vec<String> = serde_json::from_str(&row.credential_names)
-        .map_err(|_| corrupt("integration credential names", &row.credential_names))?;
+    let config = json::parse("integration config", &row.config)?;
+    let credential_names = json::parse("integration credential names", &row.credential_names)?;
     Ok(Integration {
         id: IntegrationId::from_uuid(row.id),
         org_id: OrgId::from_uuid(row.org_id),
@@ -33,10 +30,6 @@ fn integration(row: integrations::Model) -> Result<Integration, StoreError> {
         credential_names,
         created_at: row.created_at,
     })
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
 }
 
 #[async_trait]
@@ -52,8 +45,8 @@ impl IntegrationRepository for SeaTransaction {
             kind: Set(integration.kind.as_str().to_owned()),
             status: Set(integration.status.name().to_owned()),
             last_scan: Set(integration.last_scan),
-            config: Set(json(integration.config.entries())),
-            credential_names: Set(json(&integration.credential_names)),
+            config: Set(json::text(integration.config.entries())),
+            credential_names: Set(json::text(&integration.credential_names)),
             credentials: Set(credentials.0.clone()),
             created_at: Set(integration.created_at),
             created_at_us: Set(micros(integration.created_at)),
@@ -101,8 +94,8 @@ impl IntegrationRepository for SeaTransaction {
             id: Set(integration.id.as_uuid()),
             status: Set(integration.status.name().to_owned()),
             last_scan: Set(integration.last_scan),
-            config: Set(json(integration.config.entries())),
-            credential_names: Set(json(&integration.credential_names)),
+            config: Set(json::text(integration.config.entries())),
+            credential_names: Set(json::text(&integration.credential_names)),
             credentials: credentials.map_or(NotSet, |sealed| Set(sealed.0)),
             ..Default::default()
         };

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::role_columns::{ROLE_SELECT, RoleColumns};
 use crate::entities::orgs;
 use crate::error::{OrStoreError, corrupt};
+use crate::json;
 use crate::sql::statement;
 use crate::transaction::SeaTransaction;
 
@@ -43,8 +44,7 @@ fn settings_json(settings: &OrgSettings) -> String {
 
 pub(super) fn settings_from_json(raw: &str) -> Result<OrgSettings, StoreError> {
     let bad = || corrupt("org settings", raw);
-    let object: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(raw).map_err(|_| bad())?;
+    let object: serde_json::Map<String, serde_json::Value> = json::parse("org settings", raw)?;
     let settings = object
         .into_iter()
         .map(|(key, value)| {
