@@ -13,3 +13,19 @@ server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 api="http://127.0.0.1:$PORT"
 until curl -sf "$api/readyz" >/dev/null; do sleep 0.2; done
+
+rss_mib() { ps -o rss= -p "$1" | awk '{ printf "%.0f", $1 / 1024 }'; }
+
+# An owner (token, with a real password) and an enterprise org (org) of $1 members in all.
+seed_org() {
+  token=$(curl -sf -X POST "$api/api/auth/signup" -H 'Content-Type: application/json' \
+    -d '{"email":"owner@bench.test","password":"correct horse","name":"Bench Owner"}' | jq -r .token)
+  org=$(curl -sf -X POST "$api/api/orgs" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d '{"name":"Bench"}' | jq -r ._id)
+  $bin set-plan "$org" enterprise
+  seq 1 $(($1 - 1)) | xargs -P 4 -I{} sh -c \
+    "curl -sf -X POST '$api/api/auth/signup' -H 'Content-Type: application/json' \
+     -d '{\"email\":\"m{}@bench.test\",\"password\":\"correct horse\",\"name\":\"Member {}\"}' >/dev/null \
+     && $bin add-member '$org' m{}@bench.test --role member"
+  export TOKEN=$token ORG=$org
+}

@@ -16,6 +16,7 @@ mod m20261201_000006_tenant_face;
 mod m20261201_000007_integrations;
 mod m20261201_000008_api_tokens;
 mod m20261201_000009_totp;
+mod m20261201_000010_member_list_version;
 
 /// The column type SeaQuery gives a UUID on this backend, for columns added in raw SQL.
 pub(crate) fn uuid_type(manager: &SchemaManager) -> &'static str {
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_integrations::Migration),
             Box::new(m20261201_000008_api_tokens::Migration),
             Box::new(m20261201_000009_totp::Migration),
+            Box::new(m20261201_000010_member_list_version::Migration),
         ]
     }
 }

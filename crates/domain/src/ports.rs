@@ -23,9 +23,10 @@ pub trait UnitOfWork: Send + Sync {
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError>;
     /// A read-only transaction: one consistent snapshot, never committed.
     async fn read(&self) -> Result<Box<dyn Transaction>, StoreError>;
-    /// For a use case that reads with a single statement, which is its own snapshot: an
-    /// adapter may skip opening and closing a transaction (on every authenticated request,
-    /// those round trips cost more than the read). Never for writes or several reads.
+    /// For reads that need no common snapshot (a single statement, or statements whose
+    /// result stays right if another commit lands between them): an adapter may skip opening
+    /// and closing a transaction, whose round trips cost more than these reads. Never for
+    /// writes.
     async fn read_one(&self) -> Result<Box<dyn Transaction>, StoreError> {
         self.read().await
     }

@@ -21,6 +21,9 @@ pub struct ServicesConfig {
     pub invitation_ttl: Duration,
     /// The base of links in e-mails and of join links.
     pub public_url: String,
+    /// How long an instance trusts a session it checked without reading it again: the bound
+    /// on how late another instance sees a sign-out or a revoked token. Zero reads every time.
+    pub session_cache_ttl: Duration,
 }
 
 impl Default for ServicesConfig {
@@ -29,6 +32,7 @@ impl Default for ServicesConfig {
             token_ttl: Duration::days(30),
             invitation_ttl: Duration::days(7),
             public_url: "http://127.0.0.1:8080".into(),
+            session_cache_ttl: Duration::seconds(5),
         }
     }
 }
@@ -53,15 +57,19 @@ impl Services {
         sealer: Arc<dyn Sealer>,
         config: ServicesConfig,
     ) -> Self {
+        let auth = AuthService::new(
+            uow.clone(),
+            hasher.clone(),
+            clock.clone(),
+            sealer.clone(),
+            config.token_ttl,
+            config.session_cache_ttl,
+        );
         Self {
             integrations: IntegrationService::new(uow.clone(), clock.clone(), sealer.clone()),
-            auth: AuthService::new(
-                uow.clone(),
-                hasher.clone(),
-                clock.clone(),
-                sealer.clone(),
-                config.token_ttl,
-            ),
+            orgs: OrgService::new(uow.clone(), clock.clone())
+                .sharing_sessions(auth.session_cache()),
+            auth,
             invitations: InvitationService::new(
                 uow.clone(),
                 hasher,
@@ -72,7 +80,6 @@ impl Services {
                     session_ttl: config.token_ttl,
                 },
             ),
-            orgs: OrgService::new(uow.clone(), clock.clone()),
             audit: AuditService::new(uow.clone(), clock.clone()),
             members: MemberService::new(uow.clone(), clock.clone()),
             roles: RoleService::new(uow, clock),

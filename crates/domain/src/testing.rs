@@ -69,6 +69,7 @@ impl MockTransaction {
                 membership,
                 org_requires_mfa: false,
                 has_mfa: false,
+                members_version: crate::member::MembersVersion(7),
             });
         self.members
             .expect_find_member()

@@ -1,12 +1,14 @@
 //! Bearer authentication: the `Authenticated` extractor turns the `Authorization` header into
 //! the acting [`Actor`], or answers 401 with the error body.
 
+use std::sync::Arc;
+
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use tenantry_domain::authz::Actor;
-use tenantry_domain::user::SessionToken;
+use tenantry_domain::user::{CurrentSession, SessionToken};
 
 use crate::ApiState;
 use crate::error::ApiError;
@@ -17,6 +19,7 @@ const MAX_TOKEN_LENGTH: usize = 256;
 pub struct Authenticated {
     pub actor: Actor,
     pub token: SessionToken,
+    pub session: Arc<CurrentSession>,
 }
 
 impl FromRequest for Authenticated {
@@ -30,10 +33,11 @@ impl FromRequest for Authenticated {
         Box::pin(async move {
             let token = token.ok_or_else(ApiError::unauthenticated)?;
             let state = state.ok_or_else(ApiError::unauthenticated)?;
-            let actor = state.services.auth.authenticate(&token).await?;
+            let session = state.services.auth.current_session(&token).await?;
             Ok(Self {
-                actor: actor.with_ip(ip),
+                actor: session.actor().with_ip(ip),
                 token,
+                session,
             })
         })
     }

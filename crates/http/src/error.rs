@@ -82,6 +82,16 @@ impl ApiError {
         }
     }
 
+    /// A failure of this service, not of the request: the cause is logged, never sent.
+    pub(crate) fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; it has been logged",
+        )
+    }
+
     pub fn not_ready() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -114,9 +124,7 @@ impl<E: DomainError> From<E> for ApiError {
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {
-            // The cause goes to the log, never to the client.
-            tracing::error!(error = %error, code = error.code(), "request failed");
-            return Self::new(status, "internal", "internal error; it has been logged");
+            return Self::internal(format_args!("{error} ({})", error.code()));
         }
         Self {
             field: error.field().map(str::to_owned),

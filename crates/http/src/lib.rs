@@ -7,11 +7,14 @@ mod client_ip;
 mod csv_export;
 mod dto;
 mod error;
+mod member_cache;
 mod openapi;
 mod pages;
 mod rate_limit;
 mod request_span;
 mod routes;
+
+pub use member_cache::{MEMBER_LIST_CACHE_BYTES, MemberListCache};
 
 use std::sync::Arc;
 
@@ -43,6 +46,7 @@ pub struct ApiState {
     pub auth_rate_limit: Arc<AuthRateLimit>,
     /// Whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<TrustedProxies>,
+    pub member_lists: Arc<MemberListCache>,
 }
 
 /// The whole HTTP application; `main` and the tests build it the same way.

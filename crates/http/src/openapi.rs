@@ -21,7 +21,8 @@ use crate::routes::{
     info(title = "Tenantry", description = "Multi-tenant organizations: orgs, members, roles, invitations, audit logs."),
     paths(
         health::healthz, health::readyz,
-        account::sign_up, account::log_in, account::log_out, account::me,
+        account::sign_up, account::log_in, account::log_out, account::current_session,
+        account::me,
         account::set_active_org, account::create_token, account::list_tokens,
         account::revoke_token, account::start_totp, account::verify_totp, account::disable_totp,
         tenant::get_profile, tenant::update_profile, tenant::list_tenant_members,

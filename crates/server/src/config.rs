@@ -31,6 +31,10 @@ pub struct Config {
     pub mail_from: String,
     /// Lifetime of a bearer token, in days.
     pub token_ttl_days: NonZeroU16,
+    /// How long an instance trusts a bearer token it checked before reading it again, in
+    /// seconds: a sign-out or revocation on another instance takes effect within this time
+    /// (on the instance that did it, at once). 0 checks the database on every request.
+    pub session_cache_seconds: u16,
     /// How often expired audit events are deleted, in seconds.
     pub audit_retention_interval_s: NonZeroU64,
     /// Lifetime of an invitation or join link, in days.
@@ -71,6 +75,7 @@ impl Default for Config {
             mail_retry_delay_ms: NonZeroU64::new(5_000).unwrap_or(NonZeroU64::MIN),
             mail_from: "Tenantry <no-reply@tenantry.localhost>".into(),
             token_ttl_days: NonZeroU16::new(30).unwrap_or(NonZeroU16::MIN),
+            session_cache_seconds: 5,
             invitation_ttl_days: NonZeroU16::new(7).unwrap_or(NonZeroU16::MIN),
             audit_retention_interval_s: NonZeroU64::new(3_600).unwrap_or(NonZeroU64::MIN),
             workers: None,
@@ -100,6 +105,7 @@ impl Config {
                 "mail_retry_delay_ms",
                 "mail_from",
                 "token_ttl_days",
+                "session_cache_seconds",
                 "invitation_ttl_days",
                 "audit_retention_interval_s",
                 "workers",

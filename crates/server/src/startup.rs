@@ -148,6 +148,7 @@ pub fn services(config: &Config, database: Database) -> anyhow::Result<Services>
             token_ttl: time::Duration::days(i64::from(config.token_ttl_days.get())),
             invitation_ttl: time::Duration::days(i64::from(config.invitation_ttl_days.get())),
             public_url: config.public_url.clone(),
+            session_cache_ttl: time::Duration::seconds(i64::from(config.session_cache_seconds)),
         },
     ))
 }
@@ -160,6 +161,7 @@ pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState
         readiness: Arc::new(DatabaseReadiness(database)),
         auth_rate_limit: Arc::new(AuthRateLimit::per_minute(config.auth_attempts_per_minute)),
         trusted_proxies: Arc::new(trusted_proxies),
+        member_lists: Arc::default(),
     })
 }
 

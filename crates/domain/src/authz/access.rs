@@ -2,7 +2,7 @@ use super::actor::Actor;
 use super::permission::{Permission, PermissionSet};
 use crate::error::StoreError;
 use crate::ids::OrgId;
-use crate::member::{AssignedRole, Membership};
+use crate::member::{AssignedRole, MembersVersion, Membership};
 use crate::ports::Transaction;
 
 /// What a use case needs from the caller in the target organization.
@@ -35,6 +35,7 @@ pub enum AccessDenied {
 pub struct Access {
     membership: Membership,
     has_mfa: bool,
+    members_version: MembersVersion,
 }
 
 impl Access {
@@ -55,6 +56,7 @@ impl Access {
             Ok(Self {
                 membership,
                 has_mfa: false,
+                members_version: MembersVersion::default(),
             })
         } else {
             Err(AccessDenied::Lacks(requirement))
@@ -109,8 +111,21 @@ impl Access {
             return Err(AccessDenied::MfaRequired.into());
         }
         let has_mfa = found.as_ref().is_some_and(|found| found.has_mfa);
+        let members_version = found
+            .as_ref()
+            .map(|found| found.members_version)
+            .unwrap_or_default();
         let access = Self::check(found.map(|found| found.membership), requirement)?;
-        Ok(Self { has_mfa, ..access })
+        Ok(Self {
+            has_mfa,
+            members_version,
+            ..access
+        })
+    }
+
+    /// The version of the org's member list as this access check read it (known once loaded).
+    pub fn members_version(&self) -> MembersVersion {
+        self.members_version
     }
 
     /// Whether the caller has a second factor on (known once loaded).

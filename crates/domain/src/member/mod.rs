@@ -10,8 +10,8 @@ mod tests;
 pub use error::MemberError;
 pub(crate) use error::escalation_message;
 pub use model::{
-    AssignedRole, Member, MemberAccess, MemberCursor, MemberList, MemberPage, Membership,
-    RoleChoice, RoleFilter,
+    AssignedRole, Member, MemberAccess, MemberCursor, MemberList, MemberPage, MembersVersion,
+    Membership, RoleChoice, RoleFilter, VersionedMembers,
 };
 pub use ports::MemberRepository;
 pub use service::{MemberService, MoveMember};

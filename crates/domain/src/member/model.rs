@@ -61,6 +61,20 @@ pub struct MemberAccess {
     pub membership: Membership,
     pub org_requires_mfa: bool,
     pub has_mfa: bool,
+    pub members_version: MembersVersion,
+}
+
+/// The version of an org's member list: it moves, in the same transaction, with every change
+/// of what the list shows, so a copy made at one version is the list for as long as the
+/// version stays. Caches and HTTP `ETag`s are keyed by it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MembersVersion(pub u64);
+
+/// A member list read with a version, or the news that a copy the caller holds is current.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionedMembers {
+    Changed(MembersVersion, MemberList),
+    Unchanged(MembersVersion),
 }
 
 /// A member as the member list shows them.
@@ -107,7 +121,7 @@ impl TryFrom<&str> for RoleChoice {
 
 /// A role a member list is narrowed to: any built-in name, `owner` included, or a custom
 /// role's id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RoleFilter {
     Builtin(BuiltinRole),
     Custom(RoleId),
@@ -131,7 +145,7 @@ impl TryFrom<&str> for RoleFilter {
 }
 
 /// Where a page of the member list starts: after this member in (joined_at, user id) order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MemberCursor {
     pub joined_at: OffsetDateTime,
     pub user_id: UserId,
@@ -175,14 +189,14 @@ impl FromStr for MemberCursor {
 }
 
 /// One page of the member list, and where the next one starts if there is one.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemberList {
     pub members: Vec<Member>,
     pub next: Option<MemberCursor>,
 }
 
 /// Which slice of the member list to read. The default is the whole list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MemberPage {
     pub after: Option<MemberCursor>,
     pub limit: Option<u64>,

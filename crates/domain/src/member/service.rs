@@ -5,7 +5,8 @@ use tracing::instrument;
 
 use super::error::MemberError;
 use super::model::{
-    AssignedRole, Member, MemberCursor, MemberList, MemberPage, Membership, RoleChoice,
+    AssignedRole, Member, MemberCursor, MemberList, MemberPage, MembersVersion, Membership,
+    RoleChoice, VersionedMembers,
 };
 use crate::audit::{AuditAction, AuditEvent};
 use crate::authz::{Access, Actor, BuiltinRole, Permission, Requirement};
@@ -48,20 +49,30 @@ impl MemberService {
     ) -> Result<MemberList, MemberError> {
         let tx = self.uow.read().await?;
         Access::load::<MemberError>(&*tx, org, actor, MEMBERS_READ).await?;
-        // One row more than asked tells whether another page follows.
-        let probe = MemberPage {
-            limit: page.limit.map(|limit| limit + 1),
-            ..page
-        };
-        let mut members = tx.members().list_members(org, probe).await?;
-        let next = match page.limit {
-            Some(limit) if members.len() as u64 > limit => {
-                members.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-                members.last().map(MemberCursor::after)
-            }
-            _ => None,
-        };
-        Ok(MemberList { members, next })
+        read_page(&*tx, org, page).await
+    }
+
+    /// Like [`list`](Self::list), for a caller holding a copy of the page made at `held`:
+    /// when the list has not changed since, only that is said and no member is read. The
+    /// access check runs either way.
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn list_since(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        page: MemberPage,
+        held: Option<MembersVersion>,
+    ) -> Result<VersionedMembers, MemberError> {
+        // Statement by statement: the version is read before the rows, so rows read after it
+        // are never older than the version they are filed under.
+        let tx = self.uow.read_one().await?;
+        let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_READ).await?;
+        let version = access.members_version();
+        if held == Some(version) {
+            return Ok(VersionedMembers::Unchanged(version));
+        }
+        let list = read_page(&*tx, org, page).await?;
+        Ok(VersionedMembers::Changed(version, list))
     }
 
     #[instrument(skip_all, fields(org = %org, user = %user))]
@@ -359,4 +370,25 @@ pub(crate) async fn ensure_seat(
             org.plan.limits().seats.unwrap_or(used),
         ))
     }
+}
+
+async fn read_page(
+    tx: &dyn Transaction,
+    org: OrgId,
+    page: MemberPage,
+) -> Result<MemberList, MemberError> {
+    // One row more than asked tells whether another page follows.
+    let probe = MemberPage {
+        limit: page.limit.map(|limit| limit + 1),
+        ..page
+    };
+    let mut members = tx.members().list_members(org, probe).await?;
+    let next = match page.limit {
+        Some(limit) if members.len() as u64 > limit => {
+            members.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            members.last().map(MemberCursor::after)
+        }
+        _ => None,
+    };
+    Ok(MemberList { members, next })
 }

@@ -107,6 +107,46 @@ fn a_page_says_where_the_next_starts_only_when_more_members_follow() {
     }
 }
 
+/// `given_role` puts the org's member list at version 7.
+#[test]
+fn a_held_copy_of_the_current_version_reads_no_member_but_still_checks_access() {
+    for (held, reads_members) in [
+        (None, true),
+        (Some(MembersVersion(6)), true),
+        (Some(MembersVersion(7)), false),
+    ] {
+        let (actor, org) = (actor(), org(Plan::Free));
+        let mut tx = MockTransaction::default();
+        tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
+        tx.members
+            .expect_list_members()
+            .times(usize::from(reads_members))
+            .returning(|_, _| Ok(vec![]));
+        let (service, _) = members_with(tx);
+        let listed =
+            pollster::block_on(service.list_since(&actor, org.id, MemberPage::default(), held))
+                .unwrap();
+        let expected = if reads_members {
+            VersionedMembers::Changed(MembersVersion(7), MemberList::default())
+        } else {
+            VersionedMembers::Unchanged(MembersVersion(7))
+        };
+        assert_eq!(listed, expected, "held {held:?}");
+    }
+    // A member without members:read is refused even when holding the current version.
+    let (actor, org) = (actor(), org(Plan::Free));
+    let mut tx = MockTransaction::default();
+    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Viewer));
+    let (service, _) = members_with(tx);
+    let held = Some(MembersVersion(7));
+    let refused =
+        pollster::block_on(service.list_since(&actor, org.id, MemberPage::default(), held));
+    assert!(
+        matches!(refused, Err(MemberError::Forbidden)),
+        "{refused:?}"
+    );
+}
+
 #[test]
 fn update_role_stores_the_new_role_and_audits_it() {
     let (mut tx, org, actor, target) = world(

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use time::Duration;
 use tracing::instrument;
 
 use super::error::OrgError;
@@ -12,17 +13,29 @@ use crate::ids::OrgId;
 use crate::member::{AssignedRole, Membership};
 use crate::plan::Plan;
 use crate::ports::{Transaction, UnitOfWork};
+use crate::user::SessionCache;
 
 /// Organization management: list, create, read, rename, delete, and the operator's plan change.
 #[derive(Clone)]
 pub struct OrgService {
     uow: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
+    sessions: Arc<SessionCache>,
 }
 
 impl OrgService {
     pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
-        Self { uow, clock }
+        Self {
+            uow,
+            clock,
+            sessions: Arc::new(SessionCache::new(Duration::ZERO)),
+        }
+    }
+
+    /// Shares the session cache of the [`AuthService`](crate::user::AuthService), so that
+    /// deleting an org ends the API tokens pinned to it on this instance at once.
+    pub(crate) fn sharing_sessions(self, sessions: Arc<SessionCache>) -> Self {
+        Self { sessions, ..self }
     }
 
     /// The orgs the actor belongs to.
@@ -71,7 +84,8 @@ impl OrgService {
 
     #[instrument(skip_all, fields(org = %id))]
     pub async fn get(&self, actor: &Actor, id: OrgId) -> Result<OrgSummary, OrgError> {
-        let tx = self.uow.read().await?;
+        // Three independent reads: no snapshot needed, so none of a transaction's round trips.
+        let tx = self.uow.read_one().await?;
         let access = Access::load::<OrgError>(&*tx, id, actor, Requirement::Membership).await?;
         summary(&*tx, access).await
     }
@@ -81,7 +95,7 @@ impl OrgService {
     /// than silently swapped for another tenant.
     #[instrument(skip_all)]
     pub async fn current(&self, actor: &Actor) -> Result<OrgId, OrgError> {
-        let tx = self.uow.read().await?;
+        let tx = self.uow.read_one().await?;
         if let Some(org) = actor.pinned_org.or(actor.active_org) {
             return match tx.members().find_member(org, actor.user_id).await? {
                 Some(_) => Ok(org),
@@ -161,6 +175,7 @@ impl OrgService {
         Access::load::<OrgError>(&*tx, id, actor, Requirement::Owner).await?;
         tx.orgs().delete_org(id).await?;
         tx.commit().await?;
+        self.sessions.forget_org(id);
         tracing::info!(org = %id, by = %actor.user_id, "organization deleted");
         Ok(())
     }

@@ -6,6 +6,7 @@ mod mfa;
 mod model;
 mod ports;
 mod service;
+mod session_cache;
 #[cfg(test)]
 mod tests;
 mod token;
@@ -18,6 +19,8 @@ pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserW
 pub use ports::{HashingFailed, PasswordHasher, SessionRepository, UserRepository};
 pub(crate) use service::issue_session;
 pub use service::{AuthService, Me, MyMembership, SignedIn};
+pub(crate) use session_cache::SessionCache;
+pub use session_cache::{CurrentSession, SESSION_CACHE_CAPACITY};
 pub use token::{Session, SessionToken, TokenHash};
 pub(crate) use token::{random_secret, secret_type};
 pub use totp::TotpSecret;

@@ -52,6 +52,11 @@ pub trait UserRepository: Send + Sync {
 pub trait SessionRepository: Send + Sync {
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn find_session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError>;
+    /// The session of `token_hash` with its account, in one read.
+    async fn find_current_session(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<super::CurrentSession>, StoreError>;
     async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError>;
     async fn set_active_org(&self, token_hash: &TokenHash, org: OrgId) -> Result<(), StoreError>;
     /// The user's API tokens (named sessions), oldest first, expired ones included.

@@ -7,6 +7,7 @@ use super::api_token::{ApiToken, IssuedApiToken, NewApiToken};
 use super::error::AuthError;
 use super::model::{Email, NewAccount, Password, User};
 use super::ports::PasswordHasher;
+use super::session_cache::{CurrentSession, SessionCache};
 use super::token::{Session, SessionToken};
 use crate::authz::Actor;
 use crate::clock::Clock;
@@ -47,6 +48,7 @@ pub struct AuthService {
     pub(super) clock: Arc<dyn Clock>,
     pub(super) sealer: Arc<dyn Sealer>,
     token_ttl: Duration,
+    sessions: Arc<SessionCache>,
 }
 
 impl AuthService {
@@ -56,6 +58,7 @@ impl AuthService {
         clock: Arc<dyn Clock>,
         sealer: Arc<dyn Sealer>,
         token_ttl: Duration,
+        session_cache_ttl: Duration,
     ) -> Self {
         Self {
             uow,
@@ -63,6 +66,7 @@ impl AuthService {
             clock,
             sealer,
             token_ttl,
+            sessions: Arc::new(SessionCache::new(session_cache_ttl)),
         }
     }
 
@@ -156,6 +160,7 @@ impl AuthService {
         member_of(&*tx, org, actor.user_id).await?;
         tx.sessions().set_active_org(&token.hash(), org).await?;
         tx.commit().await?;
+        self.sessions.forget(&token.hash());
         Ok(())
     }
 
@@ -165,24 +170,41 @@ impl AuthService {
         let tx = self.uow.begin().await?;
         tx.sessions().delete_session(&token.hash()).await?;
         tx.commit().await?;
+        self.sessions.forget(&token.hash());
         Ok(())
     }
 
+    pub(crate) fn session_cache(&self) -> Arc<SessionCache> {
+        self.sessions.clone()
+    }
+
     /// Turns a presented bearer token into the actor it was issued to.
-    #[instrument(skip_all)]
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Actor, AuthError> {
-        let tx = self.uow.read_one().await?;
-        let session = tx
-            .sessions()
-            .find_session(&token.hash())
-            .await?
-            .ok_or(AuthError::Unauthenticated)?;
-        if session.expires_at <= self.clock.now() {
-            return Err(AuthError::Unauthenticated);
+        Ok(self.current_session(token).await?.actor())
+    }
+
+    /// The live session of a presented bearer token and its account. Read from memory when
+    /// this instance checked it within the session cache's time to live.
+    #[instrument(skip_all)]
+    pub async fn current_session(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Arc<CurrentSession>, AuthError> {
+        let hash = token.hash();
+        let now = self.clock.now();
+        if let Some(current) = self.sessions.get(&hash, now) {
+            return Ok(current);
         }
-        Ok(Actor::new(session.user_id)
-            .in_org(session.active_org)
-            .pinned_to(session.pinned_org))
+        let tx = self.uow.read_one().await?;
+        let current = tx
+            .sessions()
+            .find_current_session(&hash)
+            .await?
+            .filter(|current| now < current.session.expires_at)
+            .ok_or(AuthError::Unauthenticated)?;
+        let current = Arc::new(current);
+        self.sessions.put(current.clone(), now);
+        Ok(current)
     }
 
     /// Makes an API token, shown this once. Pinned to `org`, it works there only; the user
@@ -254,6 +276,7 @@ impl AuthService {
             return Err(AuthError::TokenNotFound);
         }
         tx.commit().await?;
+        self.sessions.forget_session(id);
         Ok(())
     }
 

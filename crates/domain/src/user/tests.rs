@@ -29,6 +29,7 @@ fn auth_sealed(
         Arc::new(FixedClock(NOW)),
         Arc::new(sealer),
         TTL,
+        Duration::ZERO,
     );
     (service, committed)
 }
@@ -208,9 +209,14 @@ fn authenticate_accepts_a_live_token_only() {
         let expected_hash = token.hash();
         let user = found.as_ref().map(|s| s.user_id);
         tx.sessions
-            .expect_find_session()
+            .expect_find_current_session()
             .withf(move |hash| *hash == expected_hash)
-            .returning(move |_| Ok(found.clone()));
+            .returning(move |_| {
+                Ok(found.clone().map(|session| CurrentSession {
+                    user: stored("x").user,
+                    session,
+                }))
+            });
         let (service, _) = auth(vec![tx], hasher());
         let result = pollster::block_on(service.authenticate(&token));
         assert_eq!(result.is_ok(), ok, "{name}");
@@ -307,4 +313,138 @@ fn a_second_factor_code_signs_in_once_at_a_fixed_clock() {
     assert!(matches!(refused, Err(AuthError::InvalidMfaCode)));
     let (missing, _) = attempt(None, true);
     assert!(matches!(missing, Err(AuthError::MfaCodeRequired)));
+}
+
+/// A clock the test moves.
+struct MovableClock(std::sync::Mutex<time::OffsetDateTime>);
+
+impl MovableClock {
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl crate::clock::Clock for MovableClock {
+    fn now(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
+const CACHE_TTL: Duration = Duration::seconds(5);
+
+/// An auth service whose session cache trusts a check for [`CACHE_TTL`], on a movable clock.
+fn cached_auth(transactions: Vec<MockTransaction>) -> (AuthService, Arc<MovableClock>) {
+    let (uow, _) = unit_of_work(transactions);
+    let clock = Arc::new(MovableClock(std::sync::Mutex::new(NOW)));
+    let service = AuthService::new(
+        Arc::new(uow),
+        Arc::new(hasher()),
+        clock.clone(),
+        Arc::new(crate::integration::MockSealer::new()),
+        TTL,
+        CACHE_TTL,
+    );
+    (service, clock)
+}
+
+/// A read that finds `found` for `token`, exactly once.
+fn lookup(token: &SessionToken, found: Option<Session>) -> MockTransaction {
+    let mut tx = MockTransaction::default();
+    let expected = token.hash();
+    tx.sessions
+        .expect_find_current_session()
+        .withf(move |hash| *hash == expected)
+        .times(1)
+        .returning(move |_| {
+            Ok(found.clone().map(|session| CurrentSession {
+                user: stored("x").user,
+                session,
+            }))
+        });
+    tx
+}
+
+fn live_session(token: &SessionToken) -> Session {
+    Session {
+        token_hash: token.hash(),
+        ..session(NOW + Duration::days(1))
+    }
+}
+
+#[test]
+fn a_checked_token_is_trusted_from_memory_for_the_cache_ttl_only() {
+    let token = SessionToken::generate();
+    // One read at first, none for the repeat, one again once the time to live has passed
+    // (where the session has meanwhile been revoked on another instance).
+    let (service, clock) = cached_auth(vec![
+        lookup(&token, Some(live_session(&token))),
+        lookup(&token, None),
+    ]);
+    let first = pollster::block_on(service.authenticate(&token)).unwrap();
+    clock.advance(CACHE_TTL - Duration::MILLISECOND);
+    let again = pollster::block_on(service.authenticate(&token)).unwrap();
+    assert_eq!(first.user_id, again.user_id);
+    clock.advance(Duration::MILLISECOND);
+    let later = pollster::block_on(service.authenticate(&token));
+    assert!(matches!(later, Err(AuthError::Unauthenticated)));
+}
+
+#[test]
+fn a_cached_token_stops_working_when_it_expires() {
+    let token = SessionToken::generate();
+    let expiring = Session {
+        expires_at: NOW + Duration::seconds(1),
+        ..live_session(&token)
+    };
+    let (service, clock) = cached_auth(vec![
+        lookup(&token, Some(expiring.clone())),
+        lookup(&token, Some(expiring)),
+    ]);
+    pollster::block_on(service.authenticate(&token)).unwrap();
+    clock.advance(Duration::seconds(1));
+    let expired = pollster::block_on(service.authenticate(&token));
+    assert!(matches!(expired, Err(AuthError::Unauthenticated)));
+}
+
+#[test]
+fn signing_out_forgets_the_cached_token_at_once() {
+    let token = SessionToken::generate();
+    let mut log_out = MockTransaction::default();
+    log_out
+        .sessions
+        .expect_delete_session()
+        .times(1)
+        .returning(|_| Ok(()));
+    let (service, _) = cached_auth(vec![
+        lookup(&token, Some(live_session(&token))),
+        log_out,
+        lookup(&token, None),
+    ]);
+    pollster::block_on(service.authenticate(&token)).unwrap();
+    pollster::block_on(service.log_out(&token)).unwrap();
+    let after = pollster::block_on(service.authenticate(&token));
+    assert!(matches!(after, Err(AuthError::Unauthenticated)));
+}
+
+#[test]
+fn revoking_an_api_token_forgets_it_at_once() {
+    let token = SessionToken::generate();
+    let issued = live_session(&token);
+    let (id, owner) = (issued.id, issued.user_id);
+    let mut revoke = MockTransaction::default();
+    revoke
+        .sessions
+        .expect_delete_api_token()
+        .withf(move |user, session| *user == owner && *session == id)
+        .times(1)
+        .returning(|_, _| Ok(true));
+    let (service, _) = cached_auth(vec![
+        lookup(&token, Some(issued)),
+        revoke,
+        lookup(&token, None),
+    ]);
+    let actor = pollster::block_on(service.authenticate(&token)).unwrap();
+    pollster::block_on(service.revoke_api_token(&actor, id)).unwrap();
+    let after = pollster::block_on(service.authenticate(&token));
+    assert!(matches!(after, Err(AuthError::Unauthenticated)));
 }

@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
-use tenantry_domain::user::{Email, Me, NewAccount, Password, SignedIn, User, UserName};
+use tenantry_domain::user::{
+    CurrentSession, Email, Me, NewAccount, Password, SignedIn, User, UserName,
+};
 use tenantry_domain::validation::ValidationError;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -140,6 +142,48 @@ impl From<Me> for MeResponse {
                     role: membership.role.key(),
                 })
                 .collect(),
+        }
+    }
+}
+
+/// The bearer token of the request: its session and account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CurrentSessionResponse {
+    pub session: SessionInfo,
+    pub user: UserResponse,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    #[serde(rename = "_id")]
+    pub id: String,
+    #[serde(with = "rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// The org `/api/org` works on, once chosen.
+    pub active_org_id: Option<String>,
+    /// For an API token pinned to one org, that org.
+    pub pinned_org_id: Option<String>,
+    /// An API token's name; absent for a sign-in session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl From<&CurrentSession> for CurrentSessionResponse {
+    fn from(current: &CurrentSession) -> Self {
+        let session = &current.session;
+        Self {
+            session: SessionInfo {
+                id: session.id.to_string(),
+                created_at: utc(session.created_at),
+                expires_at: utc(session.expires_at),
+                active_org_id: session.active_org.map(|org| org.to_string()),
+                pinned_org_id: session.pinned_org.map(|org| org.to_string()),
+                name: session.name.as_ref().map(|name| name.as_str().to_owned()),
+            },
+            user: current.user.clone().into(),
         }
     }
 }

@@ -8,7 +8,8 @@ use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
 use crate::dto::auth::{
-    LogInRequest, MeResponse, MfaCodeRequest, SessionResponse, SignUpRequest, TotpEnrolmentResponse,
+    CurrentSessionResponse, LogInRequest, MeResponse, MfaCodeRequest, SessionResponse,
+    SignUpRequest, TotpEnrolmentResponse,
 };
 use crate::dto::tenant::ActiveOrgRequest;
 use crate::dto::token::{NewTokenRequest, NewTokenResponse, TokenListResponse, TokenResponse};
@@ -210,6 +211,15 @@ pub(crate) async fn log_out(
 ) -> Result<HttpResponse, ApiError> {
     state.services.auth.log_out(&auth.token).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The session of the bearer token and its account: the cheapest authenticated request.
+/// Served from the session cache when this instance checked the token within
+/// `TENANTRY_SESSION_CACHE_SECONDS`, so `lastLoginAt` is as of that check.
+#[utoipa::path(get, path = "/api/auth/session", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = CurrentSessionResponse), (status = 401, body = ErrorBody)))]
+pub(crate) async fn current_session(auth: Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(CurrentSessionResponse::from(&*auth.session))
 }
 
 /// The signed-in user and their memberships.

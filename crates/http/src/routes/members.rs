@@ -1,6 +1,7 @@
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{ContentType, ETag, EntityTag, IfNoneMatch};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use tenantry_domain::ids::{OrgId, UserId};
-use tenantry_domain::member::{MemberPage, MoveMember, RoleChoice};
+use tenantry_domain::member::{MemberPage, MoveMember, RoleChoice, VersionedMembers};
 
 use super::{path_id, path_ids};
 use crate::ApiState;
@@ -11,16 +12,22 @@ use crate::dto::member::{
     TransferOwnershipRequest, UpdateMemberRequest,
 };
 use crate::error::{ApiError, ErrorBody};
+use crate::member_cache::CachedPage;
 
 /// Members of the organization; needs `members:read`. Without `limit`, the whole list.
+/// Answers carry an `ETag` that changes with the list; send it back as `If-None-Match` to get
+/// 304 while the list is unchanged.
 #[utoipa::path(get, path = "/api/orgs/{orgId}/members", tag = "members", security(("bearer" = [])),
-    params(("orgId" = String, Path), MemberListQuery),
+    params(("orgId" = String, Path), MemberListQuery,
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` of an earlier answer")),
     responses(
-        (status = 200, body = MemberListResponse),
+        (status = 200, body = MemberListResponse, headers(("ETag" = String))),
+        (status = 304, description = "the list is unchanged since the `ETag` sent"),
         (status = 403, description = "forbidden", body = ErrorBody),
         (status = 404, description = "org_not_found", body = ErrorBody),
     ))]
 pub(crate) async fn list_members(
+    request: HttpRequest,
     state: web::Data<ApiState>,
     auth: Authenticated,
     path: web::Path<String>,
@@ -28,11 +35,44 @@ pub(crate) async fn list_members(
 ) -> Result<HttpResponse, ApiError> {
     let org: OrgId = path_id(&path)?;
     let page = MemberPage::try_from(query.value()?)?;
-    let list = state.services.members.list(&auth.actor, org, page).await?;
-    Ok(HttpResponse::Ok().json(MemberListResponse {
-        members: list.members.into_iter().map(MemberResponse::from).collect(),
-        next_cursor: list.next.map(|cursor| cursor.to_string()),
-    }))
+    let cached = state.member_lists.get(org, page);
+    let held = cached.as_ref().map(|cached| cached.version);
+    let listed = state
+        .services
+        .members
+        .list_since(&auth.actor, org, page, held)
+        .await?;
+    let cached = match (listed, cached) {
+        (VersionedMembers::Unchanged(_), Some(cached)) => cached,
+        (VersionedMembers::Changed(version, list), _) => {
+            let body = serde_json::to_vec(&MemberListResponse {
+                members: list.members.into_iter().map(MemberResponse::from).collect(),
+                next_cursor: list.next.map(|cursor| cursor.to_string()),
+            })
+            .map_err(ApiError::internal)?;
+            let cached = CachedPage {
+                version,
+                body: body.into(),
+            };
+            state.member_lists.put(org, page, cached.clone());
+            cached
+        }
+        (VersionedMembers::Unchanged(_), None) => {
+            return Err(ApiError::internal("an unchanged list that was never held"));
+        }
+    };
+    let etag = EntityTag::new_strong(format!("m{}", cached.version.0));
+    if let Some(IfNoneMatch::Items(tags)) = request.get_header::<IfNoneMatch>()
+        && tags.iter().any(|tag| tag.weak_eq(&etag))
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header(ETag(etag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(ETag(etag))
+        .content_type(ContentType::json())
+        .body(cached.body))
 }
 
 /// Changes a member's role; needs `members:write`, and the caller must hold every permission of

@@ -54,6 +54,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/api/auth/signup", "POST").route(web::post().to(sign_up)))
         .service(resource("/api/auth/login", "POST").route(web::post().to(log_in)))
         .service(resource("/api/auth/logout", "POST").route(web::post().to(log_out)))
+        .service(resource("/api/auth/session", "GET").route(web::get().to(current_session)))
         .service(resource("/api/me", "GET").route(web::get().to(me)))
         .service(resource("/api/me/active-org", "PUT").route(web::put().to(set_active_org)))
         .service(

@@ -1,13 +1,13 @@
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, Value,
+    ActiveValue::Set, ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, Value,
 };
 use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, RoleId, UserId};
 use tenantry_domain::member::{
-    AssignedRole, Member, MemberAccess, MemberPage, MemberRepository, Membership, RoleFilter,
+    AssignedRole, Member, MemberAccess, MemberPage, MemberRepository, MembersVersion, Membership,
+    RoleFilter,
 };
 use tenantry_domain::user::{Email, User, UserName};
 use time::OffsetDateTime;
@@ -107,12 +107,14 @@ impl MemberRepository for SeaTransaction {
         #[derive(FromQueryResult)]
         struct AccessRow {
             settings: String,
+            members_version: i64,
             mfa_enabled_at: Option<OffsetDateTime>,
             #[sea_orm(nested)]
             membership: MembershipRow,
         }
         let sql = format!(
-            "SELECT o.settings AS settings, u.mfa_enabled_at AS mfa_enabled_at, \
+            "SELECT o.settings AS settings, o.members_version AS members_version, \
+             u.mfa_enabled_at AS mfa_enabled_at, \
              m.joined_at AS joined_at, {ROLE_SELECT} FROM memberships m \
              JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
              LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
@@ -130,6 +132,7 @@ impl MemberRepository for SeaTransaction {
             Ok(MemberAccess {
                 org_requires_mfa: super::org::settings_from_json(&row.settings)?.requires_mfa(),
                 has_mfa: row.mfa_enabled_at.is_some(),
+                members_version: MembersVersion(u64::try_from(row.members_version).unwrap_or(0)),
                 membership: row.membership.into_membership(org, user)?,
             })
         })
@@ -198,11 +201,12 @@ impl MemberRepository for SeaTransaction {
     }
 
     async fn count_members(&self, org: OrgId) -> Result<u64, StoreError> {
-        memberships::Entity::find()
-            .filter(memberships::Column::OrgId.eq(org.as_uuid()))
-            .count(&self.tx)
-            .await
-            .or_store_error()
+        // Kept by the memberships triggers: the same whatever the org's size.
+        self.count(
+            "SELECT member_count AS n FROM orgs WHERE id = ?",
+            vec![org.as_uuid().into()],
+        )
+        .await
     }
 
     async fn set_member_role(

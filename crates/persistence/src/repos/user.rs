@@ -6,8 +6,8 @@ use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, SessionId, UserId};
 use tenantry_domain::integration::SealedCredentials;
 use tenantry_domain::user::{
-    Email, PasswordHash, Session, SessionRepository, TokenHash, TokenName, TotpState, User,
-    UserName, UserRepository, UserWithPassword,
+    CurrentSession, Email, PasswordHash, Session, SessionRepository, TokenHash, TokenName,
+    TotpState, User, UserName, UserRepository, UserWithPassword,
 };
 use time::OffsetDateTime;
 
@@ -216,6 +216,24 @@ impl SessionRepository for SeaTransaction {
             .await
             .or_store_error()?;
         Ok(row.map(session))
+    }
+
+    async fn find_current_session(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<CurrentSession>, StoreError> {
+        let row = sessions::Entity::find()
+            .filter(sessions::Column::TokenHash.eq(token_hash.as_str()))
+            .find_also_related(users::Entity)
+            .one(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(row.and_then(|(found, account)| {
+            Some(CurrentSession {
+                session: session(found),
+                user: user(account?),
+            })
+        }))
     }
 
     async fn list_api_tokens(&self, user: UserId) -> Result<Vec<Session>, StoreError> {

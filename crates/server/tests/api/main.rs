@@ -10,6 +10,7 @@ mod errors;
 mod helpers;
 mod integrations;
 mod invitations;
+mod list_versions;
 mod matrix;
 mod members;
 mod mfa;

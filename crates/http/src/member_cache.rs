@@ -1,0 +1,101 @@
+//! Serialised member-list pages, by org, page and version. A page serialised at a version is
+//! that page for as long as the version stays (see [`MembersVersion`]), so a repeated request
+//! costs the access check and no member read, no allocation per member and no JSON encoding.
+//! Each instance keeps its own copy; the version lives in the database, so several replicas
+//! never serve a page older than the version they just read.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use actix_web::web::Bytes;
+use tenantry_domain::ids::OrgId;
+use tenantry_domain::member::{MemberPage, MembersVersion};
+
+/// Memory the cached pages may take on one instance. A page larger than a quarter of it (a
+/// whole list of more than about 40,000 members) is served without being kept.
+pub const MEMBER_LIST_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Clone)]
+pub(crate) struct CachedPage {
+    pub version: MembersVersion,
+    pub body: Bytes,
+}
+
+#[derive(Default)]
+pub struct MemberListCache {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    pages: HashMap<(OrgId, MemberPage), CachedPage>,
+    bytes: usize,
+}
+
+impl MemberListCache {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Entries are replaced whole; a panic elsewhere cannot leave one half-written.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn get(&self, org: OrgId, page: MemberPage) -> Option<CachedPage> {
+        self.state().pages.get(&(org, page)).cloned()
+    }
+
+    pub(crate) fn put(&self, org: OrgId, page: MemberPage, cached: CachedPage) {
+        let size = cached.body.len();
+        if size > MEMBER_LIST_CACHE_BYTES / 4 {
+            return;
+        }
+        let mut state = self.state();
+        if let Some(old) = state.pages.remove(&(org, page)) {
+            state.bytes -= old.body.len();
+        }
+        // Any page may go: they are all cheap to make again, and the map keeps no order.
+        while state.bytes + size > MEMBER_LIST_CACHE_BYTES {
+            let Some(key) = state.pages.keys().next().copied() else {
+                break;
+            };
+            if let Some(evicted) = state.pages.remove(&key) {
+                state.bytes -= evicted.body.len();
+            }
+        }
+        state.bytes += size;
+        state.pages.insert((org, page), cached);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(bytes: usize, version: u64) -> CachedPage {
+        CachedPage {
+            version: MembersVersion(version),
+            body: Bytes::from(vec![b'x'; bytes]),
+        }
+    }
+
+    #[test]
+    fn keeps_the_newest_copy_of_a_page_and_stays_within_its_budget() {
+        let cache = MemberListCache::default();
+        let org = OrgId::generate();
+        cache.put(org, MemberPage::default(), page(10, 1));
+        cache.put(org, MemberPage::default(), page(20, 2));
+        let held = cache.get(org, MemberPage::default()).map(|p| p.version);
+        assert_eq!(held, Some(MembersVersion(2)));
+        assert_eq!(cache.state().bytes, 20);
+
+        let quarter = MEMBER_LIST_CACHE_BYTES / 4;
+        for _ in 0..6 {
+            cache.put(OrgId::generate(), MemberPage::default(), page(quarter, 1));
+        }
+        assert!(cache.state().bytes <= MEMBER_LIST_CACHE_BYTES);
+        cache.put(
+            OrgId::generate(),
+            MemberPage::default(),
+            page(quarter + 1, 1),
+        );
+        assert!(cache.state().pages.len() <= 4);
+    }
+}
