@@ -11,18 +11,7 @@ PORT=${PORT:-18080}
 
 source bench/lib.sh
 
-signup() {
-  curl -sf -X POST "$api/api/auth/signup" -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"correct horse\",\"name\":\"$1\"}"
-}
-token=$(signup owner@bench.test | jq -r .token)
-org=$(curl -sf -X POST "$api/api/orgs" -H "Authorization: Bearer $token" \
-  -H 'Content-Type: application/json' -d '{"name":"Bench"}' | jq -r ._id)
-$bin set-plan "$org" enterprise
-seq 1 "$MEMBERS" | xargs -P 4 -I{} sh -c \
-  "curl -sf -X POST '$api/api/auth/signup' -H 'Content-Type: application/json' \
-   -d '{\"email\":\"m{}@bench.test\",\"password\":\"correct horse\",\"name\":\"m{}\"}' >/dev/null \
-   && $bin add-member '$org' m{}@bench.test --role viewer"
+seed_org "$((MEMBERS + 1))"
 
 echo "== $(nproc) cores, $MEMBERS members, $CONNECTIONS connections, $DURATION per route"
 for path in "/api/orgs/$org" "/api/orgs/$org/members" "/api/orgs/$org/members?limit=50"; do

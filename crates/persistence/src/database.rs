@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,6 +11,7 @@ use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::OrgId;
 use tenantry_domain::ports::{Transaction, UnitOfWork};
 use tenantry_migrations::{Migrator, MigratorTrait};
+use tokio::sync::Semaphore;
 use tracing::instrument;
 
 use crate::error::OrStoreError;
@@ -22,6 +24,11 @@ const MAX_CONNECTIONS: u32 = 10;
 #[derive(Clone, Debug)]
 pub struct Database {
     conn: DatabaseConnection,
+    /// SQLite has one writer at a time. Writers of this process take turns here, in arrival
+    /// order, before `BEGIN IMMEDIATE`: waiting in SQLite's busy handler instead means sleeps
+    /// of up to 100 ms between polls, which under load cost more than the writes. Other
+    /// processes on the same file (the operator commands) still meet the busy timeout.
+    write_turns: Option<Arc<Semaphore>>,
 }
 
 impl Database {
@@ -45,7 +52,9 @@ impl Database {
                     .foreign_keys(true)
             });
         let conn = sea_orm::Database::connect(options).await?;
-        Ok(Self { conn })
+        let write_turns =
+            (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        Ok(Self { conn, write_turns })
     }
 
     /// Brings the schema up to date, then chains audit events written before the audit chain
@@ -110,7 +119,22 @@ impl UnitOfWork for Database {
         // IMMEDIATE makes a SQLite writer wait for the write lock up front (honouring the busy
         // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
         // relies on row locks (`lock_org`).
-        self.open(write_options()).await
+        let turn = match &self.write_turns {
+            Some(turns) => Some(
+                turns
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| StoreError::Unavailable("the database is closing".into()))?,
+            ),
+            None => None,
+        };
+        let tx = self
+            .conn
+            .begin_with_options(write_options())
+            .await
+            .or_store_error()?;
+        Ok(Box::new(SeaTransaction::writing(tx, turn)))
     }
 
     async fn read(&self) -> Result<Box<dyn Transaction>, StoreError> {

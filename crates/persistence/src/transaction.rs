@@ -14,6 +14,8 @@ use tenantry_domain::ports::Transaction;
 use tenantry_domain::role::RoleRepository;
 use tenantry_domain::user::{SessionRepository, UserRepository};
 
+use tokio::sync::OwnedSemaphorePermit;
+
 use crate::error::OrStoreError;
 use crate::sql::statement;
 
@@ -71,16 +73,29 @@ impl ConnectionTrait for Conn {
 /// [`UnitOfWork::read_one`]: tenantry_domain::ports::UnitOfWork::read_one
 pub(crate) struct SeaTransaction {
     pub(crate) tx: Conn,
+    /// This process's turn to write, on SQLite: held until the transaction ends.
+    _write_turn: Option<OwnedSemaphorePermit>,
 }
 
 impl SeaTransaction {
     pub(crate) fn new(tx: DatabaseTransaction) -> Self {
-        Self { tx: Conn::Tx(tx) }
+        Self {
+            tx: Conn::Tx(tx),
+            _write_turn: None,
+        }
+    }
+
+    pub(crate) fn writing(tx: DatabaseTransaction, turn: Option<OwnedSemaphorePermit>) -> Self {
+        Self {
+            tx: Conn::Tx(tx),
+            _write_turn: turn,
+        }
     }
 
     pub(crate) fn on_pool(pool: DatabaseConnection) -> Self {
         Self {
             tx: Conn::Pool(pool),
+            _write_turn: None,
         }
     }
 
@@ -144,6 +159,7 @@ impl Transaction for SeaTransaction {
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         match self.tx {
+            // The write turn passes on only after the commit, when `self` is dropped.
             Conn::Tx(tx) => tx.commit().await.or_store_error(),
             Conn::Pool(_) => Ok(()),
         }

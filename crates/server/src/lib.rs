@@ -1,6 +1,7 @@
 //! The `tenantry` binary's library half: configuration and wiring, shared by `main` and tests.
 
 pub mod config;
+pub mod import;
 mod jobs;
 mod mail_worker;
 mod password;

@@ -14,7 +14,7 @@ pub use model::{
     Membership, RoleChoice, RoleFilter, VersionedMembers,
 };
 pub use ports::MemberRepository;
-pub use service::{MemberService, MoveMember};
+pub use service::{ImportReport, ImportedMember, MemberService, MoveMember};
 pub(crate) use service::{ensure_seat, resolve_role};
 
 #[cfg(any(test, feature = "mocks"))]

@@ -114,6 +114,12 @@ impl PasswordHash {
         Self(phc)
     }
 
+    /// The hash of an account made without a password (by an operator's import): it is no
+    /// PHC string, so no password verifies against it and the account cannot sign in.
+    pub fn none() -> Self {
+        Self("!".to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
