@@ -1,7 +1,7 @@
 -- wrk script: POST /api/orgs/:orgId/invitations/email with a unique e-mail per request.
--- env: TOKEN, ORG (set by bench/compare.sh).
-local token = os.getenv("TOKEN")
-local org = os.getenv("ORG")
+-- env: TENANTRY_TOKEN, TENANTRY_ORG (set by bench/lib.sh's seed_org).
+local token = os.getenv("TENANTRY_TOKEN")
+local org = os.getenv("TENANTRY_ORG")
 local threads = {}
 local counter = 0
 local run = os.time()

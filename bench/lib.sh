@@ -33,5 +33,5 @@ seed_org() {
     for (i = 1; i <= n; i++) printf "m%d.%s@bench.test,Member %d of %s,member\n", i, tag, i, tag }' \
     >"$work/$tag.csv"
   $bin import-members "$org" "$work/$tag.csv"
-  export TOKEN=$token ORG=$org
+  export TENANTRY_TOKEN=$token TENANTRY_ORG=$org
 }

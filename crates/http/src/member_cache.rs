@@ -5,6 +5,7 @@
 //! never serve a page older than the version they just read.
 
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use actix_web::web::Bytes;
@@ -21,9 +22,23 @@ pub(crate) struct CachedPage {
     pub body: Bytes,
 }
 
-#[derive(Default)]
 pub struct MemberListCache {
     state: Mutex<State>,
+    /// Who builds a missing page: one request per page at a time, so that after a change the
+    /// requests waiting for the same page read and serialise it once, not each (a stampede
+    /// of 32 such builds put over 100 ms on the tail). Striped: memory stays fixed.
+    turns: [tokio::sync::Mutex<()>; TURNS],
+}
+
+const TURNS: usize = 64;
+
+impl Default for MemberListCache {
+    fn default() -> Self {
+        Self {
+            state: Mutex::default(),
+            turns: std::array::from_fn(|_| tokio::sync::Mutex::new(())),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -36,6 +51,18 @@ impl MemberListCache {
     fn state(&self) -> MutexGuard<'_, State> {
         // Entries are replaced whole; a panic elsewhere cannot leave one half-written.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits for the turn to build the page `(org, page)`.
+    pub(crate) async fn turn(
+        &self,
+        org: OrgId,
+        page: MemberPage,
+    ) -> tokio::sync::MutexGuard<'_, ()> {
+        let mut hasher = std::hash::DefaultHasher::new();
+        (org, page).hash(&mut hasher);
+        let stripe = usize::try_from(hasher.finish() % TURNS as u64).unwrap_or_default();
+        self.turns[stripe].lock().await
     }
 
     pub(crate) fn get(&self, org: OrgId, page: MemberPage) -> Option<CachedPage> {

@@ -95,10 +95,19 @@ impl DeliveryService {
             .await?;
         tx.commit().await?;
 
+        // Sent first, recorded after, all in one write: one transaction per batch rather than
+        // per message keeps the single SQLite writer free for requests. The lease covers the
+        // batch; a crash before the record means these are sent again (at least once).
+        if batch.is_empty() {
+            return Ok(DeliveryReport::default());
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for message in &batch {
+            outcomes.push(self.mailer.send(&message.mail).await);
+        }
         let mut report = DeliveryReport::default();
-        for message in batch {
-            let outcome = self.mailer.send(&message.mail).await;
-            let tx = self.uow.begin().await?;
+        let tx = self.uow.begin().await?;
+        for (message, outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Ok(()) => {
                     tx.outbox().mark_sent(message.id, self.clock.now()).await?;
@@ -120,8 +129,8 @@ impl DeliveryService {
                     report.failed += 1;
                 }
             }
-            tx.commit().await?;
         }
+        tx.commit().await?;
         Ok(report)
     }
 }

@@ -52,6 +52,19 @@ impl MemberService {
         read_page(&*tx, org, page).await
     }
 
+    /// The version of the org's member list, for a caller allowed to read the list (see
+    /// [`MembersVersion`]): one read, the access check included.
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn members_version(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+    ) -> Result<MembersVersion, MemberError> {
+        let tx = self.uow.read_one().await?;
+        let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_READ).await?;
+        Ok(access.members_version())
+    }
+
     /// Like [`list`](Self::list), for a caller holding a copy of the page made at `held`:
     /// when the list has not changed since, only that is said and no member is read. The
     /// access check runs either way.

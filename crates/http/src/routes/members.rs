@@ -35,30 +35,37 @@ pub(crate) async fn list_members(
 ) -> Result<HttpResponse, ApiError> {
     let org: OrgId = path_id(&path)?;
     let page = MemberPage::try_from(query.value()?)?;
-    let cached = state.member_lists.get(org, page);
-    let held = cached.as_ref().map(|cached| cached.version);
-    let listed = state
-        .services
-        .members
-        .list_since(&auth.actor, org, page, held)
-        .await?;
-    let cached = match (listed, cached) {
-        (VersionedMembers::Unchanged(_), Some(cached)) => cached,
-        (VersionedMembers::Changed(version, list), _) => {
-            let body = serde_json::to_vec(&MemberListResponse {
-                members: list.members.into_iter().map(MemberResponse::from).collect(),
-                next_cursor: list.next.map(|cursor| cursor.to_string()),
-            })
-            .map_err(ApiError::internal)?;
-            let cached = CachedPage {
-                version,
-                body: body.into(),
-            };
-            state.member_lists.put(org, page, cached.clone());
-            cached
-        }
-        (VersionedMembers::Unchanged(_), None) => {
-            return Err(ApiError::internal("an unchanged list that was never held"));
+    let members = &state.services.members;
+    let current = members.members_version(&auth.actor, org).await?;
+    let cached = match state.member_lists.get(org, page) {
+        Some(cached) if cached.version == current => cached,
+        _ => {
+            let _turn = state.member_lists.turn(org, page).await;
+            // Whoever held the turn before may have built it meanwhile.
+            let cached = state.member_lists.get(org, page);
+            let held = cached.as_ref().map(|cached| cached.version);
+            match (
+                members.list_since(&auth.actor, org, page, held).await?,
+                cached,
+            ) {
+                (VersionedMembers::Unchanged(_), Some(cached)) => cached,
+                (VersionedMembers::Changed(version, list), _) => {
+                    let body = serde_json::to_vec(&MemberListResponse {
+                        members: list.members.into_iter().map(MemberResponse::from).collect(),
+                        next_cursor: list.next.map(|cursor| cursor.to_string()),
+                    })
+                    .map_err(ApiError::internal)?;
+                    let cached = CachedPage {
+                        version,
+                        body: body.into(),
+                    };
+                    state.member_lists.put(org, page, cached.clone());
+                    cached
+                }
+                (VersionedMembers::Unchanged(_), None) => {
+                    return Err(ApiError::internal("an unchanged list that was never held"));
+                }
+            }
         }
     };
     let etag = EntityTag::new_strong(format!("m{}", cached.version.0));
