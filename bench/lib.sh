@@ -6,6 +6,8 @@ work=$(mktemp -d)
 export TENANTRY_DATABASE_URL="${DATABASE_URL:-sqlite://$work/bench.db}"
 export TENANTRY_LISTEN="127.0.0.1:$PORT"
 export TENANTRY_MAIL_OUTBOX="$work/mail"
+# PostgreSQL needs a sealing key; a throwaway one will do for a benchmark.
+export TENANTRY_SECRET_KEY="${TENANTRY_SECRET_KEY:-$(head -c 32 /dev/urandom | base64)}"
 export TENANTRY_AUTH_ATTEMPTS_PER_MINUTE=1000000
 export RUST_LOG=warn
 bin=./target/release/tenantry

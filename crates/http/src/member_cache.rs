@@ -12,9 +12,10 @@ use actix_web::web::Bytes;
 use tenantry_domain::ids::OrgId;
 use tenantry_domain::member::{MemberPage, MembersVersion};
 
-/// Memory the cached pages may take on one instance. A page larger than a quarter of it (a
-/// whole list of more than about 40,000 members) is served without being kept.
-pub const MEMBER_LIST_CACHE_BYTES: usize = 32 * 1024 * 1024;
+/// Memory the cached pages may take on one instance. A page larger than half of it (a whole
+/// list of more than about 160,000 members) is served without being kept; requests for such a
+/// page are then built one at a time (see `turns`), which also bounds the memory they take.
+pub const MEMBER_LIST_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Clone)]
 pub(crate) struct CachedPage {
@@ -71,7 +72,7 @@ impl MemberListCache {
 
     pub(crate) fn put(&self, org: OrgId, page: MemberPage, cached: CachedPage) {
         let size = cached.body.len();
-        if size > MEMBER_LIST_CACHE_BYTES / 4 {
+        if size > MEMBER_LIST_CACHE_BYTES / 2 {
             return;
         }
         let mut state = self.state();

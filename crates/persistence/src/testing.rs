@@ -10,11 +10,49 @@ use crate::Database;
 /// databases, e.g. `postgres://tenantry:tenantry@localhost:5432/postgres`.
 pub const POSTGRES_URL_VAR: &str = "TENANTRY_TEST_POSTGRES_URL";
 
-/// A migrated database that lives as long as this value (SQLite) or the server (PostgreSQL).
+/// A migrated database that lives as long as this value: a SQLite file is deleted with its
+/// directory, a PostgreSQL database is dropped.
 pub struct TestDatabase {
     pub database: Database,
     pub url: String,
     _dir: Option<TempDir>,
+    /// The server and name of a PostgreSQL database to drop.
+    postgres: Option<(String, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which must not be blocked on: a thread of its
+        // own with a runtime of its own does it. FORCE ends the connections the app still holds.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let server = Database::connect(&server_url).await.ok()?;
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let result = server
+                    .connection()
+                    .execute_raw(Statement::from_string(DbBackend::Postgres, sql))
+                    .await;
+                server.close().await.ok();
+                result.ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: test database {} was not dropped",
+                self.url
+            );
+        }
+    }
 }
 
 /// A new SQLite database file in its own temporary directory.
@@ -27,6 +65,7 @@ pub async fn sqlite() -> TestDatabase {
         database,
         url,
         _dir: Some(dir),
+        postgres: None,
     }
 }
 
@@ -61,6 +100,7 @@ pub async fn postgres() -> Option<TestDatabase> {
         database,
         url,
         _dir: None,
+        postgres: Some((server_url, name)),
     })
 }
 

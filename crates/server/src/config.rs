@@ -37,6 +37,8 @@ pub struct Config {
     pub session_cache_seconds: u16,
     /// How often expired audit events are deleted, in seconds.
     pub audit_retention_interval_s: NonZeroU64,
+    /// How often expired sessions and API tokens are deleted, in seconds.
+    pub session_sweep_interval_s: NonZeroU64,
     /// Lifetime of an invitation or join link, in days.
     pub invitation_ttl_days: NonZeroU16,
     /// HTTP worker threads; defaults to the number of CPUs.
@@ -78,6 +80,7 @@ impl Default for Config {
             session_cache_seconds: 5,
             invitation_ttl_days: NonZeroU16::new(7).unwrap_or(NonZeroU16::MIN),
             audit_retention_interval_s: NonZeroU64::new(3_600).unwrap_or(NonZeroU64::MIN),
+            session_sweep_interval_s: NonZeroU64::new(3_600).unwrap_or(NonZeroU64::MIN),
             workers: None,
             trusted_proxies: String::new(),
             auth_attempts_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
@@ -108,6 +111,7 @@ impl Config {
                 "session_cache_seconds",
                 "invitation_ttl_days",
                 "audit_retention_interval_s",
+                "session_sweep_interval_s",
                 "workers",
                 "auth_attempts_per_minute",
                 "trusted_proxies",

@@ -10,6 +10,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use tenantry_domain::audit::AuditService;
 use tenantry_domain::clock::SystemClock;
+use tenantry_domain::user::AuthService;
 use tenantry_domain::{Services, ServicesConfig};
 use tenantry_http::{ApiState, AuthRateLimit, Readiness, TrustedProxies};
 use tenantry_persistence::Database;
@@ -39,6 +40,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let state = api_state(&config, database.clone())?;
         let retention = audit_retention(&config, state.services.audit.clone());
+        let sweep = session_sweep(&config, state.services.auth.clone());
         let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
             .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
             // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
@@ -49,7 +51,11 @@ impl Application {
         let server = server.listen(listener)?.run();
         tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
-        let jobs = vec![mail_worker(&config, database.clone(), mailer), retention];
+        let jobs = vec![
+            mail_worker(&config, database.clone(), mailer),
+            retention,
+            sweep,
+        ];
         Ok(Self {
             port,
             server,
@@ -175,6 +181,22 @@ fn audit_retention(config: &Config, audit: AuditService) -> Job {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "expired audit events deleted"),
                 Err(error) => tracing::error!(%error, "audit retention failed; will retry"),
+            }
+            false
+        }
+    })
+}
+
+/// Deletes expired sessions, which are otherwise only forgotten when their owner signs in.
+fn session_sweep(config: &Config, auth: AuthService) -> Job {
+    let interval = std::time::Duration::from_secs(config.session_sweep_interval_s.get());
+    Job::every("session sweep", interval, move || {
+        let auth = auth.clone();
+        async move {
+            match auth.sweep_expired_sessions().await {
+                Ok(0) => {}
+                Ok(deleted) => tracing::info!(deleted, "expired sessions deleted"),
+                Err(error) => tracing::error!(%error, "session sweep failed; will retry"),
             }
             false
         }

@@ -133,6 +133,21 @@ impl PermissionSet {
             .filter(move |permission| self.contains(*permission))
     }
 
+    /// Parses stored slugs: the set of those the catalogue knows, and the others, which grant
+    /// nothing (a permission withdrawn from the catalogue must not make its holders' requests
+    /// fail, nor keep granting what it named).
+    pub fn parse_known<'a>(slugs: impl IntoIterator<Item = &'a str>) -> (Self, Vec<&'a str>) {
+        let mut set = Self::EMPTY;
+        let mut unknown = Vec::new();
+        for slug in slugs {
+            match slug.parse::<Permission>() {
+                Ok(permission) => set.0 |= permission.bit(),
+                Err(_) => unknown.push(slug),
+            }
+        }
+        (set, unknown)
+    }
+
     /// Parses slugs, reporting every unknown one at once.
     pub fn parse<'a>(
         slugs: impl IntoIterator<Item = &'a str>,

@@ -63,6 +63,12 @@ pub trait SessionRepository: Send + Sync {
     async fn list_api_tokens(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
     /// Deletes the user's API token `id`; false when there is none.
     async fn delete_api_token(&self, user: UserId, id: SessionId) -> Result<bool, StoreError>;
+    /// Drops at most `limit` sessions of anyone that expired before `now`; returns how many.
+    async fn sweep_expired_sessions(
+        &self,
+        now: OffsetDateTime,
+        limit: u64,
+    ) -> Result<u64, StoreError>;
     /// Drops the user's sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(
         &self,

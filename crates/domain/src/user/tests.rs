@@ -448,3 +448,22 @@ fn revoking_an_api_token_forgets_it_at_once() {
     let after = pollster::block_on(service.authenticate(&token));
     assert!(matches!(after, Err(AuthError::Unauthenticated)));
 }
+
+#[test]
+fn the_sweep_deletes_batch_after_batch_until_one_comes_back_short() {
+    let batch = |deleted: u64| {
+        let mut tx = MockTransaction::default();
+        tx.sessions
+            .expect_sweep_expired_sessions()
+            .withf(|at, limit| *at == NOW && *limit == 1_000)
+            .times(1)
+            .returning(move |_, _| Ok(deleted));
+        tx
+    };
+    let (service, committed) = auth(vec![batch(1_000), batch(1_000), batch(7)], hasher());
+    assert_eq!(
+        pollster::block_on(service.sweep_expired_sessions()).unwrap(),
+        2_007
+    );
+    assert!(committed.iter().all(crate::testing::Committed::get));
+}

@@ -47,12 +47,14 @@ pub(crate) async fn log_in(
     body: Body<LogInRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.value()?;
-    let normalised = body.email.trim().to_lowercase();
+    // The account's bucket is keyed by the address as validated, so spellings that name the
+    // same account share it; a malformed address still spends the client's.
+    let email = Email::try_from(body.email.as_str()).ok();
     state
         .auth_rate_limit
-        .check(client(&request), Some(&normalised))?;
+        .check(client(&request), email.as_ref().map(Email::as_str))?;
     // A malformed e-mail or an over-long password cannot match an account: same answer.
-    let email = Email::try_from(body.email.as_str()).map_err(|_| AuthError::InvalidCredentials)?;
+    let email = email.ok_or(AuthError::InvalidCredentials)?;
     let password = Password::presented(&body.password).ok_or(AuthError::InvalidCredentials)?;
     let org = body.org_id.as_deref().map(org_id).transpose()?;
     let signed_in = state

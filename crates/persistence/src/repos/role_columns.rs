@@ -1,3 +1,6 @@
+use std::collections::BTreeSet;
+use std::sync::{Mutex, PoisonError};
+
 use sea_orm::FromQueryResult;
 use tenantry_domain::authz::{BuiltinRole, PermissionSet};
 use tenantry_domain::error::StoreError;
@@ -102,8 +105,11 @@ impl From<custom_roles::Model> for StoredRole {
 }
 
 pub(crate) fn custom_role(row: StoredRole) -> Result<CustomRole, StoreError> {
-    let permissions = PermissionSet::parse(row.permissions.split(',').filter(|s| !s.is_empty()))
-        .map_err(|_| corrupt("permissions", &row.permissions))?;
+    let (permissions, unknown) =
+        PermissionSet::parse_known(row.permissions.split(',').filter(|s| !s.is_empty()));
+    for slug in unknown {
+        warn_once_of_unknown(slug, row.id);
+    }
     Ok(CustomRole {
         id: RoleId::from_uuid(row.id),
         org_id: OrgId::from_uuid(row.org_id),
@@ -120,4 +126,17 @@ pub(crate) fn permissions_column(permissions: PermissionSet) -> String {
         .map(|permission| permission.slug())
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// Logs a stored permission slug the catalogue does not know, once per slug and process: it
+/// grants nothing, and its holders' requests go on as if it were not there.
+fn warn_once_of_unknown(slug: &str, role: uuid::Uuid) {
+    static SEEN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+    let first = SEEN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(slug.to_owned());
+    if first {
+        tracing::warn!(slug, role = %role, "a custom role holds a permission this version does not know; it grants nothing");
+    }
 }

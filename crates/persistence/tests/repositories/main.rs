@@ -167,7 +167,7 @@ async fn sessions_are_found_by_token_hash_until_deleted() {
 }
 
 #[tokio::test]
-async fn only_expired_sessions_of_the_user_are_deleted() {
+async fn only_expired_sessions_are_deleted_at_sign_in_and_by_the_sweep() {
     for db in testing::all().await {
         let tx = db.database.begin().await.unwrap();
         let jane = add_user(&*tx, "jane@example.com").await;
@@ -214,6 +214,23 @@ async fn only_expired_sessions_of_the_user_are_deleted() {
                 .unwrap()
                 .is_some()
         );
+
+        // The periodic sweep takes everyone's expired sessions, in batches, and nothing live.
+        let johns_other_dead = session(&john, at - Duration::hours(2));
+        tx.sessions()
+            .insert_session(&johns_other_dead)
+            .await
+            .unwrap();
+        let sweep = tx.sessions().sweep_expired_sessions(at, 1).await.unwrap();
+        assert_eq!(sweep, 1, "one batch of one");
+        let sweep = tx.sessions().sweep_expired_sessions(at, 10).await.unwrap();
+        assert_eq!(sweep, 1, "the rest");
+        for gone in [&johns_dead, &johns_other_dead] {
+            let found = tx.sessions().find_session(&gone.token_hash).await.unwrap();
+            assert_eq!(found, None);
+        }
+        let live_found = tx.sessions().find_session(&live.token_hash).await.unwrap();
+        assert!(live_found.is_some());
     }
 }
 
@@ -560,6 +577,53 @@ async fn roles_are_updated_found_only_in_their_org_and_deleted() {
         assert_eq!(tx.roles().find_role(other.id, role.id).await.unwrap(), None);
         tx.roles().delete_role(org.id, role.id).await.unwrap();
         assert_eq!(tx.roles().find_role(org.id, role.id).await.unwrap(), None);
+    }
+}
+
+/// A slug stored by an older version, no longer in the catalogue, grants nothing and breaks
+/// nothing: the role and its members still load, with the permissions that are known.
+#[tokio::test]
+async fn a_stored_permission_the_catalogue_no_longer_knows_grants_nothing() {
+    use sea_orm::ConnectionTrait;
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let role = new_role(&org, "Ops");
+        tx.roles().insert_role(&role).await.unwrap();
+        let member = add_user(&*tx, "m@example.com").await;
+        join(
+            &*tx,
+            &org,
+            &member,
+            AssignedRole::Custom(role.clone()),
+            now(),
+        )
+        .await;
+        tx.commit().await.unwrap();
+        db.database
+            .connection()
+            .execute_unprepared(
+                "UPDATE custom_roles SET permissions = 'scans:read,legacy:retired,members:read'",
+            )
+            .await
+            .unwrap();
+
+        let tx = db.database.read().await.unwrap();
+        let found = tx
+            .roles()
+            .find_role(org.id, role.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.permissions, role.permissions);
+        let access = tx
+            .members()
+            .find_access(org.id, member.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(access.membership.role.permissions(), role.permissions);
     }
 }
 
