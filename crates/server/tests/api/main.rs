@@ -16,6 +16,7 @@ mod members;
 mod mfa;
 mod operator;
 mod orgs;
+mod permission_checks;
 mod roles;
 mod tenant;
 mod tokens;
