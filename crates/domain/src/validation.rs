@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::{DomainError, ErrorKind};
 
 /// Which field was wrong and why, in words a user can act on.
@@ -61,6 +63,15 @@ pub(crate) fn hides_text(c: char) -> bool {
         )
 }
 
+/// What two names are compared by when they must not pass for each other: the UTS #39
+/// confusable skeleton of the lower-cased NFKC form, so that `Admin`, `admin` and `Аdmin` (with
+/// a Cyrillic `А`) have one key.
+pub(crate) fn confusable_key(name: &str) -> String {
+    let lower: String = name.nfkc().collect::<String>().to_lowercase();
+    let skeleton: String = unicode_security::skeleton(&lower).collect();
+    skeleton.to_lowercase()
+}
+
 /// Whether `raw` is a snake_case name: lower-case ASCII letters, digits and `_`, starting with
 /// a letter, at most `max` characters (setting and integration keys).
 pub(crate) fn is_snake_case_name(raw: &str, max: usize) -> bool {
@@ -70,13 +81,16 @@ pub(crate) fn is_snake_case_name(raw: &str, max: usize) -> bool {
         && raw.len() <= max
 }
 
-/// Trims `raw` and checks that it holds between 1 and `max` characters.
+/// Puts `raw` in NFKC form, trims it and checks that it holds between 1 and `max` characters,
+/// none of them hiding text. NFKC first, so that compatibility forms (full-width letters,
+/// ligatures, a no-break space) are stored as the plain characters they show.
 pub(crate) fn trimmed_text(
     field: &'static str,
     raw: &str,
     max: usize,
 ) -> Result<String, ValidationError> {
-    let value = raw.trim();
+    let normalised: String = raw.nfkc().collect();
+    let value = normalised.trim();
     let length = value.chars().count();
     if length == 0 {
         return Err(ValidationError::new(field, "must not be empty"));

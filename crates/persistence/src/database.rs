@@ -4,12 +4,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, DatabaseConnection, DbBackend, DbErr, FromQueryResult,
-    IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    FromQueryResult, IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::OrgId;
 use tenantry_domain::ports::{Transaction, UnitOfWork};
+use tenantry_domain::role::RoleName;
 use tenantry_migrations::{Migrator, MigratorTrait};
 use tokio::sync::Semaphore;
 use tracing::instrument;
@@ -62,7 +64,41 @@ impl Database {
     #[instrument(skip_all)]
     pub async fn migrate(&self) -> Result<(), DbErr> {
         Migrator::up(&self.conn, None).await?;
-        self.chain_existing_audit_events().await
+        self.chain_existing_audit_events().await?;
+        self.rekey_custom_roles().await
+    }
+
+    /// Brings each custom role's `name_key` to the domain's current key (`RoleName::key`),
+    /// which now also folds look-alike characters. Two existing roles whose names turn out to
+    /// look alike keep their old keys, with a warning: nothing is renamed behind an owner's back.
+    async fn rekey_custom_roles(&self) -> Result<(), DbErr> {
+        #[derive(FromQueryResult)]
+        struct Keyed {
+            id: uuid::Uuid,
+            name: String,
+            name_key: String,
+        }
+        let roles = Keyed::find_by_statement(Statement::from_string(
+            self.backend(),
+            "SELECT id, name, name_key FROM custom_roles",
+        ))
+        .all(&self.conn)
+        .await?;
+        for role in roles {
+            let key = RoleName::from_trusted(role.name).key();
+            if key == role.name_key {
+                continue;
+            }
+            let update = crate::sql::statement(
+                self.backend(),
+                "UPDATE custom_roles SET name_key = ? WHERE id = ?",
+                [key.into(), role.id.into()],
+            );
+            if let Err(error) = self.conn.execute_raw(update).await {
+                tracing::warn!(role = %role.id, %error, "custom role keeps its old name key: another role's name looks like it");
+            }
+        }
+        Ok(())
     }
 
     async fn chain_existing_audit_events(&self) -> Result<(), DbErr> {

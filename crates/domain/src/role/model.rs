@@ -2,7 +2,7 @@ use time::OffsetDateTime;
 
 use crate::authz::{BuiltinRole, PermissionSet};
 use crate::ids::{OrgId, RoleId};
-use crate::validation::{ValidationError, trimmed_text};
+use crate::validation::{ValidationError, confusable_key, trimmed_text};
 
 /// A custom role's name: trimmed, 1 to 50 characters, never a built-in role's name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -13,9 +13,10 @@ impl RoleName {
         &self.0
     }
 
-    /// What uniqueness is decided on: two names that differ only in case are the same role.
+    /// What uniqueness is decided on: two names that differ only in case, or that look alike
+    /// (a Cyrillic `А` for a Latin `A`, `rn` for `m`), are the same role.
     pub fn key(&self) -> String {
-        self.0.to_lowercase()
+        confusable_key(&self.0)
     }
 
     /// For adapters reading back values that were validated on the way in.
@@ -30,7 +31,10 @@ impl TryFrom<&str> for RoleName {
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let name = Self(trimmed_text("name", raw, 50)?);
         let key = name.key();
-        if BuiltinRole::ALL.iter().any(|role| role.name() == key) {
+        if BuiltinRole::ALL
+            .iter()
+            .any(|role| confusable_key(role.name()) == key)
+        {
             return Err(ValidationError::new(
                 "name",
                 format!("`{}` is the name of a built-in role", name.0),
@@ -169,6 +173,30 @@ mod tests {
             RoleName::try_from(" DevOps Lead ").unwrap().as_str(),
             "DevOps Lead"
         );
+    }
+
+    #[test]
+    fn look_alikes_of_builtin_names_are_reserved_too() {
+        // Cyrillic А and о, full-width letters, a zero-width space.
+        for name in [
+            "\u{0410}dmin",
+            "\u{FF21}dmin",
+            "Audit\u{043E}r",
+            "Ad\u{200B}min",
+        ] {
+            assert!(RoleName::try_from(name).is_err(), "{name:?}");
+        }
+        // Full-width letters are stored as the plain letters they show.
+        let ops = RoleName::try_from("\u{FF2F}ps").unwrap();
+        assert_eq!(ops.as_str(), "Ops");
+    }
+
+    #[test]
+    fn names_that_look_alike_share_a_key() {
+        let key = |name: &str| RoleName::try_from(name).unwrap().key();
+        assert_eq!(key("Reviewers"), key("reviewers"));
+        assert_eq!(key("Reviewers"), key("R\u{0435}viewers"));
+        assert_ne!(key("Reviewers"), key("Reviewer"));
     }
 
     #[test]

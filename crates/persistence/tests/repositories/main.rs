@@ -627,6 +627,32 @@ async fn a_stored_permission_the_catalogue_no_longer_knows_grants_nothing() {
     }
 }
 
+/// Keys stored before look-alikes were folded are brought up to date at start-up, so an old
+/// role still blocks a new one that only looks like it.
+#[tokio::test]
+async fn role_name_keys_from_before_are_rekeyed_at_start_up() {
+    use sea_orm::ConnectionTrait;
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "owner@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        tx.roles()
+            .insert_role(&new_role(&org, "R\u{0435}viewers"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        db.database
+            .connection()
+            .execute_unprepared("UPDATE custom_roles SET name_key = 'r\u{0435}viewers'")
+            .await
+            .unwrap();
+
+        db.database.migrate().await.unwrap();
+        let look_alike = new_role(&org, "Reviewers");
+        expect_conflict(&db, async |tx| tx.roles().insert_role(&look_alike).await).await;
+    }
+}
+
 #[tokio::test]
 async fn a_transaction_dropped_without_commit_leaves_nothing() {
     for db in testing::all().await {
