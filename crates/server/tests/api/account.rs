@@ -219,3 +219,48 @@ async fn guessing_one_accounts_password_from_many_clients_is_cut_off_too() {
         .unwrap();
     assert!(retry_after.parse::<u64>().unwrap() >= 1, "{retry_after}");
 }
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_allowance() {
+    let config = tenantry_server::Config {
+        trusted_proxies: "10.0.0.1".into(),
+        ..Default::default()
+    };
+    let app =
+        crate::helpers::spawn_app_with(config, tenantry_persistence::testing::sqlite().await).await;
+    let via = |peer: &str, forwarded: &str| {
+        actix_web::test::TestRequest::post()
+            .uri("/api/auth/login")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("X-Forwarded-For", forwarded.to_owned()))
+            .insert_header(actix_web::http::header::ContentType::json())
+            .set_payload(json!({"email": "x@example.com", "password": "guess guess"}).to_string())
+            .to_request()
+    };
+    for _ in 0..10 {
+        let response = app.raw(via("10.0.0.1", "203.0.113.7")).await;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = app.raw(via("10.0.0.1", "203.0.113.7")).await;
+    assert_eq!(limited.code(), "rate_limited");
+    // Another client behind the same proxy has its own allowance (with another account name:
+    // x@example.com's own allowance is spent too).
+    let neighbour = actix_web::test::TestRequest::post()
+        .uri("/api/auth/login")
+        .peer_addr("10.0.0.1:40000".parse().unwrap())
+        .insert_header(("X-Forwarded-For", "198.51.100.4"))
+        .insert_header(actix_web::http::header::ContentType::json())
+        .set_payload(json!({"email": "y@example.com", "password": "guess guess"}).to_string())
+        .to_request();
+    assert_eq!(app.raw(neighbour).await.status, StatusCode::UNAUTHORIZED);
+    // From a peer that is not a trusted proxy the header is ignored: the peer, whose allowance
+    // is spent, cannot get a fresh one by naming someone else.
+    let spoofed = actix_web::test::TestRequest::post()
+        .uri("/api/auth/login")
+        .peer_addr("203.0.113.7:40000".parse().unwrap())
+        .insert_header(("X-Forwarded-For", "198.51.100.99"))
+        .insert_header(actix_web::http::header::ContentType::json())
+        .set_payload(json!({"email": "z@example.com", "password": "guess guess"}).to_string())
+        .to_request();
+    assert_eq!(app.raw(spoofed).await.code(), "rate_limited");
+}
