@@ -274,23 +274,11 @@ impl MemberService {
             return Err(MemberError::AlreadyMember);
         }
         let now = self.clock.now();
-        ensure_seat(&*tx, &org_row, now, 0).await?;
-        let membership = Membership {
-            org_id: org,
-            user_id: user.id,
-            role,
-            joined_at: now,
-        };
-        tx.members().insert_member(&membership).await?;
-        let event = AuditEvent::new(org, None, AuditAction::MemberAdded, now)
-            .target("userId", user.id)
-            .target("email", &user.email)
-            .meta("role", membership.role.key());
-        tx.audit().append(&event).await?;
+        let role = add_by_operator(&*tx, &org_row, &user, role, now).await?;
         tx.commit().await?;
         Ok(Member {
             user,
-            role: membership.role,
+            role,
             joined_at: now,
         })
     }
@@ -338,19 +326,7 @@ impl MemberService {
                 report.already_members += 1;
                 continue;
             }
-            ensure_seat(&*tx, &org_row, now, 0).await?;
-            let membership = Membership {
-                org_id: org,
-                user_id: user.id,
-                role,
-                joined_at: now,
-            };
-            tx.members().insert_member(&membership).await?;
-            let event = AuditEvent::new(org, None, AuditAction::MemberAdded, now)
-                .target("userId", user.id)
-                .target("email", &user.email)
-                .meta("role", membership.role.key());
-            tx.audit().append(&event).await?;
+            add_by_operator(&*tx, &org_row, &user, role, now).await?;
             report.added += 1;
         }
         tx.commit().await?;
@@ -373,6 +349,31 @@ pub struct ImportReport {
     pub added: u64,
     pub accounts_created: u64,
     pub already_members: u64,
+}
+
+/// Makes `user` a member with `role` on an operator's behalf, within the seats, with its audit
+/// event; returns the role.
+async fn add_by_operator(
+    tx: &dyn Transaction,
+    org: &Org,
+    user: &User,
+    role: AssignedRole,
+    now: OffsetDateTime,
+) -> Result<AssignedRole, MemberError> {
+    ensure_seat(tx, org, now, 0).await?;
+    let membership = Membership {
+        org_id: org.id,
+        user_id: user.id,
+        role,
+        joined_at: now,
+    };
+    tx.members().insert_member(&membership).await?;
+    let event = AuditEvent::new(org.id, None, AuditAction::MemberAdded, now)
+        .target("userId", user.id)
+        .target("email", &user.email)
+        .meta("role", membership.role.key());
+    tx.audit().append(&event).await?;
+    Ok(membership.role)
 }
 
 async fn lock_org(tx: &dyn Transaction, org: OrgId) -> Result<Org, MemberError> {

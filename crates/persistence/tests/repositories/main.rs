@@ -92,6 +92,15 @@ fn new_role(org: &Org, name: &str) -> CustomRole {
     }
 }
 
+/// A custom role "Ops" in `org` and a member, m@example.com, who holds it.
+async fn ops_member(tx: &dyn Transaction, org: &Org) -> (CustomRole, User) {
+    let role = new_role(org, "Ops");
+    tx.roles().insert_role(&role).await.unwrap();
+    let member = add_user(tx, "m@example.com").await;
+    join(tx, org, &member, AssignedRole::Custom(role.clone()), now()).await;
+    (role, member)
+}
+
 #[tokio::test]
 async fn users_are_found_by_id_and_normalised_email_and_emails_are_unique() {
     for db in testing::all().await {
@@ -315,17 +324,7 @@ async fn deleting_an_org_removes_its_members_roles_and_audit_log_only() {
         let owner = add_user(&*tx, "owner@example.com").await;
         let org = add_org(&*tx, &owner).await;
         let kept = add_org(&*tx, &owner).await;
-        let role = new_role(&org, "Ops");
-        tx.roles().insert_role(&role).await.unwrap();
-        let member = add_user(&*tx, "m@example.com").await;
-        join(
-            &*tx,
-            &org,
-            &member,
-            AssignedRole::Custom(role.clone()),
-            now(),
-        )
-        .await;
+        let (_, member) = ops_member(&*tx, &org).await;
         for id in [org.id, kept.id] {
             let event = AuditEvent::new(id, None, AuditAction::OrgCreated, now());
             tx.audit().append(&event).await.unwrap();
@@ -589,17 +588,7 @@ async fn a_stored_permission_the_catalogue_no_longer_knows_grants_nothing() {
         let tx = db.database.begin().await.unwrap();
         let owner = add_user(&*tx, "owner@example.com").await;
         let org = add_org(&*tx, &owner).await;
-        let role = new_role(&org, "Ops");
-        tx.roles().insert_role(&role).await.unwrap();
-        let member = add_user(&*tx, "m@example.com").await;
-        join(
-            &*tx,
-            &org,
-            &member,
-            AssignedRole::Custom(role.clone()),
-            now(),
-        )
-        .await;
+        let (role, member) = ops_member(&*tx, &org).await;
         tx.commit().await.unwrap();
         db.database
             .connection()
