@@ -313,18 +313,15 @@ impl AuditRepository for SeaTransaction {
             created_at_us: Set(micros(event.at)),
             seq: Set(Some(seq)),
             prev_hash: Set(Some(prev)),
-            hash: Set(Some(hash.clone())),
+            hash: Set(Some(hash)),
         };
+        // The insert's trigger moves the org's chain head to this event and counts it in its
+        // hour (migration m20261201_000011).
         audit_events::Entity::insert(row)
             .exec_without_returning(&self.tx)
             .await
             .or_store_error()?;
-        self.update(
-            "UPDATE orgs SET audit_seq = ?, audit_head = ? WHERE id = ?",
-            vec![seq.into(), hash.into(), event.org_id.as_uuid().into()],
-        )
-        .await?;
-        self.count_appended(event).await
+        Ok(())
     }
 
     async fn chain_state(&self, org: OrgId) -> Result<ChainState, StoreError> {

@@ -4,7 +4,7 @@
 //! number of hours and actors, not of events.
 
 use sea_orm::{FromQueryResult, Value};
-use tenantry_domain::audit::{AuditEvent, AuditFilter};
+use tenantry_domain::audit::AuditFilter;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::OrgId;
 use time::OffsetDateTime;
@@ -27,21 +27,6 @@ fn hour_start(hour: i64) -> OffsetDateTime {
 }
 
 impl SeaTransaction {
-    pub(super) async fn count_appended(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        self.update(
-            "INSERT INTO audit_counts (org_id, action, actor_id, hour, n) VALUES (?, ?, ?, ?, 1) \
-             ON CONFLICT (org_id, action, actor_id, hour) DO UPDATE SET n = audit_counts.n + 1",
-            vec![
-                event.org_id.as_uuid().into(),
-                event.action.name().into(),
-                actor_key(event.actor_id.map(|id| id.as_uuid())).into(),
-                (micros(event.at) / HOUR_US).into(),
-            ],
-        )
-        .await?;
-        Ok(())
-    }
-
     /// Takes the chained events `after_seq < seq <= last_seq` off the counts, before they are
     /// deleted.
     pub(super) async fn uncount(

@@ -92,7 +92,13 @@ impl Server {
             mail: dir.path().join("mail-outbox"),
             database_url,
             _dir: dir,
-            http: HttpClient::builder(TokioExecutor::new()).build_http(),
+            // Idle connections are dropped well before the server's 5 s keep-alive closes them,
+            // so a request is never sent on a connection the server is closing (a loaded
+            // machine made that race show as `IncompleteMessage`).
+            http: HttpClient::builder(TokioExecutor::new())
+                .pool_timer(hyper_util::rt::TokioTimer::new())
+                .pool_idle_timeout(std::time::Duration::from_secs(1))
+                .build_http(),
         }
     }
 
