@@ -46,10 +46,7 @@ impl AuditService {
         filter: AuditFilter,
         page: AuditPage,
     ) -> Result<AuditLog, AuditError> {
-        // No common snapshot: an event appended between the count and the page may show in one
-        // and not the other, which a log that only grows can afford; a transaction's three
-        // extra round trips on PostgreSQL cost more than the page itself.
-        let tx = self.uow.read_one().await?;
+        let tx = self.uow.read().await?;
         Access::load::<AuditError>(&*tx, org, actor, AUDIT_READ).await?;
         let total = tx.audit().count_events(org, &filter).await?;
         let entries = tx
