@@ -27,6 +27,19 @@ pub(crate) fn uuid_type(manager: &SchemaManager) -> &'static str {
     }
 }
 
+/// Runs SQL statements in order: the parts of a migration SeaQuery cannot express, or that
+/// differ between the backends.
+pub(crate) async fn execute_all<S: AsRef<str>>(
+    manager: &SchemaManager<'_>,
+    statements: impl IntoIterator<Item = S>,
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    for statement in statements {
+        db.execute_unprepared(statement.as_ref()).await?;
+    }
+    Ok(())
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]

@@ -79,18 +79,15 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let db = manager.get_connection();
-        for statement in [
+        crate::execute_all(manager, [
             // The database itself refuses a second owner, whatever the application does.
             "CREATE UNIQUE INDEX uq_memberships_one_owner ON memberships (org_id) WHERE role = 'owner'",
             "CREATE INDEX idx_memberships_user ON memberships (user_id)",
             "CREATE INDEX idx_memberships_org_joined ON memberships (org_id, joined_at_us, user_id)",
             "CREATE INDEX idx_memberships_custom_role ON memberships (custom_role_id)",
             "CREATE UNIQUE INDEX uq_custom_roles_org_name ON custom_roles (org_id, name_key)",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        ])
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -86,8 +86,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        let db = manager.get_connection();
-        for statement in [
+        crate::execute_all(manager, [
             // One pending invitation per address and org, whatever the application does.
             "CREATE UNIQUE INDEX uq_invitations_pending_email ON invitations (org_id, email) WHERE status = 'pending'",
             "CREATE INDEX idx_invitations_org ON invitations (org_id, id)",
@@ -95,10 +94,8 @@ impl MigrationTrait for Migration {
             "CREATE INDEX idx_invitations_custom_role ON invitations (custom_role_id)",
             "CREATE INDEX idx_outbox_due ON outbox (next_attempt_us) WHERE sent_at IS NULL",
             "CREATE INDEX idx_outbox_invitation ON outbox (invitation_id)",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        ])
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

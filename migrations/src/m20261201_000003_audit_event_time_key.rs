@@ -27,29 +27,27 @@ impl MigrationTrait for Migration {
             }
         };
         db.execute_unprepared(backfill).await?;
-        for statement in [
+        crate::execute_all(manager, [
             "DROP INDEX idx_audit_events_org_time",
             // The list's three shapes: everything, by action, by actor; each newest first.
             "CREATE INDEX idx_audit_events_org_time_us ON audit_events (org_id, created_at_us, id)",
             "CREATE INDEX idx_audit_events_org_action ON audit_events (org_id, action, created_at_us, id)",
             "CREATE INDEX idx_audit_events_org_actor ON audit_events (org_id, actor_id, created_at_us, id)",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        ])
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in [
-            "DROP INDEX idx_audit_events_org_actor",
-            "DROP INDEX idx_audit_events_org_time_us",
-            "DROP INDEX idx_audit_events_org_action",
-            "ALTER TABLE audit_events DROP COLUMN created_at_us",
-            "CREATE INDEX idx_audit_events_org_time ON audit_events (org_id, created_at)",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::execute_all(
+            manager,
+            [
+                "DROP INDEX idx_audit_events_org_actor",
+                "DROP INDEX idx_audit_events_org_time_us",
+                "DROP INDEX idx_audit_events_org_action",
+                "ALTER TABLE audit_events DROP COLUMN created_at_us",
+                "CREATE INDEX idx_audit_events_org_time ON audit_events (org_id, created_at)",
+            ],
+        )
+        .await
     }
 }

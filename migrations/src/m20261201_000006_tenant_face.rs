@@ -7,36 +7,36 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let uuid = crate::uuid_type(manager);
-        let db = manager.get_connection();
-        for statement in [
-            // An org's settings, as a JSON object.
-            "ALTER TABLE orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'".to_owned(),
-            // The org `/api/org` works on for a session; forgotten when the org goes.
-            format!(
-                "ALTER TABLE sessions ADD COLUMN active_org_id {uuid} NULL \
+        crate::execute_all(
+            manager,
+            [
+                // An org's settings, as a JSON object.
+                "ALTER TABLE orgs ADD COLUMN settings TEXT NOT NULL DEFAULT '{}'".to_owned(),
+                // The org `/api/org` works on for a session; forgotten when the org goes.
+                format!(
+                    "ALTER TABLE sessions ADD COLUMN active_org_id {uuid} NULL \
                  REFERENCES orgs (id) ON DELETE SET NULL"
-            ),
-            // A user's oldest membership, the default tenant; it serves every lookup by user
-            // that the index it replaces did.
-            "CREATE INDEX idx_memberships_user_joined ON memberships (user_id, joined_at_us)"
-                .to_owned(),
-            "DROP INDEX idx_memberships_user".to_owned(),
-        ] {
-            db.execute_unprepared(&statement).await?;
-        }
-        Ok(())
+                ),
+                // A user's oldest membership, the default tenant; it serves every lookup by user
+                // that the index it replaces did.
+                "CREATE INDEX idx_memberships_user_joined ON memberships (user_id, joined_at_us)"
+                    .to_owned(),
+                "DROP INDEX idx_memberships_user".to_owned(),
+            ],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        for statement in [
-            "CREATE INDEX idx_memberships_user ON memberships (user_id)",
-            "DROP INDEX idx_memberships_user_joined",
-            "ALTER TABLE sessions DROP COLUMN active_org_id",
-            "ALTER TABLE orgs DROP COLUMN settings",
-        ] {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::execute_all(
+            manager,
+            [
+                "CREATE INDEX idx_memberships_user ON memberships (user_id)",
+                "DROP INDEX idx_memberships_user_joined",
+                "ALTER TABLE sessions DROP COLUMN active_org_id",
+                "ALTER TABLE orgs DROP COLUMN settings",
+            ],
+        )
+        .await
     }
 }

@@ -11,7 +11,6 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         let mut statements = vec![
             "ALTER TABLE orgs ADD COLUMN member_count BIGINT NOT NULL DEFAULT 0",
             "ALTER TABLE orgs ADD COLUMN members_version BIGINT NOT NULL DEFAULT 0",
@@ -22,14 +21,10 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => POSTGRES,
             _ => SQLITE,
         });
-        for statement in statements {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::execute_all(manager, statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
         let mut statements: Vec<&str> = match manager.get_database_backend() {
             DbBackend::Postgres => vec![
                 "DROP TRIGGER memberships_version ON memberships",
@@ -51,10 +46,7 @@ impl MigrationTrait for Migration {
             "ALTER TABLE orgs DROP COLUMN members_version",
             "ALTER TABLE orgs DROP COLUMN member_count",
         ]);
-        for statement in statements {
-            db.execute_unprepared(statement).await?;
-        }
-        Ok(())
+        crate::execute_all(manager, statements).await
     }
 }
 

@@ -14,13 +14,7 @@ impl MigrationTrait for Migration {
             DbBackend::Postgres => POSTGRES,
             _ => SQLITE,
         };
-        for statement in statements {
-            manager
-                .get_connection()
-                .execute_unprepared(statement)
-                .await?;
-        }
-        Ok(())
+        crate::execute_all(manager, statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -31,13 +25,7 @@ impl MigrationTrait for Migration {
             ],
             _ => &["DROP TRIGGER audit_events_appended"],
         };
-        for statement in statements {
-            manager
-                .get_connection()
-                .execute_unprepared(statement)
-                .await?;
-        }
-        Ok(())
+        crate::execute_all(manager, statements).await
     }
 }
 
