@@ -44,17 +44,6 @@ idle_rss=$(rss_mib "$server")
     echo "$peak" >"$work/peak"; sleep 0.2; done ) &
 sampler=$!
 
-# One wrk run; prints "req/s p50 p99" (milliseconds), and warns about non-2xx answers.
-load() {
-  local out
-  out=$(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency "$@" 2>&1)
-  if grep -q 'Non-2xx' <<<"$out"; then echo "warning: $(grep 'Non-2xx' <<<"$out") for $*" >&2; fi
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
-                     if (v ~ /s$/) return v * 1000; return v }
-    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
-    END { printf "%.0f %.1f %.1f\n", rps, p50, p99 }' <<<"$out"
-}
 ours=(-H "Authorization: Bearer $token")
 theirs=(-H "authorization: Bearer $peer_token")
 peer_auth="$peer_api/api/auth"
@@ -64,6 +53,7 @@ scenario() { # name, tenantry args..., --, peer args...
   local mine=() other=()
   while [ "$1" != -- ]; do mine+=("$1"); shift; done; shift
   other=("$@")
+  # A p99 cell also says how many answers were not 2xx, if any were.
   read -r peer_rps peer_p50 peer_p99 < <(load "${other[@]}")
   read -r our_rps our_p50 our_p99 < <(load "${mine[@]}")
   rows+=("$(awk -v n="$name" -v a="$our_rps" -v b="$our_p50" -v c="$our_p99" \

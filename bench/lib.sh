@@ -17,6 +17,17 @@ trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 api="http://127.0.0.1:$PORT"
 until curl -sf "$api/readyz" >/dev/null; do sleep 0.2; done
 
+# One wrk run (CONNECTIONS, DURATION, WRK_TIMEOUT: 10s by default); prints "req/s p50 p99" in
+# milliseconds, then "(N non-2xx!)" when some answers were not 2xx or 3xx.
+load() {
+  wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --timeout "${WRK_TIMEOUT:-10s}" --latency "$@" 2>&1 | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0;
+                     if (v ~ /s$/) return v * 1000; return v }
+    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /^Requests\/sec/ { rps = $2 }
+    /Non-2xx/ { bad = $NF }
+    END { printf "%.0f %.1f %.1f%s\n", rps, p50, p99, (bad ? " (" bad " non-2xx!)" : "") }'
+}
+
 rss_mib() { ps -o rss= -p "$1" | awk '{ printf "%.0f", $1 / 1024 }'; }
 
 # An owner (token: signed up, so with a real password hash) and an enterprise org (org) of $1
