@@ -25,21 +25,28 @@ pub fn read(file: &Path) -> anyhow::Result<Vec<ImportedMember>> {
         .trim(csv::Trim::All)
         .from_path(file)
         .with_context(|| format!("cannot read {}", file.display()))?;
-    let mut rows = Vec::new();
-    for (index, record) in reader.deserialize::<Row>().enumerate() {
-        let line = index + 2;
-        let row = record.with_context(|| format!("line {line}"))?;
-        let role = match row.role.as_deref().filter(|role| !role.is_empty()) {
-            Some(role) => RoleChoice::try_from(role).with_context(|| format!("line {line}"))?,
-            None => RoleChoice::default(),
-        };
-        rows.push(ImportedMember {
-            email: Email::try_from(row.email.as_str()).with_context(|| format!("line {line}"))?,
-            name: UserName::try_from(row.name.as_str()).with_context(|| format!("line {line}"))?,
-            role,
-        });
-    }
-    Ok(rows)
+    reader
+        .deserialize::<Row>()
+        .enumerate()
+        .map(|(index, record)| {
+            record
+                .map_err(anyhow::Error::from)
+                .and_then(member)
+                .with_context(|| format!("line {}", index + 2))
+        })
+        .collect()
+}
+
+fn member(row: Row) -> anyhow::Result<ImportedMember> {
+    let role = match row.role.as_deref().filter(|role| !role.is_empty()) {
+        Some(role) => RoleChoice::try_from(role)?,
+        None => RoleChoice::default(),
+    };
+    Ok(ImportedMember {
+        email: Email::try_from(row.email.as_str())?,
+        name: UserName::try_from(row.name.as_str())?,
+        role,
+    })
 }
 
 #[cfg(test)]
