@@ -74,7 +74,7 @@ struct SummaryRow {
 
 const LIST_ORGS_OF: &str = "SELECT o.id AS id, o.name AS name, o.plan AS plan, \
      o.created_at AS created_at, o.settings AS settings, \
-     (SELECT COUNT(*) FROM memberships c WHERE c.org_id = o.id) AS member_count, ";
+     o.member_count AS member_count, ";
 const LIST_ORGS_OF_FROM: &str = " FROM memberships m \
      JOIN orgs o ON o.id = m.org_id \
      LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
