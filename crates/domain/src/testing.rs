@@ -35,9 +35,10 @@ pub struct MockTransaction {
     pub outbox: MockOutboxRepository,
     pub integrations: MockIntegrationRepository,
     committed: Committed,
+    begun: Committed,
 }
 
-/// Whether a [`MockTransaction`] was committed.
+/// Whether something happened to a [`MockTransaction`]: committed, or opened for a write.
 #[derive(Clone, Default)]
 pub struct Committed(Arc<AtomicBool>);
 
@@ -49,14 +50,22 @@ impl Committed {
 
 impl MockTransaction {
     /// A unit of work that hands out this transaction once, for a read or a write, and the
-    /// flag that reports its commit.
+    /// flag that reports its commit. Single-statement reads ([`UnitOfWork::read_one`]) see it
+    /// without using it up: a write use case checks its caller on such a read before it opens
+    /// the write transaction, and the check reads what the write will read.
     pub fn into_unit_of_work(self) -> (MockUnitOfWork, Committed) {
-        let (uow, mut committed) = unit_of_work(vec![self]);
-        (uow, committed.remove(0))
+        let committed = self.committed();
+        (hand_out(vec![self], true), committed)
     }
 
     pub fn committed(&self) -> Committed {
         self.committed.clone()
+    }
+
+    /// Whether a write transaction was opened on this one (committed or not): a caller refused
+    /// before the write never opens one.
+    pub fn begun(&self) -> Committed {
+        self.begun.clone()
     }
 }
 
@@ -126,56 +135,80 @@ pub fn unit_of_work(transactions: Vec<MockTransaction>) -> (MockUnitOfWork, Vec<
         .iter()
         .map(MockTransaction::committed)
         .collect();
-    let queue: Shared = Arc::new(Mutex::new(transactions.into_iter().collect()));
+    (hand_out(transactions, false), committed)
+}
+
+/// `peek`: single-statement reads look at the next transaction instead of taking it.
+fn hand_out(transactions: Vec<MockTransaction>, peek: bool) -> MockUnitOfWork {
+    let queue: Shared = Arc::new(Mutex::new(transactions.into_iter().map(Arc::new).collect()));
     let mut uow = MockUnitOfWork::new();
     let for_begin = queue.clone();
-    uow.expect_begin().returning(move || take(&for_begin));
+    uow.expect_begin().returning(move || {
+        let tx = take(&for_begin)?;
+        tx.begun.0.store(true, Ordering::SeqCst);
+        Ok(Box::new(SharedTransaction(tx)))
+    });
     let for_read = queue.clone();
-    uow.expect_read().returning(move || take(&for_read));
-    uow.expect_read_one().returning(move || take(&queue));
-    (uow, committed)
+    uow.expect_read()
+        .returning(move || Ok(Box::new(SharedTransaction(take(&for_read)?))));
+    uow.expect_read_one().returning(move || {
+        let next = if peek {
+            queue.lock().ok().and_then(|queue| queue.front().cloned())
+        } else {
+            take(&queue).ok()
+        };
+        next.map(|tx| Box::new(SharedTransaction(tx)) as Box<dyn Transaction>)
+            .ok_or_else(no_more)
+    });
+    uow
 }
 
-type Shared = Arc<Mutex<VecDeque<MockTransaction>>>;
+type Shared = Arc<Mutex<VecDeque<Arc<MockTransaction>>>>;
 
-fn take(shared: &Shared) -> Result<Box<dyn Transaction>, StoreError> {
+fn take(shared: &Shared) -> Result<Arc<MockTransaction>, StoreError> {
     let taken = shared.lock().ok().and_then(|mut queue| queue.pop_front());
-    taken
-        .map(|tx| Box::new(tx) as Box<dyn Transaction>)
-        .ok_or_else(|| StoreError::Unavailable("no more mock transactions".into()))
+    taken.ok_or_else(no_more)
 }
+
+fn no_more() -> StoreError {
+    StoreError::Unavailable("no more mock transactions".into())
+}
+
+/// A [`MockTransaction`] as handed out: shared, so a read can look at the transaction a write
+/// will take next.
+struct SharedTransaction(Arc<MockTransaction>);
 
 #[async_trait]
-impl Transaction for MockTransaction {
+impl Transaction for SharedTransaction {
     fn users(&self) -> &dyn UserRepository {
-        &self.users
+        &self.0.users
     }
     fn sessions(&self) -> &dyn SessionRepository {
-        &self.sessions
+        &self.0.sessions
     }
     fn orgs(&self) -> &dyn OrgRepository {
-        &self.orgs
+        &self.0.orgs
     }
     fn members(&self) -> &dyn MemberRepository {
-        &self.members
+        &self.0.members
     }
     fn roles(&self) -> &dyn RoleRepository {
-        &self.roles
+        &self.0.roles
     }
     fn audit(&self) -> &dyn AuditRepository {
-        &self.audit
+        &self.0.audit
     }
     fn invitations(&self) -> &dyn InvitationRepository {
-        &self.invitations
+        &self.0.invitations
     }
     fn outbox(&self) -> &dyn OutboxRepository {
-        &self.outbox
+        &self.0.outbox
     }
     fn integrations(&self) -> &dyn IntegrationRepository {
-        &self.integrations
+        &self.0.integrations
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        self.committed.0.store(true, Ordering::SeqCst);
+        self.0.committed.0.store(true, Ordering::SeqCst);
         Ok(())
     }
 }

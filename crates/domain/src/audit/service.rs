@@ -148,7 +148,7 @@ impl AuditService {
         org: OrgId,
         filter: AuditFilter,
     ) -> Result<AuditExport, AuditError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<AuditError>(&*self.uow, actor, &[(org, AUDIT_READ)]).await?;
         Access::load::<AuditError>(&*tx, org, actor, AUDIT_READ).await?;
         let org_row = tx
             .orgs()

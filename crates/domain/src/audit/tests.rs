@@ -99,13 +99,16 @@ fn an_export_is_audited_with_its_filters_and_row_count_then_read_in_batches() {
         .expect_events_before()
         .withf(|_, _, before, _| before.is_some())
         .returning(move |_, _, _, _| Ok(vec![entry(org_id, -1)]));
-    let (uow, committed) = unit_of_work(vec![write, first, second]);
+    // The caller is checked on a read of its own before the write begins.
+    let mut check = MockTransaction::default();
+    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Auditor));
+    let (uow, committed) = unit_of_work(vec![check, write, first, second]);
     let service = AuditService::new(Arc::new(uow), Arc::new(FixedClock(NOW)));
     let filter = AuditFilter::parse(Some("role.created"), None, None, None).unwrap();
 
     let mut export = pollster::block_on(service.export(&actor, org.id, filter)).unwrap();
 
-    assert!(committed[0].get());
+    assert!(committed[1].get());
     assert_eq!(export.rows(), AuditService::EXPORT_BATCH + 1);
     {
         let events = events.lock().unwrap();

@@ -3,7 +3,7 @@ use super::permission::{Permission, PermissionSet};
 use crate::error::StoreError;
 use crate::ids::OrgId;
 use crate::member::{AssignedRole, MembersVersion, Membership};
-use crate::ports::Transaction;
+use crate::ports::{Transaction, UnitOfWork};
 
 /// What a use case needs from the caller in the target organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +87,28 @@ impl Access {
 }
 
 impl Access {
+    /// A write use case's first step: checks each `(org, requirement)` on a read of its own,
+    /// then opens the write transaction. A caller refused here never takes a write turn
+    /// (SQLite) or an org lock (PostgreSQL), so a stranger cannot hold up another tenant's
+    /// writes. The membership may change before the lock is taken: the use case checks again
+    /// with [`Access::load`] under it.
+    pub async fn begin_for<E>(
+        uow: &dyn UnitOfWork,
+        actor: &Actor,
+        checks: &[(OrgId, Requirement)],
+    ) -> Result<Box<dyn Transaction>, E>
+    where
+        E: From<AccessDenied> + From<StoreError>,
+    {
+        {
+            let read = uow.read_one().await?;
+            for &(org, requirement) in checks {
+                Self::load::<E>(&*read, org, actor, requirement).await?;
+            }
+        }
+        Ok(uow.begin().await?)
+    }
+
     /// Loads the actor's membership in `org` inside `tx` and checks `requirement` against it.
     pub async fn load<E>(
         tx: &dyn Transaction,

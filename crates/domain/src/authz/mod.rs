@@ -9,3 +9,6 @@ pub use access::{Access, AccessDenied, Requirement};
 pub use actor::Actor;
 pub use builtin::BuiltinRole;
 pub use permission::{Permission, PermissionSet, UnknownPermission};
+
+#[cfg(test)]
+mod tests;

@@ -50,7 +50,8 @@ impl IntegrationService {
         new: NewIntegration,
     ) -> Result<Integration, IntegrationError> {
         distinct_names(&new.config, &new.credentials.names())?;
-        let tx = self.uow.begin().await?;
+        let checks = [(org, SETTINGS_WRITE)];
+        let tx = Access::begin_for::<IntegrationError>(&*self.uow, actor, &checks).await?;
         Access::load::<IntegrationError>(&*tx, org, actor, SETTINGS_WRITE).await?;
         let now = self.clock.now();
         let integration = Integration {
@@ -87,7 +88,8 @@ impl IntegrationService {
         id: IntegrationId,
         changes: IntegrationChanges,
     ) -> Result<Integration, IntegrationError> {
-        let tx = self.uow.begin().await?;
+        let checks = [(org, SETTINGS_WRITE)];
+        let tx = Access::begin_for::<IntegrationError>(&*self.uow, actor, &checks).await?;
         Access::load::<IntegrationError>(&*tx, org, actor, SETTINGS_WRITE).await?;
         let mut integration = tx
             .integrations()
@@ -144,7 +146,8 @@ impl IntegrationService {
         org: OrgId,
         id: IntegrationId,
     ) -> Result<(), IntegrationError> {
-        let tx = self.uow.begin().await?;
+        let checks = [(org, SETTINGS_WRITE)];
+        let tx = Access::begin_for::<IntegrationError>(&*self.uow, actor, &checks).await?;
         Access::load::<IntegrationError>(&*tx, org, actor, SETTINGS_WRITE).await?;
         let integration = tx
             .integrations()

@@ -72,7 +72,8 @@ impl InvitationService {
         org: OrgId,
         invite: EmailInvite,
     ) -> Result<IssuedInvitation, InvitationError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<InvitationError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)])
+            .await?;
         let (org_row, role) = offer(&*tx, org, actor, invite.role).await?;
         let now = self.clock.now();
         ensure_not_member(&*tx, org, &invite.email).await?;
@@ -123,7 +124,8 @@ impl InvitationService {
         org: OrgId,
         invite: LinkInvite,
     ) -> Result<IssuedInvitation, InvitationError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<InvitationError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)])
+            .await?;
         let (_, role) = offer(&*tx, org, actor, invite.role).await?;
         let now = self.clock.now();
         let kind = InvitationKind::Link {
@@ -168,7 +170,8 @@ impl InvitationService {
         org: OrgId,
         id: InvitationId,
     ) -> Result<(), InvitationError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<InvitationError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)])
+            .await?;
         let (_, access) = authorize(&*tx, org, actor).await?;
         let invitation = find_in(&*tx, org, id).await?;
         access.may_handle(&invitation.role)?;
@@ -204,7 +207,8 @@ impl InvitationService {
         org: OrgId,
         id: InvitationId,
     ) -> Result<IssuedInvitation, InvitationError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<InvitationError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)])
+            .await?;
         let (org_row, access) = authorize(&*tx, org, actor).await?;
         let invitation = find_in(&*tx, org, id).await?;
         access.may_handle(&invitation.role)?;
@@ -267,9 +271,9 @@ impl InvitationService {
         secret: &InvitationSecret,
         channel: Channel,
     ) -> Result<Membership, InvitationError> {
-        let tx = self.uow.begin().await?;
-        self.accept_in(tx, actor, Via::Secret(secret, channel))
-            .await
+        let via = Via::Secret(secret, channel);
+        let tx = self.begin_reaching(None, via).await?;
+        self.accept_in(tx, actor, via).await
     }
 
     /// Accepts an invitation addressed to the caller, by id (from `/api/me/invitations`).
@@ -279,7 +283,9 @@ impl InvitationService {
         actor: &Actor,
         id: InvitationId,
     ) -> Result<Membership, InvitationError> {
-        let tx = self.uow.begin().await?;
+        let tx = self
+            .begin_reaching(Some(actor.user_id), Via::Mine(id))
+            .await?;
         mine(&*tx, actor.user_id, id).await?;
         self.accept_in(tx, actor, Via::Mine(id)).await
     }
@@ -376,9 +382,9 @@ impl InvitationService {
     /// The invitee says no; the e-mailed token is proof enough of who they are.
     #[instrument(skip_all)]
     pub async fn decline(&self, secret: &InvitationSecret) -> Result<(), InvitationError> {
-        let tx = self.uow.begin().await?;
-        self.decline_in(tx, None, Via::Secret(secret, Channel::Email))
-            .await
+        let via = Via::Secret(secret, Channel::Email);
+        let tx = self.begin_reaching(None, via).await?;
+        self.decline_in(tx, None, via).await
     }
 
     /// Declines an invitation addressed to the caller, by id.
@@ -388,7 +394,9 @@ impl InvitationService {
         actor: &Actor,
         id: InvitationId,
     ) -> Result<(), InvitationError> {
-        let tx = self.uow.begin().await?;
+        let tx = self
+            .begin_reaching(Some(actor.user_id), Via::Mine(id))
+            .await?;
         mine(&*tx, actor.user_id, id).await?;
         self.decline_in(tx, Some(actor), Via::Mine(id)).await
     }
@@ -402,6 +410,23 @@ impl InvitationService {
             .invitations()
             .list_pending_to(&user.email, self.clock.now())
             .await?)
+    }
+
+    /// Finds the invitation on a read first, so a secret or id that leads nowhere is refused
+    /// before the write turn and the org lock; under the lock it is read again.
+    async fn begin_reaching(
+        &self,
+        caller: Option<UserId>,
+        via: Via<'_>,
+    ) -> Result<Box<dyn Transaction>, InvitationError> {
+        {
+            let read = self.uow.read_one().await?;
+            match (via, caller) {
+                (Via::Mine(id), Some(user)) => mine(&*read, user, id).await?,
+                _ => find_via(&*read, via).await?,
+            };
+        }
+        Ok(self.uow.begin().await?)
     }
 
     async fn accept_in(

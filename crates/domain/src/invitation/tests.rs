@@ -13,7 +13,7 @@ use crate::mail::{InvitationMail, Mail, MailContent};
 use crate::member::{AssignedRole, MemberError, Membership, RoleChoice};
 use crate::org::Org;
 use crate::plan::Plan;
-use crate::ports::{MockUnitOfWork, Transaction};
+use crate::ports::MockUnitOfWork;
 use crate::testing::fixtures::{self, NOW, actor, builtin, custom_role, membership, org};
 use crate::testing::{Committed, FixedClock, MockTransaction, unit_of_work};
 use crate::user::{
@@ -41,19 +41,22 @@ fn service(
     hasher: MockPasswordHasher,
 ) -> (InvitationService, Vec<Committed>) {
     let (uow, committed) = unit_of_work(transactions);
-    let service = InvitationService::new(
+    (over(uow, public_url, hasher), committed)
+}
+
+fn over(uow: MockUnitOfWork, public_url: &str, hasher: MockPasswordHasher) -> InvitationService {
+    InvitationService::new(
         Arc::new(uow),
         Arc::new(hasher),
         Arc::new(FixedClock(NOW)),
         settings(public_url),
-    );
-    (service, committed)
+    )
 }
 
 /// A service over one transaction, whose hasher fails the test if it is ever called.
 fn invitations_with(tx: MockTransaction) -> (InvitationService, Committed) {
-    let (service, mut committed) = service(PUBLIC_URL, vec![tx], MockPasswordHasher::new());
-    (service, committed.remove(0))
+    let (uow, committed) = tx.into_unit_of_work();
+    (over(uow, PUBLIC_URL, MockPasswordHasher::new()), committed)
 }
 
 fn email(raw: &str) -> Email {
@@ -341,11 +344,8 @@ fn a_public_url_with_a_trailing_slash_gives_links_without_a_double_slash() {
     stored_invitations(&mut tx);
     tx.record_audit();
     let mails = queued_mails(&mut tx);
-    let (service, _) = service(
-        "https://tenantry.test/",
-        vec![tx],
-        MockPasswordHasher::new(),
-    );
+    let (uow, _) = tx.into_unit_of_work();
+    let service = over(uow, "https://tenantry.test/", MockPasswordHasher::new());
 
     let issued = pollster::block_on(service.invite_by_email(
         &actor,
@@ -1263,19 +1263,12 @@ fn resending_an_expired_invitation_needs_a_free_seat_again() {
 
 // --- preview -----------------------------------------------------------------------------
 
-/// A service whose unit of work hands out `tx` for one read and refuses to begin a write.
-fn read_only(tx: MockTransaction) -> InvitationService {
-    let mut uow = MockUnitOfWork::new();
-    uow.expect_begin().never();
-    uow.expect_read()
-        .times(1)
-        .return_once(move || Ok(Box::new(tx) as Box<dyn Transaction>));
-    InvitationService::new(
-        Arc::new(uow),
-        Arc::new(MockPasswordHasher::new()),
-        Arc::new(FixedClock(NOW)),
-        settings(PUBLIC_URL),
-    )
+/// A service whose unit of work hands out `tx` once, and the flag that tells whether it was
+/// opened for a write.
+fn read_only(tx: MockTransaction) -> (InvitationService, Committed) {
+    let begun = tx.begun();
+    let (service, _) = invitations_with(tx);
+    (service, begun)
 }
 
 #[test]
@@ -1304,10 +1297,11 @@ fn a_preview_only_reads_and_shows_a_pending_invitation_past_expiry_as_expired() 
         .withf(move |u| *u == inviter)
         .returning(|id| Ok(Some(user(id, "ines@example.com", INVITER_NAME))));
     forbid_writes(&mut tx);
-    let service = read_only(tx);
+    let (service, begun) = read_only(tx);
 
     let view = pollster::block_on(service.preview(&secret, Channel::Email)).unwrap();
 
+    assert!(!begun.get());
     assert_eq!(view.invitation.status, InvitationStatus::Expired);
     assert_eq!(view.invitation.id, invitation.id);
     assert_eq!(view.org_name, "Acme");
@@ -1323,8 +1317,9 @@ fn a_join_link_code_previewed_as_an_email_token_is_not_found() {
         .expect_find_by_secret()
         .returning(move |_| Ok(Some(link.clone())));
     forbid_writes(&mut tx);
-    let service = read_only(tx);
+    let (service, begun) = read_only(tx);
     let error = pollster::block_on(service.preview(&InvitationSecret::generate(), Channel::Email))
         .unwrap_err();
     assert!(matches!(error, InvitationError::NotFound), "{error:?}");
+    assert!(!begun.get());
 }

@@ -96,7 +96,8 @@ impl MemberService {
         user: UserId,
         choice: RoleChoice,
     ) -> Result<Member, MemberError> {
-        let tx = self.uow.begin().await?;
+        let tx =
+            Access::begin_for::<MemberError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)]).await?;
         let org_row = lock_org(&*tx, org).await?;
         let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_WRITE).await?;
         let target = managed_member(&*tx, &access, org, user).await?;
@@ -120,7 +121,8 @@ impl MemberService {
 
     #[instrument(skip_all, fields(org = %org, user = %user))]
     pub async fn remove(&self, actor: &Actor, org: OrgId, user: UserId) -> Result<(), MemberError> {
-        let tx = self.uow.begin().await?;
+        let tx =
+            Access::begin_for::<MemberError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)]).await?;
         lock_org(&*tx, org).await?;
         let access = Access::load::<MemberError>(&*tx, org, actor, MEMBERS_WRITE).await?;
         let target = managed_member(&*tx, &access, org, user).await?;
@@ -152,7 +154,8 @@ impl MemberService {
         if target_org == org {
             return Err(MemberError::SameOrg);
         }
-        let tx = self.uow.begin().await?;
+        let both = [(org, MEMBERS_WRITE), (target_org, MEMBERS_WRITE)];
+        let tx = Access::begin_for::<MemberError>(&*self.uow, actor, &both).await?;
         // Locks are always taken in id order so two opposite moves cannot deadlock.
         let (source_row, target_row) = if org < target_org {
             let source = lock_org(&*tx, org).await;
@@ -206,7 +209,8 @@ impl MemberService {
         org: OrgId,
         new_owner: UserId,
     ) -> Result<(), MemberError> {
-        let tx = self.uow.begin().await?;
+        let owner = [(org, Requirement::Owner)];
+        let tx = Access::begin_for::<MemberError>(&*self.uow, actor, &owner).await?;
         lock_org(&*tx, org).await?;
         Access::load::<MemberError>(&*tx, org, actor, Requirement::Owner).await?;
         if new_owner == actor.user_id {
@@ -239,7 +243,8 @@ impl MemberService {
 
     #[instrument(skip_all, fields(org = %org))]
     pub async fn leave(&self, actor: &Actor, org: OrgId) -> Result<(), MemberError> {
-        let tx = self.uow.begin().await?;
+        let member = [(org, Requirement::Membership)];
+        let tx = Access::begin_for::<MemberError>(&*self.uow, actor, &member).await?;
         lock_org(&*tx, org).await?;
         let access = Access::load::<MemberError>(&*tx, org, actor, Requirement::Membership).await?;
         if access.membership().role.is_owner() {

@@ -15,6 +15,8 @@ use crate::plan::Plan;
 use crate::ports::{Transaction, UnitOfWork};
 use crate::user::SessionCache;
 
+const SETTINGS_WRITE: Requirement = Requirement::Permission(Permission::SettingsWrite);
+
 /// Organization management: list, create, read, rename, delete, and the operator's plan change.
 #[derive(Clone)]
 pub struct OrgService {
@@ -131,15 +133,10 @@ impl OrgService {
         id: OrgId,
         changes: OrgChanges,
     ) -> Result<OrgSummary, OrgError> {
-        let tx = self.uow.begin().await?;
+        let checks = [(id, SETTINGS_WRITE)];
+        let tx = Access::begin_for::<OrgError>(&*self.uow, actor, &checks).await?;
         let current = tx.orgs().lock_org(id).await?.ok_or(OrgError::NotFound)?;
-        let access = Access::load::<OrgError>(
-            &*tx,
-            id,
-            actor,
-            Requirement::Permission(Permission::SettingsWrite),
-        )
-        .await?;
+        let access = Access::load::<OrgError>(&*tx, id, actor, SETTINGS_WRITE).await?;
         if changes.name.is_none() && changes.settings.is_empty() {
             return summary(&*tx, access).await;
         }
@@ -170,7 +167,8 @@ impl OrgService {
     /// Deletes the org with every membership, role and audit entry; owner only.
     #[instrument(skip_all, fields(org = %id))]
     pub async fn delete(&self, actor: &Actor, id: OrgId) -> Result<(), OrgError> {
-        let tx = self.uow.begin().await?;
+        let owner = [(id, Requirement::Owner)];
+        let tx = Access::begin_for::<OrgError>(&*self.uow, actor, &owner).await?;
         tx.orgs().lock_org(id).await?.ok_or(OrgError::NotFound)?;
         Access::load::<OrgError>(&*tx, id, actor, Requirement::Owner).await?;
         tx.orgs().delete_org(id).await?;

@@ -121,14 +121,12 @@ fn rename_needs_settings_write() {
 
 #[test]
 fn rename_of_an_unknown_org_is_not_found() {
+    let (actor, org) = (actor(), OrgId::generate());
     let mut tx = MockTransaction::default();
+    tx.given_member(org, actor.user_id, None);
     tx.orgs.expect_lock_org().returning(|_| Ok(None));
     let (service, committed) = orgs_with(tx);
-    let result = pollster::block_on(service.rename(
-        &actor(),
-        OrgId::generate(),
-        OrgName::try_from("New").unwrap(),
-    ));
+    let result = pollster::block_on(service.rename(&actor, org, OrgName::try_from("New").unwrap()));
     assert!(matches!(result, Err(OrgError::NotFound)));
     assert!(!committed.get());
 }

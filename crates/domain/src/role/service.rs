@@ -14,6 +14,7 @@ use crate::plan::Feature;
 use crate::ports::{Transaction, UnitOfWork};
 
 /// What the holders of a deleted custom role become.
+const MEMBERS_WRITE: Requirement = Requirement::Permission(Permission::MembersWrite);
 const FALLBACK_ROLE: BuiltinRole = BuiltinRole::Member;
 
 /// Custom role management. Every route needs the Team plan or higher.
@@ -47,7 +48,7 @@ impl RoleService {
         org: OrgId,
         new: NewRole,
     ) -> Result<RoleWithCount, RoleError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<RoleError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)]).await?;
         let org_row = lock_org(&*tx, org).await?;
         let access = authorize(&*tx, &org_row, actor, Permission::MembersWrite).await?;
         access.may_handle_set(new.permissions)?;
@@ -87,7 +88,7 @@ impl RoleService {
         id: RoleId,
         patch: RolePatch,
     ) -> Result<RoleWithCount, RoleError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<RoleError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)]).await?;
         let org_row = lock_org(&*tx, org).await?;
         let access = authorize(&*tx, &org_row, actor, Permission::MembersWrite).await?;
         let current = find_role(&*tx, org, id).await?;
@@ -111,7 +112,7 @@ impl RoleService {
     /// transaction.
     #[instrument(skip_all, fields(org = %org, role = %id))]
     pub async fn delete(&self, actor: &Actor, org: OrgId, id: RoleId) -> Result<(), RoleError> {
-        let tx = self.uow.begin().await?;
+        let tx = Access::begin_for::<RoleError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)]).await?;
         let org_row = lock_org(&*tx, org).await?;
         let access = authorize(&*tx, &org_row, actor, Permission::MembersWrite).await?;
         let current = find_role(&*tx, org, id).await?;

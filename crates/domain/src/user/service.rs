@@ -156,7 +156,7 @@ impl AuthService {
         if !actor.may_reach(org) {
             return Err(AuthError::OrgNotFound);
         }
-        let tx = self.uow.begin().await?;
+        let tx = self.begin_as_member(Some(org), actor.user_id).await?;
         member_of(&*tx, org, actor.user_id).await?;
         tx.sessions().set_active_org(&token.hash(), org).await?;
         tx.commit().await?;
@@ -239,7 +239,7 @@ impl AuthService {
         {
             return Err(AuthError::TokenPinned);
         }
-        let tx = self.uow.begin().await?;
+        let tx = self.begin_as_member(new.org, actor.user_id).await?;
         if let Some(org) = new.org {
             member_of(&*tx, org, actor.user_id).await?;
         }
@@ -319,6 +319,20 @@ impl AuthService {
             })
             .collect();
         Ok(Me { user, memberships })
+    }
+
+    /// Checks the membership on a read first, so a caller outside `org` never takes the write
+    /// turn; the use case checks again inside the transaction.
+    async fn begin_as_member(
+        &self,
+        org: Option<OrgId>,
+        user: UserId,
+    ) -> Result<Box<dyn Transaction>, AuthError> {
+        if let Some(org) = org {
+            let read = self.uow.read_one().await?;
+            member_of(&*read, org, user).await?;
+        }
+        Ok(self.uow.begin().await?)
     }
 }
 

@@ -11,6 +11,7 @@ mod helpers;
 mod integrations;
 mod invitations;
 mod list_versions;
+mod lock_order;
 mod mass_assignment;
 mod matrix;
 mod members;
