@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Gone,
     /// Something outside the caller's control failed.
     Internal,
+    /// The store could not be reached in time; the same request may succeed when sent again.
+    Unavailable,
 }
 
 /// Implemented by every use case error.
@@ -40,7 +42,29 @@ pub enum StoreError {
     /// A row referred to by the write no longer exists.
     #[error("a referenced row does not exist: {0}")]
     MissingReference(String),
-    /// Anything else: connection lost, disk full, a bug.
+    /// No connection to the store could be had in time, or it went away: nothing was done.
+    #[error("the store cannot be reached: {0}")]
+    Unreachable(String),
+    /// Anything else: disk full, a bug.
     #[error("storage failure: {0}")]
     Unavailable(String),
+}
+
+impl StoreError {
+    /// How a use case error wrapping this one is classed: a store out of reach is
+    /// [`ErrorKind::Unavailable`] (worth retrying), any other failure [`ErrorKind::Internal`].
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Unreachable(_) => ErrorKind::Unavailable,
+            _ => ErrorKind::Internal,
+        }
+    }
+
+    /// The code of a use case error wrapping this one.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unreachable(_) => "unavailable",
+            _ => "internal",
+        }
+    }
 }

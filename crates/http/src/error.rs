@@ -23,6 +23,10 @@ pub struct ErrorDetail {
     /// The request field at fault, when one is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The request's id, as in the `X-Request-Id` response header: quote it when reporting a
+    /// problem, and it finds the request's log lines.
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -32,7 +36,7 @@ pub struct ApiError {
     message: String,
     field: Option<String>,
     retry_after_seconds: Option<u64>,
-    allow: Option<&'static str>,
+    allow: Option<String>,
 }
 
 impl ApiError {
@@ -71,9 +75,9 @@ impl ApiError {
     }
 
     /// `allow` lists the methods the resource does support, for the `Allow` header.
-    pub fn method_not_allowed(allow: &'static str) -> Self {
+    pub fn method_not_allowed(allow: &str) -> Self {
         Self {
-            allow: Some(allow),
+            allow: Some(allow.to_owned()),
             ..Self::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",
@@ -90,6 +94,20 @@ impl ApiError {
             "internal",
             "internal error; it has been logged",
         )
+    }
+
+    /// The database could not be reached in time: nothing was done, and the request may be
+    /// sent again. The cause is logged, never sent.
+    pub(crate) fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "request refused: the database cannot be reached");
+        Self {
+            retry_after_seconds: Some(1),
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the database cannot be reached; nothing was done, retry shortly",
+            )
+        }
     }
 
     pub fn not_ready() -> Self {
@@ -122,7 +140,11 @@ impl<E: DomainError> From<E> for ApiError {
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Gone => StatusCode::GONE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         };
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            return Self::unavailable(format_args!("{error}"));
+        }
         if status.is_server_error() {
             return Self::internal(format_args!("{error} ({})", error.code()));
         }
@@ -157,12 +179,19 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        self.response_for(None)
+    }
+}
+
+impl ApiError {
+    /// The error response, naming the request it answers.
+    pub(crate) fn response_for(&self, request_id: Option<&str>) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
-        if let Some(allow) = self.allow {
-            response.insert_header((header::ALLOW, allow));
+        if let Some(allow) = &self.allow {
+            response.insert_header((header::ALLOW, allow.as_str()));
         }
         if let Some(seconds) = self.retry_after_seconds {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
@@ -172,6 +201,7 @@ impl ResponseError for ApiError {
                 code: self.code,
                 message: self.message.clone(),
                 field: self.field.clone(),
+                request_id: request_id.map(str::to_owned),
             },
         })
     }

@@ -8,6 +8,8 @@ mod csv_export;
 mod dto;
 mod error;
 mod member_cache;
+mod metrics;
+mod observe;
 mod openapi;
 mod pages;
 mod rate_limit;
@@ -15,6 +17,8 @@ mod request_span;
 mod routes;
 
 pub use member_cache::{MEMBER_LIST_CACHE_BYTES, MemberListCache};
+pub use metrics::{GaugeSource, Metrics, StoreGauges};
+pub use observe::REQUEST_ID_MAX_LEN;
 
 use std::sync::Arc;
 
@@ -29,7 +33,7 @@ use tracing_actix_web::TracingLogger;
 pub use body::BODY_LIMIT;
 pub use client_ip::TrustedProxies;
 pub use error::{ErrorBody, ErrorDetail};
-pub use openapi::ApiDoc;
+pub use openapi::{ApiDoc, openapi_json};
 pub use rate_limit::AuthRateLimit;
 
 /// Whether the service can do its work (the database answers), for `GET /readyz`.
@@ -47,6 +51,9 @@ pub struct ApiState {
     /// Whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<TrustedProxies>,
     pub member_lists: Arc<MemberListCache>,
+    pub metrics: Arc<Metrics>,
+    /// What `/metrics` reads from the store when scraped.
+    pub gauges: Arc<dyn GaugeSource>,
 }
 
 /// The whole HTTP application; `main` and the tests build it the same way.
@@ -70,7 +77,11 @@ pub fn app(
                 .add(("Cache-Control", "no-store")),
         )
         .wrap(TracingLogger::<request_span::RedactedRootSpan>::new())
+        // Outermost, so the id exists before the request's span opens and the metrics time
+        // everything.
+        .wrap(actix_web::middleware::from_fn(observe::observe))
         .configure(routes::configure)
+        .service(openapi::viewer())
         .default_service(web::to(|| async {
             Err::<HttpResponse, _>(error::ApiError::not_found())
         }))

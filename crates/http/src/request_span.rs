@@ -7,7 +7,9 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::{Error, HttpMessage};
 use tracing::Span;
 use tracing::field::Empty;
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+
+use crate::observe::RequestId;
 
 pub(crate) struct RedactedRootSpan;
 
@@ -19,7 +21,7 @@ impl RootSpanBuilder for RedactedRootSpan {
         let request_id = request
             .extensions()
             .get::<RequestId>()
-            .map(ToString::to_string)
+            .map(|id| id.0.clone())
             .unwrap_or_default();
         tracing::info_span!(
             "HTTP request",

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -19,8 +20,45 @@ use tracing::instrument;
 use crate::error::OrStoreError;
 use crate::transaction::SeaTransaction;
 
-/// Pool size for either database.
-const MAX_CONNECTIONS: u32 = 10;
+/// How the pool is sized and how long it lets a request wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Connections this process keeps at most.
+    pub max_connections: u32,
+    /// How long a request waits for a free connection before it fails.
+    pub acquire_timeout: Duration,
+    /// PostgreSQL cancels a statement that runs longer; `None` lets it run. SQLite has no
+    /// such setting.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+/// What an operator watches, read when `/metrics` is scraped.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DatabaseStats {
+    /// Connections open in the pool, and of those the ones idle.
+    pub pool_open: u32,
+    pub pool_idle: u32,
+    /// Callers of this process waiting to open a transaction (for a connection, and on
+    /// SQLite for the write turn).
+    pub waiting: u64,
+    /// Messages in the outbox not yet delivered, and how long the oldest has waited.
+    pub outbox_undelivered: u64,
+    pub outbox_oldest_age_seconds: f64,
+    /// Undelivered messages whose last attempt failed.
+    pub outbox_failing: u64,
+    /// Sessions and API tokens not yet expired.
+    pub active_sessions: u64,
+}
 
 /// A connection pool to SQLite or PostgreSQL, chosen by the URL's scheme.
 #[derive(Clone, Debug)]
@@ -31,6 +69,7 @@ pub struct Database {
     /// of up to 100 ms between polls, which under load cost more than the writes. Other
     /// processes on the same file (the operator commands) still meet the busy timeout.
     write_turns: Option<Arc<Semaphore>>,
+    waiting: Arc<AtomicU64>,
 }
 
 impl Database {
@@ -38,13 +77,25 @@ impl Database {
     /// wait for the writer.
     #[instrument(skip_all)]
     pub async fn connect(url: &str) -> Result<Self, DbErr> {
+        Self::connect_with(url, PoolSettings::default()).await
+    }
+
+    /// [`connect`](Self::connect) with the pool sized and timed as `settings` say.
+    #[instrument(skip_all)]
+    pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<Self, DbErr> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             // SeaORM gives SQLite a single connection by default, which would queue every read
             // behind every write; in WAL mode readers run beside the one writer.
-            .max_connections(MAX_CONNECTIONS)
+            .max_connections(settings.max_connections)
             .sqlx_logging(false)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(settings.acquire_timeout)
+            .map_sqlx_postgres_opts(move |postgres| match settings.statement_timeout {
+                Some(limit) => {
+                    postgres.options([("statement_timeout", format!("{}ms", limit.as_millis()))])
+                }
+                None => postgres,
+            })
             .map_sqlx_sqlite_opts(|sqlite| {
                 sqlite
                     .create_if_missing(true)
@@ -56,7 +107,11 @@ impl Database {
         let conn = sea_orm::Database::connect(options).await?;
         let write_turns =
             (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
-        Ok(Self { conn, write_turns })
+        Ok(Self {
+            conn,
+            write_turns,
+            waiting: Arc::default(),
+        })
     }
 
     /// Brings the schema up to date, then chains audit events written before the audit chain
@@ -130,6 +185,56 @@ impl Database {
         Ok(())
     }
 
+    /// The pool's state and the outbox and session figures, for `/metrics`.
+    pub async fn stats(&self, now: time::OffsetDateTime) -> Result<DatabaseStats, DbErr> {
+        #[derive(FromQueryResult)]
+        struct Outbox {
+            undelivered: i64,
+            failing: Option<i64>,
+            oldest: Option<time::OffsetDateTime>,
+        }
+        #[derive(FromQueryResult)]
+        struct Sessions {
+            active: i64,
+        }
+        let (pool_open, pool_idle) = match self.backend() {
+            DbBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        let outbox = Outbox::find_by_statement(Statement::from_string(
+            self.backend(),
+            "SELECT COUNT(*) AS undelivered, SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END) \
+             AS failing, MIN(created_at) AS oldest FROM outbox WHERE sent_at IS NULL",
+        ))
+        .one(&self.conn)
+        .await?;
+        let sessions = Sessions::find_by_statement(crate::sql::statement(
+            self.backend(),
+            "SELECT COUNT(*) AS active FROM sessions WHERE expires_at > ?",
+            [now.into()],
+        ))
+        .one(&self.conn)
+        .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(DatabaseStats {
+            pool_open,
+            pool_idle: u32::try_from(pool_idle).unwrap_or(u32::MAX),
+            waiting: self.waiting.load(Ordering::Relaxed),
+            outbox_undelivered: outbox.as_ref().map_or(0, |o| count(o.undelivered)),
+            outbox_failing: outbox.as_ref().and_then(|o| o.failing).map_or(0, count),
+            outbox_oldest_age_seconds: outbox
+                .and_then(|o| o.oldest)
+                .map_or(0.0, |oldest| (now - oldest).as_seconds_f64().max(0.0)),
+            active_sessions: sessions.map_or(0, |s| count(s.active)),
+        })
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), DbErr> {
         self.conn.ping().await
@@ -155,6 +260,7 @@ impl UnitOfWork for Database {
         // IMMEDIATE makes a SQLite writer wait for the write lock up front (honouring the busy
         // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
         // relies on row locks (`lock_org`).
+        let _waiting = Waiting::on(&self.waiting);
         let turn = match &self.write_turns {
             Some(turns) => Some(
                 turns
@@ -192,12 +298,29 @@ impl UnitOfWork for Database {
 
 impl Database {
     async fn open(&self, options: TransactionOptions) -> Result<Box<dyn Transaction>, StoreError> {
+        let _waiting = Waiting::on(&self.waiting);
         let tx = self
             .conn
             .begin_with_options(options)
             .await
             .or_store_error()?;
         Ok(Box::new(SeaTransaction::new(tx)))
+    }
+}
+
+/// Counts a caller as waiting for as long as it lives.
+struct Waiting<'a>(&'a AtomicU64);
+
+impl<'a> Waiting<'a> {
+    fn on(count: &'a AtomicU64) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

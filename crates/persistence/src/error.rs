@@ -1,4 +1,4 @@
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use tenantry_domain::error::StoreError;
 
 /// Translates driver errors into the domain's: constraint violations become the conflicts the
@@ -7,8 +7,26 @@ pub(crate) fn store_error(error: DbErr) -> StoreError {
     match error.sql_err() {
         Some(SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
         Some(SqlErr::ForeignKeyConstraintViolation(detail)) => StoreError::MissingReference(detail),
+        _ if unreachable(&error) => StoreError::Unreachable(error.to_string()),
         _ => StoreError::Unavailable(error.to_string()),
     }
+}
+
+/// No connection came in time, or the server went away: the statement never ran (or its
+/// transaction is gone with the connection), so the request may be sent again.
+fn unreachable(error: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match error {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Conn(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Exec(RuntimeErr::SqlxError(sqlx))
+        | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => sqlx.as_ref(),
+        _ => return false,
+    };
+    matches!(
+        sqlx,
+        Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed
+    )
 }
 
 pub(crate) trait OrStoreError<T> {

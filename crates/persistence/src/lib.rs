@@ -13,5 +13,5 @@ mod sql;
 pub mod testing;
 mod transaction;
 
-pub use database::Database;
-pub use sea_orm::DbErr;
+pub use database::{Database, DatabaseStats, PoolSettings};
+pub use sea_orm::{DbBackend, DbErr};

@@ -3,9 +3,12 @@
 use std::num::{NonZeroU16, NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use tenantry_persistence::PoolSettings;
 
 /// Every setting, with the defaults that let `cargo run` work with nothing configured.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -13,6 +16,12 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// `sqlite://path/to/file.db` (created if missing) or `postgres://user:pass@host/db`.
     pub database_url: String,
+    /// Database connections this process keeps at most.
+    pub db_pool_size: NonZeroU32,
+    /// How long a request waits for a free connection before it fails, in milliseconds.
+    pub db_acquire_timeout_ms: NonZeroU64,
+    /// PostgreSQL cancels a statement that runs longer, in milliseconds; 0: no limit.
+    pub db_statement_timeout_ms: u64,
     /// Address and port to listen on.
     pub listen: String,
     /// Base of the links in e-mails.
@@ -69,6 +78,9 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             database_url: "sqlite://tenantry.db".into(),
+            db_pool_size: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            db_acquire_timeout_ms: NonZeroU64::new(10_000).unwrap_or(NonZeroU64::MIN),
+            db_statement_timeout_ms: 30_000,
             listen: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             mail_outbox: "./mail-outbox".into(),
@@ -93,6 +105,16 @@ impl Default for Config {
 pub const DEFAULT_CONFIG_FILE: &str = "tenantry.toml";
 
 impl Config {
+    /// The database pool's size and timeouts.
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_pool_size.get(),
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms.get()),
+            statement_timeout: (self.db_statement_timeout_ms > 0)
+                .then(|| Duration::from_millis(self.db_statement_timeout_ms)),
+        }
+    }
+
     /// Loads the configuration; `file` overrides the default `tenantry.toml`.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let file = file.unwrap_or(Path::new(DEFAULT_CONFIG_FILE));
@@ -100,6 +122,9 @@ impl Config {
             .merge(Toml::file(file))
             .merge(Env::prefixed("TENANTRY_").only(&[
                 "database_url",
+                "db_pool_size",
+                "db_acquire_timeout_ms",
+                "db_statement_timeout_ms",
                 "listen",
                 "public_url",
                 "mail_outbox",

@@ -7,6 +7,7 @@ use anyhow::Context;
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::mail::{DeliveryService, Mailer, RetryPolicy};
 use tenantry_email::{FileOutbox, SmtpMailer};
+use tenantry_http::Metrics;
 use tenantry_persistence::Database;
 
 use crate::config::Config;
@@ -27,7 +28,13 @@ pub fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
 }
 
 /// The worker that drains the outbox through `mailer`.
-pub fn mail_worker(config: &Config, database: Database, mailer: Arc<dyn Mailer>) -> Job {
+/// Failed deliveries are counted in `metrics`.
+pub fn mail_worker(
+    config: &Config,
+    database: Database,
+    mailer: Arc<dyn Mailer>,
+    metrics: Arc<Metrics>,
+) -> Job {
     let policy = RetryPolicy {
         first_delay: time::Duration::milliseconds(
             i64::try_from(config.mail_retry_delay_ms.get()).unwrap_or(i64::MAX),
@@ -37,10 +44,11 @@ pub fn mail_worker(config: &Config, database: Database, mailer: Arc<dyn Mailer>)
     let delivery = DeliveryService::new(Arc::new(database), mailer, Arc::new(SystemClock), policy);
     let interval = Duration::from_millis(config.mail_poll_interval_ms.get());
     Job::every("mail", interval, move || {
-        let delivery = delivery.clone();
+        let (delivery, metrics) = (delivery.clone(), metrics.clone());
         async move {
             match delivery.deliver_due().await {
                 Ok(report) => {
+                    metrics.record_mail_failures(u64::try_from(report.failed).unwrap_or(u64::MAX));
                     if report.sent > 0 {
                         tracing::info!(
                             sent = report.sent,

@@ -26,6 +26,8 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print the OpenAPI document (as served at /api/openapi.json) and exit.
+    Openapi,
     /// Put an organization on a plan: free, team or enterprise.
     SetPlan { org_id: String, plan: String },
     /// Add an existing account to an organization without an invitation.
@@ -47,9 +49,15 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     telemetry::init();
     let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        use std::io::Write;
+        let document = tenantry_http::openapi_json()?;
+        return Ok(std::io::stdout().write_all(document.as_bytes())?);
+    }
     let config = Config::load(cli.config.as_deref()).context("invalid configuration")?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => Application::build(config).await?.run_until_stopped().await,
+        Command::Openapi => Ok(()),
         Command::Migrate => {
             open_database(&config).await?.close().await?;
             tracing::info!("database schema is up to date");
@@ -111,7 +119,7 @@ async fn main() -> anyhow::Result<()> {
 /// Operator commands use the schema as it is: only `serve` and `migrate` change it, so a newer
 /// binary run beside an older server cannot migrate the database under it.
 async fn connect(config: &Config) -> anyhow::Result<Database> {
-    Database::connect(&config.database_url)
+    Database::connect_with(&config.database_url, config.pool())
         .await
         .context("cannot open the database (TENANTRY_DATABASE_URL)")
 }

@@ -12,8 +12,8 @@ use tenantry_domain::audit::AuditService;
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::user::AuthService;
 use tenantry_domain::{Services, ServicesConfig};
-use tenantry_http::{ApiState, AuthRateLimit, Readiness, TrustedProxies};
-use tenantry_persistence::Database;
+use tenantry_http::{ApiState, AuthRateLimit, GaugeSource, Readiness, StoreGauges, TrustedProxies};
+use tenantry_persistence::{Database, DbBackend, PoolSettings};
 use tenantry_vault::{AesGcmSealer, SecretKey};
 
 use crate::config::Config;
@@ -39,6 +39,7 @@ impl Application {
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
         let state = api_state(&config, database.clone())?;
+        let metrics = state.metrics.clone();
         let retention = audit_retention(&config, state.services.audit.clone());
         let sweep = session_sweep(&config, state.services.auth.clone());
         let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
@@ -52,7 +53,7 @@ impl Application {
         tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
         let jobs = vec![
-            mail_worker(&config, database.clone(), mailer),
+            mail_worker(&config, database.clone(), mailer, metrics),
             retention,
             sweep,
         ];
@@ -105,10 +106,24 @@ async fn stop_on_signal(handle: actix_web::dev::ServerHandle) {
 
 /// Connects and brings the schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
-    let database = Database::connect(&config.database_url)
+    let pool = config.pool();
+    let url = &config.database_url;
+    let database = Database::connect_with(url, pool)
         .await
         .context("cannot open the database (TENANTRY_DATABASE_URL)")?;
-    database.migrate().await.context("migrations failed")?;
+    if database.backend() == DbBackend::Postgres && pool.statement_timeout.is_some() {
+        // A migration may build an index or backfill for longer than a request may run.
+        let unlimited = PoolSettings {
+            max_connections: 1,
+            statement_timeout: None,
+            ..pool
+        };
+        let migrator = Database::connect_with(url, unlimited).await?;
+        migrator.migrate().await.context("migrations failed")?;
+        migrator.close().await?;
+    } else {
+        database.migrate().await.context("migrations failed")?;
+    }
     Ok(database)
 }
 
@@ -164,11 +179,33 @@ pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState
         .map_err(|error| anyhow::anyhow!("invalid TENANTRY_TRUSTED_PROXIES: {error}"))?;
     Ok(ApiState {
         services: services(config, database.clone())?,
-        readiness: Arc::new(DatabaseReadiness(database)),
+        readiness: Arc::new(DatabaseReadiness(database.clone())),
         auth_rate_limit: Arc::new(AuthRateLimit::per_minute(config.auth_attempts_per_minute)),
         trusted_proxies: Arc::new(trusted_proxies),
         member_lists: Arc::default(),
+        metrics: Arc::default(),
+        gauges: Arc::new(DatabaseGauges(database)),
     })
+}
+
+/// The gauges of `/metrics`, read from the database when scraped.
+struct DatabaseGauges(Database);
+
+#[async_trait]
+impl GaugeSource for DatabaseGauges {
+    async fn read(&self) -> Result<StoreGauges, String> {
+        let now = time::OffsetDateTime::now_utc();
+        let stats = self.0.stats(now).await.map_err(|error| error.to_string())?;
+        Ok(StoreGauges {
+            pool_open: stats.pool_open,
+            pool_idle: stats.pool_idle,
+            pool_waiting: stats.waiting,
+            outbox_undelivered: stats.outbox_undelivered,
+            outbox_oldest_age_seconds: stats.outbox_oldest_age_seconds,
+            outbox_failing: stats.outbox_failing,
+            active_sessions: stats.active_sessions,
+        })
+    }
 }
 
 /// Deletes the audit events each org's plan no longer keeps.

@@ -31,7 +31,7 @@ impl DomainError for AuditError {
             Self::MfaRequired => ErrorKind::Forbidden,
             Self::OrgNotFound => ErrorKind::NotFound,
             Self::Forbidden | Self::PlanUpgradeRequired => ErrorKind::Forbidden,
-            Self::Store(_) => ErrorKind::Internal,
+            Self::Store(error) => error.kind(),
         }
     }
 
@@ -41,7 +41,7 @@ impl DomainError for AuditError {
             Self::OrgNotFound => "org_not_found",
             Self::Forbidden => "forbidden",
             Self::PlanUpgradeRequired => "plan_upgrade_required",
-            Self::Store(_) => "internal",
+            Self::Store(error) => error.code(),
         }
     }
 }

@@ -39,7 +39,8 @@ impl DomainError for IntegrationError {
             Self::OrgNotFound | Self::NotFound => ErrorKind::NotFound,
             Self::Forbidden => ErrorKind::Forbidden,
             Self::Invalid(error) => error.kind(),
-            Self::Seal(_) | Self::Store(_) => ErrorKind::Internal,
+            Self::Seal(_) => ErrorKind::Internal,
+            Self::Store(error) => error.kind(),
         }
     }
 
@@ -50,7 +51,8 @@ impl DomainError for IntegrationError {
             Self::NotFound => "integration_not_found",
             Self::Forbidden => "forbidden",
             Self::Invalid(error) => error.code(),
-            Self::Seal(_) | Self::Store(_) => "internal",
+            Self::Seal(_) => "internal",
+            Self::Store(error) => error.code(),
         }
     }
 

@@ -78,7 +78,8 @@ impl DomainError for InvitationError {
             Self::AlreadyInvited | Self::AccountExists => ErrorKind::Conflict,
             Self::Expired | Self::Revoked | Self::Used | Self::Declined => ErrorKind::Gone,
             Self::NotAnEmailInvitation => ErrorKind::Invalid,
-            Self::Hashing(_) | Self::Store(_) => ErrorKind::Internal,
+            Self::Hashing(_) => ErrorKind::Internal,
+            Self::Store(error) => error.kind(),
         }
     }
 
@@ -99,7 +100,8 @@ impl DomainError for InvitationError {
             Self::AccountExists => "account_exists",
             Self::EmailUnverified => "email_unverified",
             Self::NotAnEmailInvitation => "not_an_email_invitation",
-            Self::Hashing(_) | Self::Store(_) => "internal",
+            Self::Hashing(_) => "internal",
+            Self::Store(error) => error.code(),
         }
     }
 }

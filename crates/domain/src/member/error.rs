@@ -83,7 +83,7 @@ impl DomainError for MemberError {
             | Self::AlreadyOwner
             | Self::SeatLimitReached(_)
             | Self::ConcurrentChange => ErrorKind::Conflict,
-            Self::Store(_) => ErrorKind::Internal,
+            Self::Store(error) => error.kind(),
         }
     }
 
@@ -104,7 +104,7 @@ impl DomainError for MemberError {
             Self::SeatLimitReached(_) => "seat_limit_reached",
             Self::SameOrg => "same_org",
             Self::ConcurrentChange => "concurrent_change",
-            Self::Store(_) => "internal",
+            Self::Store(error) => error.code(),
         }
     }
 }

@@ -43,7 +43,7 @@ impl DomainError for OrgError {
             Self::Forbidden | Self::TokenPinned => ErrorKind::Forbidden,
             Self::NoActiveOrg | Self::ActiveOrgUnavailable => ErrorKind::Conflict,
             Self::Invalid(error) => error.kind(),
-            Self::Store(_) => ErrorKind::Internal,
+            Self::Store(error) => error.kind(),
         }
     }
 
@@ -56,7 +56,7 @@ impl DomainError for OrgError {
             Self::TokenPinned => "token_pinned",
             Self::ActiveOrgUnavailable => "active_org_unavailable",
             Self::Invalid(error) => error.code(),
-            Self::Store(_) => "internal",
+            Self::Store(error) => error.code(),
         }
     }
 

@@ -53,7 +53,7 @@ impl DomainError for RoleError {
                 ErrorKind::Forbidden
             }
             Self::NameTaken | Self::RoleLimitReached(_) => ErrorKind::Conflict,
-            Self::Store(_) => ErrorKind::Internal,
+            Self::Store(error) => error.kind(),
         }
     }
 
@@ -67,7 +67,7 @@ impl DomainError for RoleError {
             Self::PlanUpgradeRequired => "plan_upgrade_required",
             Self::NameTaken => "role_name_taken",
             Self::RoleLimitReached(_) => "custom_role_limit_reached",
-            Self::Store(_) => "internal",
+            Self::Store(error) => error.code(),
         }
     }
 }

@@ -46,7 +46,8 @@ impl DomainError for AuthError {
             Self::Seal(_) => ErrorKind::Internal,
             Self::OrgNotFound | Self::TokenNotFound => ErrorKind::NotFound,
             Self::TokenPinned => ErrorKind::Forbidden,
-            Self::Hashing(_) | Self::Store(_) => ErrorKind::Internal,
+            Self::Hashing(_) => ErrorKind::Internal,
+            Self::Store(error) => error.kind(),
         }
     }
 
@@ -64,7 +65,8 @@ impl DomainError for AuthError {
             Self::Seal(_) => "internal",
             Self::TokenNotFound => "token_not_found",
             Self::TokenPinned => "token_pinned",
-            Self::Hashing(_) | Self::Store(_) => "internal",
+            Self::Hashing(_) => "internal",
+            Self::Store(error) => error.code(),
         }
     }
 

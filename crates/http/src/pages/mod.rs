@@ -3,6 +3,6 @@
 //! no JavaScript. They call the same use cases as the JSON API, with its rate limits.
 
 mod layout;
-mod offer;
+pub(crate) mod offer;
 
 pub(crate) use offer::{invitation_page, join_page, submit_invitation, submit_join};

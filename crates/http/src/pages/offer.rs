@@ -14,9 +14,10 @@ use crate::dto::invitation::AcceptInvitationRequest;
 use crate::error::ApiError;
 use crate::routes::{client, secret};
 
-/// Every field any of the page's forms sends; `action` says which form it was.
-#[derive(Debug, Default, Deserialize)]
-struct PageForm {
+/// Every field any of the page's forms sends; `action` says which form it was: `register`,
+/// `sign_up`, `sign_in` or `decline`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) struct PageForm {
     #[serde(default)]
     action: String,
     name: Option<String>,
@@ -32,6 +33,13 @@ enum Done {
 }
 
 /// `GET /invitations/{token}`: the page an invitation e-mail links to.
+#[utoipa::path(get, path = "/invitations/{token}", tag = "pages",
+    params(("token" = String, Path, description = "the invitation's token, from its e-mail")),
+    responses(
+        (status = 200, description = "the offer, with forms to register, sign in or decline", content_type = "text/html", body = String),
+        (status = 404, description = "unknown, or not an e-mail invitation", content_type = "text/html", body = String),
+        (status = 410, description = "expired, revoked or used", content_type = "text/html", body = String),
+    ))]
 pub(crate) async fn invitation_page(
     state: web::Data<ApiState>,
     path: web::Path<String>,
@@ -40,11 +48,32 @@ pub(crate) async fn invitation_page(
 }
 
 /// `GET /join/{code}`: the page a join link opens.
+#[utoipa::path(get, path = "/join/{code}", tag = "pages",
+    params(("code" = String, Path, description = "the join link's code")),
+    responses(
+        (status = 200, description = "the offer, with forms to register, sign in or decline", content_type = "text/html", body = String),
+        (status = 404, description = "unknown, or not a join link", content_type = "text/html", body = String),
+        (status = 410, description = "expired, revoked or used", content_type = "text/html", body = String),
+    ))]
 pub(crate) async fn join_page(state: web::Data<ApiState>, path: web::Path<String>) -> HttpResponse {
     show(&state, &path, Channel::Link).await
 }
 
 /// `POST /invitations/{token}`: register, sign in, or decline.
+#[utoipa::path(post, path = "/invitations/{token}", tag = "pages",
+    params(("token" = String, Path, description = "the invitation's token, from its e-mail")),
+    request_body(content = PageForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "done, or the page again with what was wrong", content_type = "text/html", body = String),
+        (status = 400, description = "no known form was sent", content_type = "text/html", body = String),
+        (status = 401, description = "wrong e-mail or password", content_type = "text/html", body = String),
+        (status = 403, description = "the signed-in account may not take it up", content_type = "text/html", body = String),
+        (status = 404, description = "unknown, or not an e-mail invitation", content_type = "text/html", body = String),
+        (status = 409, description = "the account exists, or is a member already", content_type = "text/html", body = String),
+        (status = 410, description = "expired, revoked or used", content_type = "text/html", body = String),
+        (status = 422, description = "a field is not valid", content_type = "text/html", body = String),
+        (status = 429, description = "too many attempts", content_type = "text/html", body = String),
+    ))]
 pub(crate) async fn submit_invitation(
     state: web::Data<ApiState>,
     request: HttpRequest,
@@ -55,6 +84,20 @@ pub(crate) async fn submit_invitation(
 }
 
 /// `POST /join/{code}`: sign up or sign in, and join.
+#[utoipa::path(post, path = "/join/{code}", tag = "pages",
+    params(("code" = String, Path, description = "the join link's code")),
+    request_body(content = PageForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "done, or the page again with what was wrong", content_type = "text/html", body = String),
+        (status = 400, description = "no known form was sent", content_type = "text/html", body = String),
+        (status = 401, description = "wrong e-mail or password", content_type = "text/html", body = String),
+        (status = 403, description = "the signed-in account may not take it up", content_type = "text/html", body = String),
+        (status = 404, description = "unknown, or not a join link", content_type = "text/html", body = String),
+        (status = 409, description = "the account exists, or is a member already", content_type = "text/html", body = String),
+        (status = 410, description = "expired, revoked or used", content_type = "text/html", body = String),
+        (status = 422, description = "a field is not valid", content_type = "text/html", body = String),
+        (status = 429, description = "too many attempts", content_type = "text/html", body = String),
+    ))]
 pub(crate) async fn submit_join(
     state: web::Data<ApiState>,
     request: HttpRequest,

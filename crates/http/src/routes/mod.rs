@@ -13,7 +13,8 @@ pub(crate) mod tenant;
 
 use std::str::FromStr;
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::Method;
+use actix_web::{FromRequest, Handler, HttpResponse, Responder, Route, web};
 
 use crate::error::ApiError;
 
@@ -29,158 +30,166 @@ pub(crate) use roles::*;
 pub(crate) use tenant::*;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    // `allow` lists the methods a resource's routes answer; any other method gets a 405 that
-    // says so in its `Allow` header.
-    let resource = |path: &str, allow: &'static str| {
-        web::resource(path).default_service(web::to(move || async move {
-            Err::<HttpResponse, _>(ApiError::method_not_allowed(allow))
-        }))
-    };
-    cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
-        .service(
-            resource("/invitations/{token}", "GET, POST")
-                .route(web::get().to(crate::pages::invitation_page))
-                .route(web::post().to(crate::pages::submit_invitation)),
-        )
-        .service(
-            resource("/join/{code}", "GET, POST")
-                .route(web::get().to(crate::pages::join_page))
-                .route(web::post().to(crate::pages::submit_join)),
-        )
-        .service(resource("/readyz", "GET").route(web::get().to(readyz)))
-        .service(
-            resource("/api/openapi.json", "GET").route(web::get().to(crate::openapi::document)),
-        )
-        .service(resource("/api/auth/signup", "POST").route(web::post().to(sign_up)))
-        .service(resource("/api/auth/login", "POST").route(web::post().to(log_in)))
-        .service(resource("/api/auth/logout", "POST").route(web::post().to(log_out)))
-        .service(resource("/api/auth/session", "GET").route(web::get().to(current_session)))
-        .service(resource("/api/me", "GET").route(web::get().to(me)))
-        .service(resource("/api/me/active-org", "PUT").route(web::put().to(set_active_org)))
-        .service(
-            resource("/api/me/tokens", "GET, POST")
-                .route(web::get().to(list_tokens))
-                .route(web::post().to(create_token)),
-        )
-        .service(resource("/api/me/tokens/{id}", "DELETE").route(web::delete().to(revoke_token)))
-        .service(
-            resource("/api/me/mfa/totp", "POST, DELETE")
-                .route(web::post().to(start_totp))
-                .route(web::delete().to(disable_totp)),
-        )
-        .service(resource("/api/me/mfa/totp/verify", "POST").route(web::post().to(verify_totp)))
-        .service(
-            resource("/api/org/profile", "GET, PUT")
-                .route(web::get().to(get_profile))
-                .route(web::put().to(update_profile)),
-        )
-        .service(resource("/api/org/members", "GET").route(web::get().to(list_tenant_members)))
-        .service(
-            resource("/api/org/members/invite", "POST").route(web::post().to(invite_to_tenant)),
-        )
-        .service(
-            resource("/api/org/integrations", "GET, POST")
-                .route(web::get().to(list_integrations))
-                .route(web::post().to(create_integration)),
-        )
-        .service(
-            resource("/api/org/integrations/{id}", "PATCH, DELETE")
-                .route(web::patch().to(update_integration))
-                .route(web::delete().to(delete_integration)),
-        )
-        .service(resource("/api/me/invitations", "GET").route(web::get().to(my_invitations)))
-        .service(
-            resource("/api/me/invitations/{id}/accept", "POST")
-                .route(web::post().to(accept_my_invitation)),
-        )
-        .service(
-            resource("/api/me/invitations/{id}/decline", "POST")
-                .route(web::post().to(decline_my_invitation)),
-        )
-        .service(
-            resource("/api/invitations/{token}", "GET").route(web::get().to(preview_invitation)),
-        )
-        .service(
-            resource("/api/invitations/{token}/accept", "POST")
-                .route(web::post().to(accept_invitation)),
-        )
-        .service(
-            resource("/api/invitations/{token}/decline", "POST")
-                .route(web::post().to(decline_invitation)),
-        )
-        .service(
-            resource("/api/join/{code}", "GET, POST")
-                .route(web::get().to(preview_link))
-                .route(web::post().to(join)),
-        )
-        .service(
-            resource("/api/orgs", "GET, POST")
-                .route(web::get().to(list_orgs))
-                .route(web::post().to(create_org)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}", "GET, PUT, DELETE")
-                .route(web::get().to(get_org))
-                .route(web::put().to(update_org))
-                .route(web::delete().to(delete_org)),
-        )
-        .service(resource("/api/orgs/{org_id}/members", "GET").route(web::get().to(list_members)))
-        .service(
-            resource("/api/orgs/{org_id}/members/{user_id}", "PUT, DELETE")
-                .route(web::put().to(update_member))
-                .route(web::delete().to(remove_member)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/members/{user_id}/move", "POST")
-                .route(web::post().to(move_member)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/transfer-ownership", "POST")
-                .route(web::post().to(transfer_ownership)),
-        )
-        .service(resource("/api/orgs/{org_id}/leave", "POST").route(web::post().to(leave_org)))
-        .service(
-            resource("/api/orgs/{org_id}/audit-logs", "GET").route(web::get().to(list_audit_logs)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/audit-logs/export", "GET")
-                .route(web::get().to(export_audit_logs)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/audit-logs/verify", "GET")
-                .route(web::get().to(verify_audit_logs)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/invitations", "GET")
-                .route(web::get().to(list_invitations)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/invitations/email", "POST")
-                .route(web::post().to(invite_by_email)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/invitations/link", "POST")
-                .route(web::post().to(create_link)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/invitations/{id}", "DELETE")
-                .route(web::delete().to(revoke_invitation)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/invitations/{id}/resend", "POST")
-                .route(web::post().to(resend_invitation)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/roles", "GET, POST")
-                .route(web::get().to(list_roles))
-                .route(web::post().to(create_role)),
-        )
-        .service(
-            resource("/api/orgs/{org_id}/roles/{role_id}", "PATCH, DELETE")
-                .route(web::patch().to(update_role))
-                .route(web::delete().to(delete_role)),
-        );
+    register(cfg);
 }
+
+/// Registers every resource and answers the table of what was registered: each path template
+/// with the methods it answers (the OpenAPI test compares it with the document).
+pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<Method>)> {
+    let mut routes = Routes {
+        cfg,
+        table: Vec::new(),
+    };
+    routes.add("/healthz", [get(healthz)]);
+    routes.add(
+        "/invitations/{token}",
+        [
+            get(crate::pages::invitation_page),
+            post(crate::pages::submit_invitation),
+        ],
+    );
+    routes.add(
+        "/join/{code}",
+        [
+            get(crate::pages::join_page),
+            post(crate::pages::submit_join),
+        ],
+    );
+    routes.add("/readyz", [get(readyz)]);
+    routes.add("/metrics", [get(crate::metrics::metrics)]);
+    routes.add("/api/openapi.json", [get(crate::openapi::document)]);
+    routes.add("/docs", [get(crate::openapi::docs)]);
+    routes.add("/api/auth/signup", [post(sign_up)]);
+    routes.add("/api/auth/login", [post(log_in)]);
+    routes.add("/api/auth/logout", [post(log_out)]);
+    routes.add("/api/auth/session", [get(current_session)]);
+    routes.add("/api/me", [get(me)]);
+    routes.add("/api/me/active-org", [put(set_active_org)]);
+    routes.add("/api/me/tokens", [get(list_tokens), post(create_token)]);
+    routes.add("/api/me/tokens/{id}", [delete(revoke_token)]);
+    routes.add("/api/me/mfa/totp", [post(start_totp), delete(disable_totp)]);
+    routes.add("/api/me/mfa/totp/verify", [post(verify_totp)]);
+    routes.add("/api/org/profile", [get(get_profile), put(update_profile)]);
+    routes.add("/api/org/members", [get(list_tenant_members)]);
+    routes.add("/api/org/members/invite", [post(invite_to_tenant)]);
+    routes.add(
+        "/api/org/integrations",
+        [get(list_integrations), post(create_integration)],
+    );
+    routes.add(
+        "/api/org/integrations/{id}",
+        [patch(update_integration), delete(delete_integration)],
+    );
+    routes.add("/api/me/invitations", [get(my_invitations)]);
+    routes.add(
+        "/api/me/invitations/{id}/accept",
+        [post(accept_my_invitation)],
+    );
+    routes.add(
+        "/api/me/invitations/{id}/decline",
+        [post(decline_my_invitation)],
+    );
+    routes.add("/api/invitations/{token}", [get(preview_invitation)]);
+    routes.add("/api/invitations/{token}/accept", [post(accept_invitation)]);
+    routes.add(
+        "/api/invitations/{token}/decline",
+        [post(decline_invitation)],
+    );
+    routes.add("/api/join/{code}", [get(preview_link), post(join)]);
+    routes.add("/api/orgs", [get(list_orgs), post(create_org)]);
+    routes.add(
+        "/api/orgs/{org_id}",
+        [get(get_org), put(update_org), delete(delete_org)],
+    );
+    routes.add("/api/orgs/{org_id}/members", [get(list_members)]);
+    routes.add(
+        "/api/orgs/{org_id}/members/{user_id}",
+        [put(update_member), delete(remove_member)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/members/{user_id}/move",
+        [post(move_member)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/transfer-ownership",
+        [post(transfer_ownership)],
+    );
+    routes.add("/api/orgs/{org_id}/leave", [post(leave_org)]);
+    routes.add("/api/orgs/{org_id}/audit-logs", [get(list_audit_logs)]);
+    routes.add(
+        "/api/orgs/{org_id}/audit-logs/export",
+        [get(export_audit_logs)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/audit-logs/verify",
+        [get(verify_audit_logs)],
+    );
+    routes.add("/api/orgs/{org_id}/invitations", [get(list_invitations)]);
+    routes.add(
+        "/api/orgs/{org_id}/invitations/email",
+        [post(invite_by_email)],
+    );
+    routes.add("/api/orgs/{org_id}/invitations/link", [post(create_link)]);
+    routes.add(
+        "/api/orgs/{org_id}/invitations/{id}",
+        [delete(revoke_invitation)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/invitations/{id}/resend",
+        [post(resend_invitation)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/roles",
+        [get(list_roles), post(create_role)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/roles/{role_id}",
+        [patch(update_role), delete(delete_role)],
+    );
+    routes.table
+}
+
+struct Routes<'a> {
+    cfg: &'a mut web::ServiceConfig,
+    table: Vec<(&'static str, Vec<Method>)>,
+}
+
+impl Routes<'_> {
+    /// One resource answering `routes`, and a JSON 405 naming them in `Allow` for any other
+    /// method.
+    fn add<const N: usize>(&mut self, path: &'static str, routes: [(Method, Route); N]) {
+        let methods: Vec<Method> = routes.iter().map(|(method, _)| method.clone()).collect();
+        let allow = methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut resource = web::resource(path).default_service(web::to(move || {
+            let refused = ApiError::method_not_allowed(&allow);
+            async move { Err::<HttpResponse, _>(refused) }
+        }));
+        for (_, route) in routes {
+            resource = resource.route(route);
+        }
+        self.cfg.service(resource);
+        self.table.push((path, methods));
+    }
+}
+
+macro_rules! method_routes {
+    ($($name:ident => $method:ident),* $(,)?) => {$(
+        fn $name<F, Args>(handler: F) -> (Method, Route)
+        where
+            F: Handler<Args>,
+            Args: FromRequest + 'static,
+            F::Output: Responder + 'static,
+        {
+            (Method::$method, web::$name().to(handler))
+        }
+    )*};
+}
+
+method_routes!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE);
 
 /// The client's address, for rate limits and the audit log.
 pub(crate) fn client(request: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {

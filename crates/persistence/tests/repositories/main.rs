@@ -6,6 +6,7 @@
 mod audit;
 mod invitations;
 mod outbox;
+mod pool;
 
 use tenantry_domain::audit::{AuditAction, AuditEvent};
 use tenantry_domain::authz::{BuiltinRole, Permission, PermissionSet};

@@ -1,7 +1,8 @@
 //! Every kind of bad request gets the one JSON error shape and the right status.
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::test::TestRequest;
+use serde_json::json;
 
 use crate::helpers::{Response, spawn_app};
 
@@ -234,6 +235,28 @@ async fn health_and_openapi_are_served() {
 }
 
 #[actix_web::test]
+async fn the_api_viewer_is_served_from_the_binary_and_reads_the_document() {
+    let app = spawn_app().await;
+    let get = |uri: &'static str| {
+        actix_web::test::call_service(app.service(), TestRequest::get().uri(uri).to_request())
+    };
+    let docs = get("/docs").await;
+    assert_eq!(docs.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(docs.headers().get("location").unwrap(), "/docs/");
+    let page = get("/docs/").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = String::from_utf8(actix_web::test::read_body(page).await.to_vec()).unwrap();
+    assert!(page.contains("swagger-ui"), "{page}");
+    let config = get("/docs/swagger-initializer.js").await;
+    assert_eq!(config.status(), StatusCode::OK);
+    let config = String::from_utf8(actix_web::test::read_body(config).await.to_vec()).unwrap();
+    assert!(config.contains("/api/openapi.json"), "{config}");
+    let script = get("/docs/swagger-ui-bundle.js").await;
+    assert_eq!(script.status(), StatusCode::OK);
+    assert!(actix_web::test::read_body(script).await.len() > 100_000);
+}
+
+#[actix_web::test]
 async fn readyz_is_503_when_the_database_does_not_answer() {
     use std::sync::Arc;
 
@@ -259,4 +282,34 @@ async fn readyz_is_503_when_the_database_does_not_answer() {
     let alive =
         actix_web::test::call_service(&app, TestRequest::get().uri("/healthz").to_request()).await;
     assert_eq!(alive.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_request_while_the_database_is_gone_is_503_and_may_be_retried() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    app.db.database.clone().close().await.unwrap();
+
+    for (method, path, body) in [
+        (Method::GET, "/api/me", None),
+        (Method::POST, "/api/orgs", Some(json!({"name": "Acme"}))),
+    ] {
+        let request = TestRequest::default()
+            .method(method.clone())
+            .uri(path)
+            .insert_header(("authorization", format!("Bearer {}", jane.token)));
+        let request = match body {
+            Some(body) => request.set_json(body),
+            None => request,
+        };
+        let response = actix_web::test::call_service(app.service(), request.to_request()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{method} {path}"
+        );
+        assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+        let body: serde_json::Value = actix_web::test::read_body_json(response).await;
+        assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    }
 }

@@ -128,8 +128,14 @@ where
     pub async fn raw(&self, request: Request) -> Response {
         let response = test::call_service(&self.service, request).await;
         let status = response.status();
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .and_then(|id| id.to_str().ok())
+            .map(str::to_owned)
+            .expect("every response names its request");
         let bytes = test::read_body(response).await;
-        let body = if bytes.is_empty() {
+        let mut body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or_else(|_| {
@@ -139,6 +145,15 @@ where
                 )
             })
         };
+        // Each error names its request, as the header does; taken out here so that tests can
+        // compare the error bodies of different requests.
+        if let Some(error) = body.get_mut("error").and_then(Value::as_object_mut) {
+            let named = error.remove("requestId");
+            assert_eq!(
+                named.as_ref().and_then(Value::as_str),
+                Some(request_id.as_str())
+            );
+        }
         Response { status, body }
     }
 

@@ -6,4 +6,6 @@
 
 mod browser;
 mod mail;
+mod ops;
+mod replicas;
 mod support;

@@ -56,6 +56,18 @@ pub fn browser_available() -> bool {
     available
 }
 
+fn client(local: Option<std::net::IpAddr>) -> HttpClient<HttpConnector, Full<bytes::Bytes>> {
+    let mut connector = HttpConnector::new();
+    connector.set_local_address(local);
+    // Idle connections are dropped well before the server's 5 s keep-alive closes them, so a
+    // request is never sent on a connection the server is closing (a loaded machine made that
+    // race show as `IncompleteMessage`).
+    HttpClient::builder(TokioExecutor::new())
+        .pool_timer(hyper_util::rt::TokioTimer::new())
+        .pool_idle_timeout(std::time::Duration::from_secs(1))
+        .build(connector)
+}
+
 /// The server on a free port with a fresh SQLite file and its own mail directory.
 pub struct Server {
     pub base: String,
@@ -92,13 +104,25 @@ impl Server {
             mail: dir.path().join("mail-outbox"),
             database_url,
             _dir: dir,
-            // Idle connections are dropped well before the server's 5 s keep-alive closes them,
-            // so a request is never sent on a connection the server is closing (a loaded
-            // machine made that race show as `IncompleteMessage`).
-            http: HttpClient::builder(TokioExecutor::new())
-                .pool_timer(hyper_util::rt::TokioTimer::new())
-                .pool_idle_timeout(std::time::Duration::from_secs(1))
-                .build_http(),
+            http: client(None),
+        }
+    }
+
+    /// A client of a server already listening on `port` (another process).
+    pub async fn attach(port: u16) -> Self {
+        Self::attach_from(port, None).await
+    }
+
+    /// Like [`Server::attach`], connecting from `local` (another loopback address, say).
+    pub async fn attach_from(port: u16, local: Option<std::net::IpAddr>) -> Self {
+        wait_for_port(port);
+        let dir = tempfile::tempdir().unwrap();
+        Self {
+            base: format!("http://127.0.0.1:{port}"),
+            mail: dir.path().join("mail-outbox"),
+            database_url: String::new(),
+            _dir: dir,
+            http: client(local),
         }
     }
 
@@ -110,11 +134,32 @@ impl Server {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
+        let (status, _, bytes) = self.request(method, path, token, &[], body).await;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        (status, value)
+    }
+
+    /// A request with extra `headers`: the status, the response's headers and its body.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> (u16, hyper::HeaderMap, bytes::Bytes) {
         let mut request = hyper::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.header("authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let payload = match body {
             Some(body) => {
@@ -129,13 +174,9 @@ impl Server {
             .await
             .unwrap();
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (status, value)
+        (status, headers, bytes)
     }
 
     /// Signs up and returns the bearer token.
