@@ -63,7 +63,7 @@ pub(crate) fn viewer() -> utoipa_swagger_ui::SwaggerUi {
 }
 
 /// The failures every operation can answer, declared once instead of on each handler: 401 where
-/// a token is needed, 400/413/415/422 where a body or a query is read, 500 everywhere.
+/// a token is needed, 400/413/415/422 where a body or a query is read, 500 and 503 everywhere.
 struct CommonErrors;
 
 impl Modify for CommonErrors {
@@ -98,6 +98,10 @@ impl Modify for CommonErrors {
                     declared.push(("422", "validation_failed, naming the field"));
                 }
                 declared.push(("500", "internal: logged, no details returned"));
+                declared.push((
+                    "503",
+                    "unavailable: the database cannot be reached; nothing was done, retry after `Retry-After` seconds",
+                ));
                 for (status, description) in declared {
                     operation
                         .responses

@@ -17,10 +17,11 @@ pub(crate) fn store_error(error: DbErr) -> StoreError {
 fn unreachable(error: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     let sqlx = match error {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Conn(RuntimeErr::SqlxError(sqlx))
-        | DbErr::Exec(RuntimeErr::SqlxError(sqlx))
-        | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => sqlx.as_ref(),
+        // Opening a connection failed, however it failed (refused, reset, cut mid-handshake).
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            sqlx.as_ref()
+        }
         _ => return false,
     };
     matches!(

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod browser;
+mod faults;
 mod mail;
 mod ops;
 mod replicas;
