@@ -50,7 +50,35 @@ fn parse<T: DeserializeOwned>(
         _ => ApiError::unreadable_body(error),
     })?;
     let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize(deserializer).map_err(ApiError::from_json)
+    let mut value: serde_json::Value =
+        serde_path_to_error::deserialize(deserializer).map_err(ApiError::from_json)?;
+    // serde would read a struct from an array too (`[null, null]`, field by field).
+    if !value.is_object() {
+        return Err(ApiError::not_an_object());
+    }
+    integral_numbers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(ApiError::from_json)
+}
+
+/// JSON has one number type: `118.0` is the integer 118 to a client (and to JSON Schema), so
+/// it is read as one; `118.5` stays a float and is refused where an integer is due.
+fn integral_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64())
+                && float.fract() == 0.0
+                && float.abs() < 9_007_199_254_740_992.0
+            {
+                // Exact: below 2^53 every integral f64 is an i64.
+                #[allow(clippy::cast_possible_truncation)]
+                let integer = float as i64;
+                *number = integer.into();
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
 }
 
 /// Query-string parameters, with the same field-naming 422s as [`Body`] and, like it, read by

@@ -240,6 +240,10 @@ impl ApiError {
     }
 
     /// A body that is not JSON at all is a 400; JSON of the wrong shape names its field (422).
+    pub(crate) fn not_an_object() -> Self {
+        Self::invalid(Some("body".to_owned()), "the body must be a JSON object")
+    }
+
     pub(crate) fn from_json(error: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = error.path().to_string();
         let inner = error.into_inner();

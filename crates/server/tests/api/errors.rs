@@ -47,6 +47,38 @@ async fn malformed_json_is_400() {
 }
 
 #[actix_web::test]
+async fn a_body_must_be_a_json_object_and_integral_numbers_are_integers() {
+    let app = spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    for body in ["[\"Acme\"]", "[null, null]", "\"Acme\"", "null", "7"] {
+        let response = app
+            .raw(create_org_request(
+                Some(&jane.token),
+                "application/json",
+                body,
+            ))
+            .await;
+        response.assert_invalid("body", body);
+    }
+    let org = app.create_org(&jane, "Acme").await;
+    let link = |max_uses: &str| {
+        TestRequest::post()
+            .uri(&format!("/api/orgs/{org}/invitations/link"))
+            .insert_header(("authorization", format!("Bearer {}", jane.token)))
+            .insert_header(("content-type", "application/json"))
+            .set_payload(format!("{{\"role\": \"viewer\", \"maxUses\": {max_uses}}}"))
+            .to_request()
+    };
+    let whole = app.raw(link("5.0")).await;
+    assert_eq!(whole.status, StatusCode::CREATED, "{}", whole.body);
+    assert_eq!(whole.body["maxUses"], 5);
+    app.raw(link("5.5")).await.assert_invalid("maxUses", "5.5");
+    app.raw(link("1e30"))
+        .await
+        .assert_invalid("maxUses", "1e30");
+}
+
+#[actix_web::test]
 async fn a_body_that_is_not_application_json_is_415() {
     let app = spawn_app().await;
     let jane = app.sign_up("jane@example.com").await;
