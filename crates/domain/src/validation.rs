@@ -46,21 +46,36 @@ impl DomainError for ValidationError {
 
 /// Control characters, and the format characters that hide text or reorder it on screen
 /// (zero-width spaces and joiners, bidirectional overrides and isolates, the byte-order mark,
-/// the soft hyphen): what lets a name look like another.
+/// the soft hyphen): what lets a name look like another. The one list that both the check
+/// and the API document's pattern ([`visible_text_pattern`]) are made from.
+pub const HIDDEN_TEXT: [(char, char); 11] = [
+    ('\u{0000}', '\u{001F}'),
+    ('\u{007F}', '\u{009F}'),
+    ('\u{00AD}', '\u{00AD}'),
+    ('\u{061C}', '\u{061C}'),
+    ('\u{180E}', '\u{180E}'),
+    ('\u{200B}', '\u{200F}'),
+    ('\u{202A}', '\u{202E}'),
+    ('\u{2060}', '\u{2064}'),
+    ('\u{2066}', '\u{206F}'),
+    ('\u{FEFF}', '\u{FEFF}'),
+    ('\u{FFF9}', '\u{FFFB}'),
+];
+
 pub(crate) fn hides_text(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{00AD}'
-                | '\u{061C}'
-                | '\u{180E}'
-                | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2060}'..='\u{2064}'
-                | '\u{2066}'..='\u{206F}'
-                | '\u{FEFF}'
-                | '\u{FFF9}'..='\u{FFFB}'
-        )
+    HIDDEN_TEXT
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
+}
+
+/// A regular expression (JSON Schema's ECMA-262 dialect) for the names the domain accepts:
+/// no character of [`HIDDEN_TEXT`], and at least one that is not white space.
+pub fn visible_text_pattern() -> String {
+    let hidden: String = HIDDEN_TEXT
+        .iter()
+        .map(|&(first, last)| format!("\\u{:04X}-\\u{:04X}", u32::from(first), u32::from(last)))
+        .collect();
+    format!("^[^{hidden}]*[^{hidden}\\s][^{hidden}]*$")
 }
 
 /// What two names are compared by when they must not pass for each other: the UTS #39
@@ -70,6 +85,11 @@ pub(crate) fn confusable_key(name: &str) -> String {
     let lower: String = name.nfkc().collect::<String>().to_lowercase();
     let skeleton: String = unicode_security::skeleton(&lower).collect();
     skeleton.to_lowercase()
+}
+
+/// The regular expression of [`is_snake_case_name`], for the API document.
+pub fn snake_case_pattern(max: usize) -> String {
+    format!("^[a-z][a-z0-9_]{{0,{}}}$", max.saturating_sub(1))
 }
 
 /// Whether `raw` is a snake_case name: lower-case ASCII letters, digits and `_`, starting with

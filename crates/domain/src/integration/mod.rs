@@ -11,7 +11,7 @@ mod tests;
 pub use error::IntegrationError;
 pub use model::{
     Credentials, Integration, IntegrationChanges, IntegrationConfig, IntegrationStatus,
-    IntegrationType, NewIntegration, SealedCredentials,
+    IntegrationType, MAX_KEY_CHARS, NewIntegration, SealedCredentials,
 };
 pub use ports::{IntegrationRepository, SealError, Sealer, seal_context};
 pub use service::IntegrationService;

@@ -14,6 +14,11 @@ pub struct IntegrationType(String);
 impl IntegrationType {
     pub const MAX_CHARS: usize = 32;
 
+    /// The rule of `try_from` as a regular expression, for the API document.
+    pub fn pattern() -> String {
+        format!("^[a-z][a-z0-9_-]{{0,{}}}$", Self::MAX_CHARS - 1)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -96,7 +101,8 @@ fn key(field: &'static str, raw: &str) -> Result<String, ValidationError> {
     }
 }
 
-const MAX_KEY_CHARS: usize = 64;
+/// The longest key of `config` or `credentials`.
+pub const MAX_KEY_CHARS: usize = 64;
 
 /// Settings of an integration that are not secret (a region, an account id): shown as stored.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -152,6 +152,10 @@ pub struct MemberCursor {
 }
 
 impl MemberCursor {
+    /// What `from_str` takes (a little less: times up to the year 9892), for the API document:
+    /// microseconds since 1970, a dot, a user id.
+    pub const PATTERN: &str = r"^(?:[0-9]{1,17}|1[0-9]{17}|2[0-4][0-9]{16})\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
     pub fn after(member: &Member) -> Self {
         Self {
             joined_at: member.joined_at,

@@ -9,6 +9,8 @@ use crate::validation::{ValidationError, confusable_key, trimmed_text};
 pub struct RoleName(String);
 
 impl RoleName {
+    pub const MAX_CHARS: usize = 50;
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -29,7 +31,7 @@ impl TryFrom<&str> for RoleName {
     type Error = ValidationError;
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        let name = Self(trimmed_text("name", raw, 50)?);
+        let name = Self(trimmed_text("name", raw, Self::MAX_CHARS)?);
         let key = name.key();
         if BuiltinRole::ALL
             .iter()
@@ -49,6 +51,8 @@ impl TryFrom<&str> for RoleName {
 pub struct RoleDescription(String);
 
 impl RoleDescription {
+    pub const MAX_CHARS: usize = 500;
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -63,7 +67,7 @@ impl RoleDescription {
         if raw.trim().is_empty() {
             return Ok(None);
         }
-        trimmed_text("description", raw, 500).map(|text| Some(Self(text)))
+        trimmed_text("description", raw, Self::MAX_CHARS).map(|text| Some(Self(text)))
     }
 }
 

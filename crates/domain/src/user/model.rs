@@ -11,6 +11,9 @@ use crate::validation::{ValidationError, trimmed_text};
 pub struct Email(String);
 
 impl Email {
+    /// The longest address, in bytes (RFC 5321's path limit less the brackets).
+    pub const MAX_LEN: usize = 254;
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -24,7 +27,7 @@ impl TryFrom<&str> for Email {
         if normalised.is_empty() {
             return Err(ValidationError::new("email", "must not be empty"));
         }
-        if normalised.len() > 254 || !normalised.validate_email() {
+        if normalised.len() > Self::MAX_LEN || !normalised.validate_email() {
             return Err(ValidationError::new(
                 "email",
                 "is not a valid e-mail address",
@@ -45,6 +48,8 @@ impl fmt::Display for Email {
 pub struct UserName(String);
 
 impl UserName {
+    pub const MAX_CHARS: usize = 100;
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -54,7 +59,7 @@ impl TryFrom<&str> for UserName {
     type Error = ValidationError;
 
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        trimmed_text("name", raw, 100).map(Self)
+        trimmed_text("name", raw, Self::MAX_CHARS).map(Self)
     }
 }
 

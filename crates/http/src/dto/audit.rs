@@ -14,12 +14,16 @@ use super::{rfc3339, utc};
 #[into_params(parameter_in = Query)]
 pub struct AuditFilterQuery {
     /// An action name, e.g. `member.invited` (see docs/audit-events.md).
+    #[param(schema_with = crate::dto::schema::audit_action)]
     pub action: Option<String>,
     /// Only events by this user.
+    #[param(schema_with = crate::dto::schema::id)]
     pub actor_id: Option<String>,
     /// ISO 8601 date or date-time; a date starts at its midnight UTC.
+    #[param(schema_with = crate::dto::schema::date_or_time)]
     pub from: Option<String>,
     /// ISO 8601 date or date-time, inclusive; a date covers its whole day.
+    #[param(schema_with = crate::dto::schema::date_or_time)]
     pub to: Option<String>,
 }
 
@@ -41,9 +45,13 @@ impl TryFrom<&AuditFilterQuery> for AuditFilter {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct AuditListQuery {
+    #[param(schema_with = crate::dto::schema::audit_action)]
     pub action: Option<String>,
+    #[param(schema_with = crate::dto::schema::id)]
     pub actor_id: Option<String>,
+    #[param(schema_with = crate::dto::schema::date_or_time)]
     pub from: Option<String>,
+    #[param(schema_with = crate::dto::schema::date_or_time)]
     pub to: Option<String>,
     /// From 1 (default 1).
     #[param(minimum = 1, maximum = 100_000)]

@@ -12,17 +12,12 @@ use super::{rfc3339, utc};
 #[serde(deny_unknown_fields)]
 pub struct SignUpRequest {
     /// Trimmed and lower-cased before use.
-    #[schema(example = "jane@acme.com", format = Email, max_length = 254)]
+    #[schema(schema_with = crate::dto::schema::email)]
     pub email: String,
     #[schema(min_length = 8, max_length = 256)]
     pub password: String,
-    /// Trimmed; no control characters.
-    #[schema(
-        example = "Jane Doe",
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    /// Trimmed; nothing hidden (no control, zero-width or direction-changing characters).
+    #[schema(schema_with = crate::dto::schema::user_name)]
     pub name: String,
 }
 
@@ -45,6 +40,7 @@ pub struct LogInRequest {
     pub password: String,
     /// Sign straight into this org: the session's active org for `/api/org`.
     #[serde(rename = "orgId")]
+    #[schema(schema_with = crate::dto::schema::id_or_null)]
     pub org_id: Option<String>,
     /// The current code of the authenticator app, for accounts with a second factor.
     pub code: Option<String>,

@@ -55,13 +55,15 @@ impl From<Integration> for IntegrationResponse {
 #[serde(deny_unknown_fields)]
 pub struct NewIntegrationRequest {
     #[serde(rename = "type")]
-    #[schema(example = "aws")]
+    #[schema(schema_with = crate::dto::schema::integration_type)]
     pub kind: String,
-    /// Settings that are not secret (at most 20, values up to 500 characters).
+    /// Settings that are not secret.
     #[serde(default)]
+    #[schema(schema_with = crate::dto::schema::integration_config)]
     pub config: BTreeMap<String, String>,
-    /// Secrets (at most 10, values up to 4,096 characters): sealed at rest, never returned.
+    /// Secrets: sealed at rest, never returned.
     #[serde(default)]
+    #[schema(schema_with = crate::dto::schema::credentials)]
     pub credentials: BTreeMap<String, String>,
 }
 
@@ -82,11 +84,14 @@ impl TryFrom<NewIntegrationRequest> for NewIntegration {
 #[serde(deny_unknown_fields)]
 pub struct IntegrationUpdateRequest {
     /// connected, disconnected or error.
+    #[schema(schema_with = crate::dto::schema::integration_status_or_null)]
     pub status: Option<String>,
     /// When the last scan ran (RFC 3339).
     #[serde(default, with = "rfc3339::option")]
     pub last_scan: Option<OffsetDateTime>,
+    #[schema(schema_with = crate::dto::schema::integration_config_or_null)]
     pub config: Option<BTreeMap<String, String>>,
+    #[schema(schema_with = crate::dto::schema::credentials_or_null)]
     pub credentials: Option<BTreeMap<String, String>>,
 }
 

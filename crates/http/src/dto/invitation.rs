@@ -15,10 +15,10 @@ use super::{rfc3339, utc};
 #[serde(deny_unknown_fields)]
 pub struct EmailInvitationRequest {
     /// Trimmed and lower-cased before use.
-    #[schema(example = "newuser@acme.com", format = Email, max_length = 254)]
+    #[schema(schema_with = crate::dto::schema::email)]
     pub email: String,
     /// admin, auditor, member, viewer, or a custom role's id (default: member).
-    #[schema(example = "member")]
+    #[schema(schema_with = crate::dto::schema::role_choice_or_null)]
     pub role: Option<String>,
 }
 
@@ -37,7 +37,7 @@ impl TryFrom<EmailInvitationRequest> for EmailInvite {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LinkInvitationRequest {
     /// The role of everyone who joins through the link (default: member).
-    #[schema(example = "viewer")]
+    #[schema(schema_with = crate::dto::schema::role_choice_or_null)]
     pub role: Option<String>,
     /// How many people may join through it; unlimited when absent.
     #[schema(minimum = 1, maximum = 10_000)]
@@ -63,7 +63,7 @@ fn role_or_default(role: Option<&str>) -> Result<RoleChoice, ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitationRequest {
     /// Required unless signed in.
-    #[schema(example = "Jane Doe", min_length = 1, max_length = 100)]
+    #[schema(schema_with = crate::dto::schema::user_name_or_null)]
     pub name: Option<String>,
     /// Required unless signed in.
     #[schema(min_length = 8, max_length = 256)]

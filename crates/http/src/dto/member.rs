@@ -53,6 +53,7 @@ pub struct MemberListQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u64>,
     /// The `nextCursor` of the previous page.
+    #[param(schema_with = crate::dto::schema::member_cursor)]
     pub cursor: Option<String>,
 }
 
@@ -73,10 +74,7 @@ impl TryFrom<MemberListQuery> for MemberPage {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMemberRequest {
     /// admin, auditor, member, viewer, or a custom role's id.
-    #[schema(
-        example = "admin",
-        pattern = r"^(admin|auditor|member|viewer|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
-    )]
+    #[schema(schema_with = crate::dto::schema::role_choice)]
     pub role: String,
 }
 
@@ -94,9 +92,7 @@ pub struct MoveMemberRequest {
     #[schema(format = Uuid)]
     pub target_org_id: String,
     /// Role in the target org (default: member).
-    #[schema(
-        pattern = r"^(admin|auditor|member|viewer|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
-    )]
+    #[schema(schema_with = crate::dto::schema::role_choice_or_null)]
     pub role: Option<String>,
 }
 

@@ -7,6 +7,7 @@ pub mod integration;
 pub mod member;
 pub mod org;
 pub mod role;
+pub(crate) mod schema;
 pub mod tenant;
 pub mod token;
 

@@ -10,13 +10,8 @@ use super::{rfc3339, utc};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgRequest {
-    /// 1 to 100 characters after trimming; no control characters.
-    #[schema(
-        example = "Acme Corp",
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    /// Trimmed; nothing hidden (no control, zero-width or direction-changing characters).
+    #[schema(schema_with = crate::dto::schema::org_name)]
     pub name: String,
 }
 

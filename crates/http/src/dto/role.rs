@@ -45,13 +45,9 @@ pub struct RoleListResponse {
 #[serde(deny_unknown_fields)]
 pub struct CreateRoleRequest {
     /// 1 to 50 characters, unique in the org (any case), not a built-in role's name.
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(schema_with = crate::dto::schema::role_name)]
     pub name: String,
-    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(schema_with = crate::dto::schema::role_description_or_null)]
     pub description: Option<String>,
     /// Permission slugs; at least one.
     #[schema(value_type = Vec<PermissionSlug>, min_items = 1)]
@@ -62,14 +58,10 @@ pub struct CreateRoleRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateRoleRequest {
-    #[schema(
-        min_length = 1,
-        max_length = 50,
-        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
-    )]
+    #[schema(schema_with = crate::dto::schema::role_name_or_null)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 500, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    #[schema(schema_with = crate::dto::schema::role_description_or_null)]
     pub description: Option<Option<String>>,
     #[schema(value_type = Option<Vec<PermissionSlug>>, min_items = 1)]
     pub permissions: Option<Vec<String>>,

@@ -78,10 +78,11 @@ impl From<OrgSummary> for ProfileResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
+    #[schema(schema_with = crate::dto::schema::org_name_or_null)]
     pub name: Option<String>,
     /// Settings to set, each a boolean, a whole number or text (at most 1,000 characters);
     /// `null` removes one. Names are lower-case snake_case; an org holds at most 50.
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = crate::dto::schema::settings_patch_or_null)]
     pub settings: Option<serde_json::Map<String, Value>>,
 }
 
@@ -134,6 +135,7 @@ impl TryFrom<ProfileUpdate> for OrgChanges {
 #[into_params(parameter_in = Query)]
 pub struct TenantMembersQuery {
     /// Only members with this role: owner, admin, auditor, member, viewer or a custom role's id.
+    #[param(schema_with = crate::dto::schema::role_filter)]
     pub role: Option<String>,
 }
 
@@ -186,11 +188,16 @@ const INVITABLE: [BuiltinRole; 3] = [
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantInviteRequest {
-    #[schema(example = "new@example.com")]
+    #[schema(schema_with = crate::dto::schema::email)]
     pub email: String,
     /// admin, auditor or member.
-    #[schema(example = "member")]
+    #[schema(schema_with = tenant_invitable)]
     pub role: String,
+}
+
+/// The roles this face invites to.
+fn tenant_invitable() -> utoipa::openapi::schema::Schema {
+    crate::dto::schema::one_of_names(INVITABLE.map(BuiltinRole::name))
 }
 
 impl TryFrom<TenantInviteRequest> for EmailInvite {
@@ -240,5 +247,6 @@ impl From<IssuedInvitation> for TenantInvitationResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ActiveOrgRequest {
+    #[schema(schema_with = crate::dto::schema::id)]
     pub org_id: String,
 }

@@ -12,11 +12,14 @@ use super::{rfc3339, utc};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NewTokenRequest {
-    /// A label, 1 to 100 characters.
+    /// A label.
+    #[schema(schema_with = crate::dto::schema::token_name)]
     pub name: String,
     /// Pin the token to this org: it then works there and nowhere else.
+    #[schema(schema_with = crate::dto::schema::id_or_null)]
     pub org_id: Option<String>,
-    /// 1 to 365 (default 90).
+    /// Default 90.
+    #[schema(schema_with = crate::dto::schema::token_days_or_null)]
     pub expires_in_days: Option<u64>,
 }
 
