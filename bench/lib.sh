@@ -9,6 +9,7 @@ export TENANTRY_MAIL_OUTBOX="$work/mail"
 # PostgreSQL needs a sealing key; a throwaway one will do for a benchmark.
 export TENANTRY_SECRET_KEY="${TENANTRY_SECRET_KEY:-$(head -c 32 /dev/urandom | base64)}"
 export TENANTRY_AUTH_ATTEMPTS_PER_MINUTE=1000000
+export TENANTRY_INVITATION_ATTEMPTS_PER_MINUTE=1000000
 export RUST_LOG=warn
 bin=./target/release/tenantry
 $bin serve &

@@ -48,6 +48,8 @@ pub struct ApiState {
     pub services: Services,
     pub readiness: Arc<dyn Readiness>,
     pub auth_rate_limit: Arc<AuthRateLimit>,
+    /// Invitations made, looked up and taken up: per client and per signed-in account.
+    pub invitation_rate_limit: Arc<AuthRateLimit>,
     /// Whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Arc<TrustedProxies>,
     pub member_lists: Arc<MemberListCache>,

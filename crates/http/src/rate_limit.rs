@@ -40,7 +40,7 @@ fn client_key(ip: IpAddr) -> IpAddr {
 
 pub struct AuthRateLimit {
     per_client: Buckets<IpAddr>,
-    per_email: Buckets<String>,
+    per_account: Buckets<String>,
     checks: AtomicU64,
 }
 
@@ -88,32 +88,33 @@ impl<K: Hash + Eq + Clone> Buckets<K> {
 }
 
 impl AuthRateLimit {
-    /// `attempts` per minute for each client address and each e-mail, in bursts of as many.
+    /// `attempts` per minute for each client address and each account, in bursts of as many.
     pub fn per_minute(attempts: NonZeroU32) -> Self {
         let quota = Quota::per_minute(attempts);
         Self {
             per_client: Buckets::new(quota),
-            per_email: Buckets::new(quota),
+            per_account: Buckets::new(quota),
             checks: AtomicU64::new(0),
         }
     }
 
-    /// Takes one attempt from the client's bucket and, if given, the e-mail's.
+    /// Takes one attempt from the client's bucket and, if given, the account's (an e-mail
+    /// address for sign-in, a user id once signed in).
     pub(crate) fn check(
         &self,
         client: Option<IpAddr>,
-        email: Option<&str>,
+        account: Option<&str>,
     ) -> Result<(), ApiError> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.per_client.retain_recent();
-            self.per_email.retain_recent();
+            self.per_account.retain_recent();
         }
         self.per_client.bound();
-        self.per_email.bound();
+        self.per_account.bound();
         let refused = client
             .map(client_key)
             .and_then(|key| self.per_client.check(&key).err())
-            .or_else(|| email.and_then(|email| self.per_email.check(&email.to_owned()).err()));
+            .or_else(|| account.and_then(|key| self.per_account.check(&key.to_owned()).err()));
         match refused {
             None => Ok(()),
             Some(not_until) => {

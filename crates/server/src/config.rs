@@ -58,6 +58,9 @@ pub struct Config {
     /// Sign-up and sign-in attempts per minute allowed to one client address, and sign-in
     /// attempts per minute for one e-mail address.
     pub auth_attempts_per_minute: NonZeroU32,
+    /// Invitations made, invitation and join-link lookups, and acceptances per minute allowed
+    /// to one client address, and to one signed-in account.
+    pub invitation_attempts_per_minute: NonZeroU32,
     /// The 256-bit key (base64) that seals integration credentials. Without it, on SQLite, a
     /// key file is made once beside the database file; PostgreSQL deployments must set it.
     pub secret_key: Option<Secret>,
@@ -96,6 +99,7 @@ impl Default for Config {
             workers: None,
             trusted_proxies: String::new(),
             auth_attempts_per_minute: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            invitation_attempts_per_minute: NonZeroU32::new(120).unwrap_or(NonZeroU32::MIN),
             secret_key: None,
         }
     }
@@ -139,6 +143,7 @@ impl Config {
                 "session_sweep_interval_s",
                 "workers",
                 "auth_attempts_per_minute",
+                "invitation_attempts_per_minute",
                 "trusted_proxies",
                 "secret_key",
             ]))

@@ -181,6 +181,9 @@ pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState
         services: services(config, database.clone())?,
         readiness: Arc::new(DatabaseReadiness(database.clone())),
         auth_rate_limit: Arc::new(AuthRateLimit::per_minute(config.auth_attempts_per_minute)),
+        invitation_rate_limit: Arc::new(AuthRateLimit::per_minute(
+            config.invitation_attempts_per_minute,
+        )),
         trusted_proxies: Arc::new(trusted_proxies),
         member_lists: Arc::default(),
         metrics: Arc::default(),

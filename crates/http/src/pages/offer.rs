@@ -39,12 +39,14 @@ enum Done {
         (status = 200, description = "the offer, with forms to register, sign in or decline", content_type = "text/html", body = String),
         (status = 404, description = "unknown, or not an e-mail invitation", content_type = "text/html", body = String),
         (status = 410, description = "expired, revoked or used", content_type = "text/html", body = String),
+        (status = 429, description = "too many attempts from this client", content_type = "text/html", body = String),
     ))]
 pub(crate) async fn invitation_page(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
-    show(&state, &path, Channel::Email).await
+    show(&state, &request, &path, Channel::Email).await
 }
 
 /// `GET /join/{code}`: the page a join link opens.
@@ -54,9 +56,14 @@ pub(crate) async fn invitation_page(
         (status = 200, description = "the offer, with forms to register, sign in or decline", content_type = "text/html", body = String),
         (status = 404, description = "unknown, or not a join link", content_type = "text/html", body = String),
         (status = 410, description = "expired, revoked or used", content_type = "text/html", body = String),
+        (status = 429, description = "too many attempts from this client", content_type = "text/html", body = String),
     ))]
-pub(crate) async fn join_page(state: web::Data<ApiState>, path: web::Path<String>) -> HttpResponse {
-    show(&state, &path, Channel::Link).await
+pub(crate) async fn join_page(
+    state: web::Data<ApiState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+) -> HttpResponse {
+    show(&state, &request, &path, Channel::Link).await
 }
 
 /// `POST /invitations/{token}`: register, sign in, or decline.
@@ -107,7 +114,15 @@ pub(crate) async fn submit_join(
     submit(&state, &request, &path, &body, Channel::Link).await
 }
 
-async fn show(state: &ApiState, raw: &str, channel: Channel) -> HttpResponse {
+async fn show(
+    state: &ApiState,
+    request: &HttpRequest,
+    raw: &str,
+    channel: Channel,
+) -> HttpResponse {
+    if let Err(error) = crate::routes::invitation_attempt(request, None) {
+        return problem(&error);
+    }
     match preview(state, raw, channel).await {
         Ok((view, _)) => offer(&view, channel, None, StatusCode::OK),
         Err(error) => problem(&error),
@@ -121,6 +136,9 @@ async fn submit(
     body: &[u8],
     channel: Channel,
 ) -> HttpResponse {
+    if let Err(error) = crate::routes::invitation_attempt(request, None) {
+        return problem(&error);
+    }
     let (view, secret) = match preview(state, raw, channel).await {
         Ok(found) => found,
         Err(error) => return problem(&error),

@@ -1,10 +1,10 @@
 //! Invitations as an org's managers handle them: `/api/orgs/{orgId}/invitations/...`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::ids::{InvitationId, OrgId};
 use tenantry_domain::invitation::{EmailInvite, LinkInvite};
 
-use super::{path_id, path_ids};
+use super::{invitation_attempt, path_id, path_ids};
 use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
@@ -24,13 +24,16 @@ use crate::error::{ApiError, ErrorBody};
         (status = 404, description = "org_not_found", body = ErrorBody),
         (status = 409, description = "already_member, already_invited, seat_limit_reached", body = ErrorBody),
         (status = 422, description = "validation_failed, unknown_role", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn invite_by_email(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     auth: Authenticated,
     path: web::Path<String>,
     body: Body<EmailInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
     let body = body.value()?;
     let org: OrgId = path_id(&path)?;
     let invite = EmailInvite::try_from(body)?;
@@ -52,13 +55,16 @@ pub(crate) async fn invite_by_email(
         (status = 403, description = "forbidden, privilege_escalation, plan_upgrade_required", body = ErrorBody),
         (status = 404, description = "org_not_found", body = ErrorBody),
         (status = 422, description = "validation_failed, unknown_role", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn create_link(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     auth: Authenticated,
     path: web::Path<String>,
     body: Body<LinkInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
     let body = body.value()?;
     let org: OrgId = path_id(&path)?;
     let invite = LinkInvite::try_from(body)?;
@@ -128,12 +134,15 @@ pub(crate) async fn revoke_invitation(
         (status = 409, description = "seat_limit_reached", body = ErrorBody),
         (status = 410, description = "invitation_used, invitation_declined, invitation_revoked, invitation_expired (replaced by a newer one)", body = ErrorBody),
         (status = 422, description = "not_an_email_invitation", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn resend_invitation(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     auth: Authenticated,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
     let (org, id): (OrgId, InvitationId) = path_ids(&path)?;
     let issued = state
         .services

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::ids::InvitationId;
 use tenantry_domain::invitation::{Channel, InvitationSecret, NewInvitee};
 
-use super::{client, path_id};
+use super::{client, invitation_attempt, path_id};
 use crate::ApiState;
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::body::Body;
@@ -32,11 +32,14 @@ pub(crate) fn secret(raw: &str) -> Result<InvitationSecret, ApiError> {
     responses(
         (status = 200, body = InvitationPreview),
         (status = 404, description = "invitation_not_found", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn preview_invitation(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, None)?;
     preview(&state, &path, Channel::Email).await
 }
 
@@ -62,7 +65,7 @@ async fn preview(state: &ApiState, raw: &str, channel: Channel) -> Result<HttpRe
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 409, description = "already_member, account_exists, seat_limit_reached", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used, invitation_declined", body = ErrorBody),
-        (status = 429, description = "rate_limited (registering)", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn accept_invitation(
     state: web::Data<ApiState>,
@@ -71,6 +74,7 @@ pub(crate) async fn accept_invitation(
     path: web::Path<String>,
     body: Body<AcceptInvitationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, auth.0.as_ref().map(|auth| &auth.actor))?;
     let secret = secret(&path)?;
     let invitations = &state.services.invitations;
     if let Some(auth) = auth.0 {
@@ -95,11 +99,14 @@ pub(crate) async fn accept_invitation(
         (status = 204),
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used, invitation_declined", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn decline_invitation(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, None)?;
     state.services.invitations.decline(&secret(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -110,11 +117,14 @@ pub(crate) async fn decline_invitation(
     responses(
         (status = 200, body = InvitationPreview),
         (status = 404, description = "invitation_not_found", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn preview_link(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, None)?;
     preview(&state, &path, Channel::Link).await
 }
 
@@ -126,12 +136,15 @@ pub(crate) async fn preview_link(
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 409, description = "already_member, seat_limit_reached", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn join(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     auth: Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
     let membership = state
         .services
         .invitations
@@ -165,12 +178,15 @@ pub(crate) async fn my_invitations(
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 409, description = "already_member, seat_limit_reached", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used, invitation_declined", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn accept_my_invitation(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     auth: Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
     let id: InvitationId = path_id(&path)?;
     let membership = state
         .services
@@ -188,12 +204,15 @@ pub(crate) async fn accept_my_invitation(
         (status = 403, description = "email_unverified", body = ErrorBody),
         (status = 404, description = "invitation_not_found", body = ErrorBody),
         (status = 410, description = "invitation_expired, invitation_revoked, invitation_used, invitation_declined", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn decline_my_invitation(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     auth: Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
     let id: InvitationId = path_id(&path)?;
     state
         .services

@@ -197,6 +197,21 @@ pub(crate) fn client(request: &actix_web::HttpRequest) -> Option<std::net::IpAdd
     state.trusted_proxies.client_of(request)
 }
 
+/// One attempt at an invitation (made, looked up or taken up) from this client and, when
+/// signed in, this account.
+pub(crate) fn invitation_attempt(
+    request: &actix_web::HttpRequest,
+    account: Option<&tenantry_domain::authz::Actor>,
+) -> Result<(), ApiError> {
+    let state = request
+        .app_data::<web::Data<crate::ApiState>>()
+        .ok_or_else(|| ApiError::internal("no application state"))?;
+    let account = account.map(|actor| actor.user_id.to_string());
+    state
+        .invitation_rate_limit
+        .check(client(request), account.as_deref())
+}
+
 /// An id in the path that does not parse names nothing that exists.
 pub(crate) fn path_id<T: FromStr>(raw: &str) -> Result<T, ApiError> {
     raw.parse().map_err(|_| ApiError::not_found())

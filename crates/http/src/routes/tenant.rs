@@ -1,7 +1,7 @@
 //! The tenant face, `/api/org/...`: the caller's current org (the session's active org, or
 //! their oldest membership), through the same use cases as `/api/orgs/{orgId}/...`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::ids::OrgId;
 use tenantry_domain::invitation::EmailInvite;
 use tenantry_domain::member::{MemberPage, RoleFilter};
@@ -15,6 +15,7 @@ use crate::dto::tenant::{
     TenantMemberResponse, TenantMembersQuery,
 };
 use crate::error::{ApiError, ErrorBody};
+use crate::routes::invitation_attempt;
 
 pub(super) async fn current(state: &ApiState, auth: &Authenticated) -> Result<OrgId, ApiError> {
     Ok(state.services.orgs.current(&auth.actor).await?)
@@ -98,12 +99,15 @@ pub(crate) async fn list_tenant_members(
         (status = 403, description = "forbidden, privilege_escalation", body = ErrorBody),
         (status = 409, description = "no_active_org, active_org_unavailable, already_member, already_invited, seat_limit_reached", body = ErrorBody),
         (status = 422, description = "validation_failed", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many invitation attempts from this client or account; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn invite_to_tenant(
     state: web::Data<ApiState>,
+    request: HttpRequest,
     auth: Authenticated,
     body: Body<TenantInviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
     let invite = EmailInvite::try_from(body.value()?)?;
     let org = current(&state, &auth).await?;
     let issued = state

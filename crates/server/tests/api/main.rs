@@ -9,6 +9,7 @@ mod concurrency;
 mod errors;
 mod helpers;
 mod integrations;
+mod invitation_limits;
 mod invitations;
 mod list_versions;
 mod lock_order;
