@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use tenantry_domain::authz::BuiltinRole::{self, Admin, Auditor, Member, Owner, Viewer};
 use tenantry_domain::plan::Plan;
 
-use crate::helpers::{Account, TestApp, spawn_app};
+use crate::helpers::{Account, TestApp, spawn_app_with};
 
 /// The ids a request needs, fresh for every case.
 struct World {
@@ -375,7 +375,7 @@ where
 
 #[actix_web::test]
 async fn every_route_answers_every_role_in_own_and_foreign_orgs_as_documented() {
-    let app = spawn_app().await;
+    let app = matrix_app().await;
     let mut actors = Vec::new();
     for role in EVERYONE {
         actors.push((
@@ -434,7 +434,7 @@ async fn every_route_answers_every_role_in_own_and_foreign_orgs_as_documented() 
 
 #[actix_web::test]
 async fn every_route_refuses_a_request_without_a_token() {
-    let app = spawn_app().await;
+    let app = matrix_app().await;
     let world = World {
         org: uuid::Uuid::now_v7().to_string(),
         target: uuid::Uuid::now_v7().to_string(),
@@ -448,4 +448,20 @@ async fn every_route_refuses_a_request_without_a_token() {
         assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{}", route.name);
         assert_eq!(response.code(), "unauthenticated", "{}", route.name);
     }
+}
+
+/// The matrix's owner makes an invitation for every cell, far past the default per-account
+/// rate limit on invitations; the limit has tests of its own.
+async fn matrix_app() -> TestApp<
+    impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
+    let config = tenantry_server::Config {
+        invitation_attempts_per_minute: std::num::NonZeroU32::MAX,
+        ..tenantry_server::Config::default()
+    };
+    spawn_app_with(config, tenantry_persistence::testing::sqlite().await).await
 }

@@ -98,7 +98,7 @@ async fn while_the_database_is_gone_requests_get_503_nothing_is_half_written_and
         config.secret_key = Some(tenantry_server::Secret(
             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into(),
         ));
-        config.db_acquire_timeout_ms = std::num::NonZeroU64::new(1_000).unwrap();
+        config.db_acquire_timeout_ms = std::num::NonZeroU64::new(2_000).unwrap();
         // Every request reads its session, so every request needs the database.
         config.session_cache_seconds = 0;
     })

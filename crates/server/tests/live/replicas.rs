@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::support::mime;
 use crate::support::smtp_server::SmtpServer;
-use crate::support::{Server, free_port};
+use crate::support::{Server, free_port, needed};
 
 const NGINX: &str = "/usr/sbin/nginx";
 /// The clients' own address: nginx (127.0.0.1) is the only trusted proxy, so this is the
@@ -30,18 +30,7 @@ const SESSION_CACHE_SECONDS: u64 = 1;
 const SECRET_KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 fn nginx_available() -> bool {
-    let available = Path::new(NGINX).exists();
-    if !available {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must install nginx (see .ci/run)"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: replica test skipped: install Debian's nginx"
-        );
-    }
-    available
+    needed(Path::new(NGINX).exists(), "Debian's nginx")
 }
 
 /// A child process killed when the test ends, however it ends.

@@ -43,15 +43,18 @@ fn wait_for_port(port: u16) {
 /// except in CI (`CI` set), where `.ci/run` installs them and their absence is a failure.
 pub fn browser_available() -> bool {
     let available = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
+    needed(available, "Debian's chromium and chromium-driver")
+}
+
+/// Whether a component a test needs (`what`, as one installs it) is `available`. Without it
+/// the test says so and passes, except in CI (`CI` set), where `.ci/run` installs it.
+pub fn needed(available: bool, what: &str) -> bool {
     if !available {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must install chromium and chromium-driver (see .ci/run)"
+            "CI must install {what} (see .ci/run)"
         );
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: browser tests skipped: install Debian's chromium and chromium-driver"
-        );
+        let _ = writeln!(std::io::stderr(), "note: test skipped: install {what}");
     }
     available
 }
