@@ -8,5 +8,6 @@ mod browser;
 mod faults;
 mod mail;
 mod ops;
+mod owasp;
 mod replicas;
 mod support;

@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, free_port, needed};
+use crate::support::{Server, free_port, needed, tenantry};
 
 /// Whether python3 can import `module` (from PyPI's `package`). Without it the test says so
 /// and passes, except in CI (`CI` set), where `.ci/run` installs it.
@@ -182,23 +182,23 @@ async fn a_request_id_is_taken_or_made_and_echoed_in_the_header_and_error_bodies
 async fn no_secret_reaches_the_log() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("TENANTRY_LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .env("TENANTRY_LISTEN", format!("127.0.0.1:{port}"))
-        .env(
-            "TENANTRY_DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("t.db").display()),
-        )
-        .env("TENANTRY_MAIL_OUTBOX", dir.path().join("mail"))
-        .env("TENANTRY_MAIL_POLL_INTERVAL_MS", "100")
-        .current_dir(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let database_url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let outbox = dir.path().join("mail");
+    let mut child = tenantry(
+        dir.path(),
+        &[
+            ("TENANTRY_LOG_FORMAT", "json"),
+            ("RUST_LOG", "debug"),
+            ("TENANTRY_LISTEN", &listen),
+            ("TENANTRY_DATABASE_URL", &database_url),
+            ("TENANTRY_MAIL_OUTBOX", outbox.to_str().unwrap()),
+            ("TENANTRY_MAIL_POLL_INTERVAL_MS", "100"),
+        ],
+    )
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
     let stderr = child.stderr.take().unwrap();
     let lines = std::thread::spawn(move || {
         BufReader::new(stderr)

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::IpAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::support::mime;
 use crate::support::smtp_server::SmtpServer;
-use crate::support::{Server, free_port, needed};
+use crate::support::{Process, Server, free_port, needed, tenantry};
 
 const NGINX: &str = "/usr/sbin/nginx";
 /// The clients' own address: nginx (127.0.0.1) is the only trusted proxy, so this is the
@@ -33,41 +33,30 @@ fn nginx_available() -> bool {
     needed(Path::new(NGINX).exists(), "Debian's nginx")
 }
 
-/// A child process killed when the test ends, however it ends.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn replica(dir: &Path, name: &str, port: u16, database_url: &str, smtp_url: &str) -> Process {
     let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_tenantry"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RUST_LOG", "warn")
-        .env("TENANTRY_DATABASE_URL", database_url)
-        .env("TENANTRY_LISTEN", format!("127.0.0.1:{port}"))
-        .env("TENANTRY_PUBLIC_URL", "http://tenantry.test")
-        .env("TENANTRY_SECRET_KEY", SECRET_KEY)
-        .env("TENANTRY_TRUSTED_PROXIES", "127.0.0.1")
-        .env("TENANTRY_SMTP_URL", smtp_url)
-        .env("TENANTRY_MAIL_POLL_INTERVAL_MS", "100")
-        .env("TENANTRY_MAIL_RETRY_DELAY_MS", "200")
-        .env(
-            "TENANTRY_SESSION_CACHE_SECONDS",
-            SESSION_CACHE_SECONDS.to_string(),
-        )
-        .env("TENANTRY_AUTH_ATTEMPTS_PER_MINUTE", "10000")
-        .env("TENANTRY_WORKERS", "2")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let listen = format!("127.0.0.1:{port}");
+    let session_cache = SESSION_CACHE_SECONDS.to_string();
+    let child = tenantry(
+        dir,
+        &[
+            ("RUST_LOG", "warn"),
+            ("TENANTRY_DATABASE_URL", database_url),
+            ("TENANTRY_LISTEN", &listen),
+            ("TENANTRY_PUBLIC_URL", "http://tenantry.test"),
+            ("TENANTRY_SECRET_KEY", SECRET_KEY),
+            ("TENANTRY_TRUSTED_PROXIES", "127.0.0.1"),
+            ("TENANTRY_SMTP_URL", smtp_url),
+            ("TENANTRY_MAIL_POLL_INTERVAL_MS", "100"),
+            ("TENANTRY_MAIL_RETRY_DELAY_MS", "200"),
+            ("TENANTRY_SESSION_CACHE_SECONDS", &session_cache),
+            ("TENANTRY_AUTH_ATTEMPTS_PER_MINUTE", "10000"),
+            ("TENANTRY_WORKERS", "2"),
+        ],
+    )
+    .stderr(log)
+    .spawn()
+    .unwrap();
     Process(child)
 }
 
@@ -434,7 +423,7 @@ async fn org_creations_served(replica: &Server) -> f64 {
         .sum()
 }
 
-async fn wait_for_exit(child: &mut Child) -> std::process::ExitStatus {
+async fn wait_for_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
     for _ in 0..400 {
         if let Some(status) = child.try_wait().unwrap() {
             return status;

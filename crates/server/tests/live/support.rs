@@ -71,6 +71,29 @@ fn client(local: Option<std::net::IpAddr>) -> HttpClient<HttpConnector, Full<byt
         .build(connector)
 }
 
+/// A child process killed when the test ends, however it ends.
+pub struct Process(pub Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The `tenantry` binary, run in `dir` with none of the test's environment but `PATH` and
+/// `env`, its standard output discarded.
+pub fn tenantry(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantry"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .stdout(Stdio::null());
+    command
+}
+
 /// The server on a free port with a fresh SQLite file and its own mail directory.
 pub struct Server {
     pub base: String,
