@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod check;
 pub mod clock;
 pub mod error;
 pub mod ids;

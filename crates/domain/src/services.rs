@@ -3,6 +3,7 @@ use std::sync::Arc;
 use time::Duration;
 
 use crate::audit::AuditService;
+use crate::check::CheckService;
 use crate::clock::Clock;
 use crate::integration::{IntegrationService, Sealer};
 use crate::invitation::{InvitationService, InvitationSettings};
@@ -47,6 +48,7 @@ pub struct Services {
     pub invitations: InvitationService,
     pub audit: AuditService,
     pub integrations: IntegrationService,
+    pub checks: CheckService,
 }
 
 impl Services {
@@ -82,6 +84,7 @@ impl Services {
             ),
             audit: AuditService::new(uow.clone(), clock.clone()),
             members: MemberService::new(uow.clone(), clock.clone()),
+            checks: CheckService::new(uow.clone()),
             roles: RoleService::new(uow, clock),
         }
     }

@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures::future::LocalBoxFuture;
 use tenantry_domain::authz::Actor;
-use tenantry_domain::user::{CurrentSession, SessionToken};
+use tenantry_domain::user::{AuthError, CurrentSession, SessionToken};
 
 use crate::ApiState;
 use crate::error::ApiError;
@@ -22,11 +22,9 @@ pub struct Authenticated {
     pub session: Arc<CurrentSession>,
 }
 
-impl FromRequest for Authenticated {
-    type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+impl Authenticated {
+    /// Any valid bearer token, a service token included.
+    fn any(req: &HttpRequest) -> LocalBoxFuture<'static, Result<Self, ApiError>> {
         let state = req.app_data::<web::Data<ApiState>>().cloned();
         let token = bearer_token(req);
         let ip = crate::routes::client(req);
@@ -40,6 +38,37 @@ impl FromRequest for Authenticated {
                 session,
             })
         })
+    }
+}
+
+/// Every route but the permission checks: a service token is refused (`403
+/// service_token_scope`), so it can do nothing but ask.
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let caller = Self::any(req);
+        Box::pin(async move {
+            let caller = caller.await?;
+            if caller.actor.service {
+                return Err(AuthError::ServiceTokenScope.into());
+            }
+            Ok(caller)
+        })
+    }
+}
+
+/// The caller of the permission-check routes: a user's token or a service token.
+pub struct CheckCaller(pub Authenticated);
+
+impl FromRequest for CheckCaller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let caller = Authenticated::any(req);
+        Box::pin(async move { Ok(Self(caller.await?)) })
     }
 }
 

@@ -13,7 +13,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::routes::{
-    account, audit, health, integrations, invitations, invitee, members, orgs, roles, tenant,
+    account, audit, checks, health, integrations, invitations, invitee, members, orgs, roles,
+    tenant,
 };
 
 #[derive(OpenApi)]
@@ -41,7 +42,10 @@ use crate::routes::{
         invitee::preview_link, invitee::join,
         invitee::my_invitations, invitee::accept_my_invitation, invitee::decline_my_invitation,
         audit::list_audit_logs, audit::export_audit_logs, audit::verify_audit_logs,
+        checks::check_permissions, checks::check_permissions_batch,
     ),
+    // Reached only through `schema_with` (the batch's array is built from the domain's limit).
+    components(schemas(crate::dto::check::CheckQuestion)),
     modifiers(&BearerToken, &CommonErrors),
 )]
 pub struct ApiDoc;
@@ -97,6 +101,14 @@ impl Modify for CommonErrors {
                 if operation.request_body.is_some() || has_query {
                     declared.push(("422", "validation_failed, naming the field"));
                 }
+                let checks = operation
+                    .tags
+                    .iter()
+                    .flatten()
+                    .any(|tag| tag == "permissions");
+                if operation.security.is_some() && !checks {
+                    service_token_scope(&mut operation.responses.responses);
+                }
                 declared.push(("500", "internal: logged, no details returned"));
                 declared.push((
                     "503",
@@ -125,6 +137,20 @@ impl Modify for CommonErrors {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Every route that takes a bearer token, the permission checks aside, refuses a service
+/// token.
+fn service_token_scope(responses: &mut std::collections::BTreeMap<String, RefOr<Response>>) {
+    const SCOPE: &str = "service_token_scope: a service token may only check permissions";
+    match responses.get_mut("403") {
+        Some(RefOr::T(response)) => {
+            response.description = format!("{}; {SCOPE}", response.description);
+        }
+        _ => {
+            responses.insert("403".to_owned(), error_response(SCOPE));
         }
     }
 }

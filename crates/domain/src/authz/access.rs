@@ -2,7 +2,7 @@ use super::actor::Actor;
 use super::permission::{Permission, PermissionSet};
 use crate::error::StoreError;
 use crate::ids::OrgId;
-use crate::member::{AssignedRole, MembersVersion, Membership};
+use crate::member::{AssignedRole, MemberAccess, MembersVersion, Membership};
 use crate::ports::{Transaction, UnitOfWork};
 
 /// What a use case needs from the caller in the target organization.
@@ -124,13 +124,23 @@ impl Access {
             return Err(AccessDenied::NotMember.into());
         }
         let found = tx.members().find_access(org, actor.user_id).await?;
+        Ok(Self::judge(found, requirement)?)
+    }
+
+    /// The rule of [`Access::load`] applied to a membership already read: the org's MFA
+    /// policy, then the requirement. Permission checks for other services
+    /// ([`crate::check::explain`]) apply this same rule.
+    pub fn judge(
+        found: Option<MemberAccess>,
+        requirement: Requirement,
+    ) -> Result<Self, AccessDenied> {
         // Without a second factor a member of an org that requires one is refused everything
         // there; enrolling happens under `/api/me`, outside any org.
         if found
             .as_ref()
             .is_some_and(|found| found.org_requires_mfa && !found.has_mfa)
         {
-            return Err(AccessDenied::MfaRequired.into());
+            return Err(AccessDenied::MfaRequired);
         }
         let has_mfa = found.as_ref().is_some_and(|found| found.has_mfa);
         let members_version = found

@@ -11,6 +11,8 @@ pub struct Actor {
     pub active_org: Option<OrgId>,
     /// The only org the caller's API token works in, when it is pinned to one.
     pub pinned_org: Option<OrgId>,
+    /// Through a service token: permission checks only (see [`crate::check`]).
+    pub service: bool,
 }
 
 impl Actor {
@@ -20,6 +22,7 @@ impl Actor {
             ip: None,
             active_org: None,
             pinned_org: None,
+            service: false,
         }
     }
 
@@ -31,6 +34,11 @@ impl Actor {
     /// Whether this caller's credential works in `org` at all (membership aside).
     pub fn may_reach(&self, org: OrgId) -> bool {
         self.pinned_org.is_none_or(|pinned| pinned == org)
+    }
+
+    pub fn as_service(mut self, service: bool) -> Self {
+        self.service = service;
+        self
     }
 
     pub fn in_org(mut self, org: Option<OrgId>) -> Self {

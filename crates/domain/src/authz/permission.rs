@@ -61,6 +61,21 @@ impl Permission {
         }
     }
 
+    /// Parses slugs in order (repeats kept), reporting every unknown one at once.
+    pub fn parse_list<'a>(
+        slugs: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Vec<Self>, Vec<UnknownPermission>> {
+        let (known, unknown): (Vec<_>, Vec<_>) = slugs
+            .into_iter()
+            .map(str::parse::<Self>)
+            .partition(Result::is_ok);
+        if unknown.is_empty() {
+            Ok(known.into_iter().flatten().collect())
+        } else {
+            Err(unknown.into_iter().filter_map(Result::err).collect())
+        }
+    }
+
     const fn bit(self) -> u16 {
         1 << self as u16
     }
@@ -152,19 +167,7 @@ impl PermissionSet {
     pub fn parse<'a>(
         slugs: impl IntoIterator<Item = &'a str>,
     ) -> Result<Self, Vec<UnknownPermission>> {
-        let mut set = Self::EMPTY;
-        let mut unknown = Vec::new();
-        for slug in slugs {
-            match slug.parse::<Permission>() {
-                Ok(permission) => set.0 |= permission.bit(),
-                Err(error) => unknown.push(error),
-            }
-        }
-        if unknown.is_empty() {
-            Ok(set)
-        } else {
-            Err(unknown)
-        }
+        Permission::parse_list(slugs).map(|permissions| permissions.into_iter().collect())
     }
 }
 

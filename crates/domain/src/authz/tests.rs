@@ -190,6 +190,7 @@ fn every_write_refuses_a_stranger_before_it_opens_a_write_transaction() {
             name: TokenName::try_from("ci").unwrap(),
             org: Some(org),
             lifetime: TokenLifetime::days(None).unwrap(),
+            service: false,
         };
         refused(n, b, s.auth.create_api_token(me, pinned)).await;
     });

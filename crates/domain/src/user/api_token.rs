@@ -66,6 +66,8 @@ pub struct NewApiToken {
     /// The org it works in, and nowhere else; `None` works wherever its user may.
     pub org: Option<OrgId>,
     pub lifetime: TokenLifetime,
+    /// A service token: pinned to `org`, made by its owner, good for permission checks only.
+    pub service: bool,
 }
 
 /// An API token as its owner lists it: never its secret.
@@ -74,6 +76,7 @@ pub struct ApiToken {
     pub id: SessionId,
     pub name: TokenName,
     pub org: Option<OrgId>,
+    pub service: bool,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }

@@ -27,6 +27,10 @@ pub enum AuthError {
     TokenNotFound,
     #[error("this API token is pinned to one organization and cannot act beyond it")]
     TokenPinned,
+    #[error("only the organization's owner can make a service token, pinned to that organization")]
+    ServiceTokenNeedsOwner,
+    #[error("a service token can only check permissions")]
+    ServiceTokenScope,
     #[error(transparent)]
     Hashing(#[from] HashingFailed),
     #[error(transparent)]
@@ -45,7 +49,9 @@ impl DomainError for AuthError {
             Self::MfaAlreadyEnabled | Self::MfaNotEnrolled => ErrorKind::Conflict,
             Self::Seal(_) => ErrorKind::Internal,
             Self::OrgNotFound | Self::TokenNotFound => ErrorKind::NotFound,
-            Self::TokenPinned => ErrorKind::Forbidden,
+            Self::TokenPinned | Self::ServiceTokenNeedsOwner | Self::ServiceTokenScope => {
+                ErrorKind::Forbidden
+            }
             Self::Hashing(_) => ErrorKind::Internal,
             Self::Store(error) => error.kind(),
         }
@@ -65,6 +71,8 @@ impl DomainError for AuthError {
             Self::Seal(_) => "internal",
             Self::TokenNotFound => "token_not_found",
             Self::TokenPinned => "token_pinned",
+            Self::ServiceTokenNeedsOwner => "forbidden",
+            Self::ServiceTokenScope => "service_token_scope",
             Self::Hashing(_) => "internal",
             Self::Store(error) => error.code(),
         }

@@ -243,6 +243,13 @@ impl AuthService {
         if let Some(org) = new.org {
             member_of(&*tx, org, actor.user_id).await?;
         }
+        if new.service {
+            let org = new.org.ok_or(AuthError::ServiceTokenNeedsOwner)?;
+            let membership = tx.members().find_member(org, actor.user_id).await?;
+            if !membership.is_some_and(|membership| membership.role.is_owner()) {
+                return Err(AuthError::ServiceTokenNeedsOwner);
+            }
+        }
         let now = self.clock.now();
         let secret = SessionToken::generate();
         let session = Session {
@@ -254,6 +261,7 @@ impl AuthService {
             active_org: new.org,
             name: Some(new.name),
             pinned_org: new.org,
+            service: new.service,
         };
         tx.sessions().insert_session(&session).await?;
         tx.commit().await?;
@@ -348,6 +356,7 @@ fn api_token(session: Session) -> Option<ApiToken> {
         id: session.id,
         name: session.name?,
         org: session.pinned_org,
+        service: session.service,
         created_at: session.created_at,
         expires_at: session.expires_at,
     })
@@ -371,6 +380,7 @@ pub(crate) async fn issue_session(
         active_org,
         name: None,
         pinned_org: None,
+        service: false,
     };
     tx.sessions().insert_session(&session).await?;
     Ok(SignedIn {

@@ -30,6 +30,7 @@ impl CurrentSession {
         Actor::new(self.session.user_id)
             .in_org(self.session.active_org)
             .pinned_to(self.session.pinned_org)
+            .as_service(self.session.service)
     }
 }
 

@@ -194,6 +194,7 @@ fn session(expires_at: time::OffsetDateTime) -> Session {
         active_org: None,
         name: None,
         pinned_org: None,
+        service: false,
     }
 }
 

@@ -99,6 +99,9 @@ pub struct Session {
     pub name: Option<super::TokenName>,
     /// The only org an API token works in, when pinned.
     pub pinned_org: Option<crate::ids::OrgId>,
+    /// A service token (always pinned, made by the org's owner): it may ask permission checks
+    /// about any member of its org, and nothing else.
+    pub service: bool,
 }
 
 #[cfg(test)]

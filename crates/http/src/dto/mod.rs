@@ -3,6 +3,7 @@
 //! turn into validated domain values with `TryFrom`.
 
 pub mod auth;
+pub mod check;
 pub mod integration;
 pub mod member;
 pub mod org;

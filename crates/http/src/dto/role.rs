@@ -1,5 +1,5 @@
 use serde::{Deserialize, Deserializer, Serialize};
-use tenantry_domain::authz::PermissionSet;
+use tenantry_domain::authz::{PermissionSet, UnknownPermission};
 use tenantry_domain::role::{NewRole, RoleDescription, RoleName, RolePatch, RoleWithCount};
 use tenantry_domain::validation::ValidationError;
 use time::OffsetDateTime;
@@ -73,13 +73,17 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Option<S
 }
 
 fn permissions(slugs: &[String]) -> Result<PermissionSet, ValidationError> {
-    PermissionSet::parse(slugs.iter().map(String::as_str)).map_err(|unknown| {
-        let names: Vec<_> = unknown.iter().map(|u| format!("`{}`", u.0)).collect();
-        ValidationError::new(
-            "permissions",
-            format!("unknown permission slugs: {}", names.join(", ")),
-        )
-    })
+    PermissionSet::parse(slugs.iter().map(String::as_str))
+        .map_err(|unknown| unknown_slugs("permissions", &unknown))
+}
+
+/// The refusal of slugs the catalogue does not know, naming each.
+pub(crate) fn unknown_slugs(field: &'static str, unknown: &[UnknownPermission]) -> ValidationError {
+    let names: Vec<_> = unknown.iter().map(|u| format!("`{}`", u.0)).collect();
+    ValidationError::new(
+        field,
+        format!("unknown permission slugs: {}", names.join(", ")),
+    )
 }
 
 fn description(raw: Option<&str>) -> Result<Option<RoleDescription>, ValidationError> {

@@ -3,6 +3,7 @@
 
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::authz::BuiltinRole;
+use tenantry_domain::check::MAX_QUESTIONS;
 use tenantry_domain::integration::{
     Credentials, IntegrationConfig, IntegrationStatus, IntegrationType, MAX_KEY_CHARS,
 };
@@ -11,9 +12,13 @@ use tenantry_domain::org::{OrgName, OrgSettings, SettingKey, SettingValue};
 use tenantry_domain::role::{RoleDescription, RoleName};
 use tenantry_domain::user::{Email, TokenLifetime, TokenName, UserName};
 use tenantry_domain::validation::{HIDDEN_TEXT, snake_case_pattern, visible_text_pattern};
+use utoipa::PartialSchema;
 use utoipa::openapi::RefOr;
+
+use crate::openapi::PermissionSlug;
 use utoipa::openapi::schema::{
-    AllOfBuilder, AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    AllOfBuilder, AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
 };
 
 fn string() -> ObjectBuilder {
@@ -234,3 +239,23 @@ nullable!(
     credentials_or_null => credentials,
     settings_patch_or_null => settings_patch,
 );
+
+/// The permissions of one check: 1 to [`MAX_QUESTIONS`] slugs of the catalogue.
+pub(crate) fn permission_questions() -> Schema {
+    questions(PermissionSlug::schema())
+}
+
+/// The questions of a batch check: 1 to [`MAX_QUESTIONS`] (user, permission) pairs.
+pub(crate) fn check_questions() -> Schema {
+    questions(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+        "CheckQuestion",
+    )))
+}
+
+fn questions(item: RefOr<Schema>) -> Schema {
+    ArrayBuilder::new()
+        .items(item)
+        .min_items(Some(1))
+        .max_items(Some(MAX_QUESTIONS))
+        .into()
+}

@@ -21,6 +21,9 @@ pub struct NewTokenRequest {
     /// Default 90.
     #[schema(schema_with = crate::dto::schema::token_days_or_null)]
     pub expires_in_days: Option<u64>,
+    /// A service token (default false): it needs `orgId`, only that org's owner may make one,
+    /// and it can do nothing but ask `/permissions/check` about any member of that org.
+    pub service: Option<bool>,
 }
 
 impl TryFrom<NewTokenRequest> for NewApiToken {
@@ -35,10 +38,18 @@ impl TryFrom<NewTokenRequest> for NewApiToken {
                     .map_err(|_| ValidationError::new("orgId", "must be an organization id"))
             })
             .transpose()?;
+        let service = body.service.unwrap_or(false);
+        if service && org.is_none() {
+            return Err(ValidationError::new(
+                "orgId",
+                "a service token must be pinned to an organization",
+            ));
+        }
         Ok(Self {
             name: TokenName::try_from(body.name.as_str())?,
             org,
             lifetime: TokenLifetime::days(body.expires_in_days)?,
+            service,
         })
     }
 }
@@ -52,6 +63,8 @@ pub struct TokenResponse {
     pub name: String,
     /// The org it is pinned to, or `null`.
     pub org_id: Option<String>,
+    /// Whether it is a service token (permission checks only).
+    pub service: bool,
     #[serde(with = "rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "rfc3339")]
@@ -64,6 +77,7 @@ impl From<ApiToken> for TokenResponse {
             id: token.id.to_string(),
             name: token.name.as_str().to_owned(),
             org_id: token.org.map(|org| org.to_string()),
+            service: token.service,
             created_at: utc(token.created_at),
             expires_at: utc(token.expires_at),
         }

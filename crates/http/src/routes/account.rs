@@ -99,7 +99,7 @@ pub(crate) async fn set_active_org(
     request_body = NewTokenRequest,
     responses(
         (status = 201, body = NewTokenResponse),
-        (status = 403, description = "token_pinned: a pinned token may only make tokens pinned to its org", body = ErrorBody),
+        (status = 403, description = "token_pinned: a pinned token may only make tokens pinned to its org; forbidden: a service token by anyone but the org's owner", body = ErrorBody),
         (status = 404, description = "org_not_found", body = ErrorBody),
         (status = 422, description = "validation_failed", body = ErrorBody),
     ))]

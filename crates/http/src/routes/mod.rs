@@ -2,6 +2,7 @@
 
 pub(crate) mod account;
 pub(crate) mod audit;
+pub(crate) mod checks;
 pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod invitations;
@@ -20,6 +21,7 @@ use crate::error::ApiError;
 
 pub(crate) use account::*;
 pub(crate) use audit::*;
+pub(crate) use checks::*;
 pub(crate) use health::*;
 pub(crate) use integrations::*;
 pub(crate) use invitations::*;
@@ -145,6 +147,14 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
     routes.add(
         "/api/orgs/{org_id}/roles/{role_id}",
         [patch(update_role), delete(delete_role)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/permissions/check",
+        [post(check_permissions)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/permissions/check-batch",
+        [post(check_permissions_batch)],
     );
     routes.table
 }

@@ -13,6 +13,7 @@ pub struct Model {
     pub active_org_id: Option<Uuid>,
     pub name: Option<String>,
     pub pinned_org_id: Option<Uuid>,
+    pub service: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -186,6 +186,7 @@ fn session(row: sessions::Model) -> Session {
         active_org: row.active_org_id.map(OrgId::from_uuid),
         name: row.name.map(TokenName::from_trusted),
         pinned_org: row.pinned_org_id.map(OrgId::from_uuid),
+        service: row.service,
     }
 }
 
@@ -201,6 +202,7 @@ impl SessionRepository for SeaTransaction {
             active_org_id: Set(session.active_org.map(|org| org.as_uuid())),
             name: Set(session.name.as_ref().map(|name| name.as_str().to_owned())),
             pinned_org_id: Set(session.pinned_org.map(|org| org.as_uuid())),
+            service: Set(session.service),
         };
         sessions::Entity::insert(row)
             .exec_without_returning(&self.tx)

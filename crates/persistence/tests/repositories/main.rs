@@ -157,6 +157,7 @@ async fn sessions_are_found_by_token_hash_until_deleted() {
             active_org: None,
             name: None,
             pinned_org: None,
+            service: false,
         };
         tx.sessions().insert_session(&session).await.unwrap();
         assert_eq!(
@@ -192,6 +193,7 @@ async fn only_expired_sessions_are_deleted_at_sign_in_and_by_the_sweep() {
             active_org: None,
             name: None,
             pinned_org: None,
+            service: false,
         };
         let dead = session(&jane, at - Duration::minutes(1));
         let live = session(&jane, at + Duration::days(1));

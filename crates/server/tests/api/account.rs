@@ -153,6 +153,7 @@ async fn an_expired_token_is_refused() {
             active_org: None,
             name: None,
             pinned_org: None,
+            service: false,
         })
         .await
         .unwrap();

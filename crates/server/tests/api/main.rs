@@ -5,6 +5,7 @@
 
 mod account;
 mod audit;
+mod checks;
 mod concurrency;
 mod errors;
 mod helpers;

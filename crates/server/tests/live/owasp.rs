@@ -207,6 +207,20 @@ const ROUTES: &[Route] = &[
         MANAGERS,
         200,
     ),
+    route(
+        "POST",
+        "/api/orgs/{org}/permissions/check",
+        Some(r#"{"userId": "{target}", "permissions": ["scans:read"]}"#),
+        MEMBER_READERS,
+        200,
+    ),
+    route(
+        "POST",
+        "/api/orgs/{org}/permissions/check-batch",
+        Some(r#"{"checks": [{"userId": "{target}", "permission": "scans:read"}]}"#),
+        MEMBER_READERS,
+        200,
+    ),
     route("GET", "/api/org/profile", None, &CAST, 200),
     route(
         "PUT",

@@ -1,0 +1,53 @@
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tracing::instrument;
+
+use super::error::CheckError;
+use super::model::{Questions, Verdict, explain};
+use crate::authz::{Access, Actor, Permission, Requirement};
+use crate::ids::OrgId;
+use crate::ports::UnitOfWork;
+
+/// Answers permission questions about the members of an org.
+#[derive(Clone)]
+pub struct CheckService {
+    uow: Arc<dyn UnitOfWork>,
+}
+
+impl CheckService {
+    pub fn new(uow: Arc<dyn UnitOfWork>) -> Self {
+        Self { uow }
+    }
+
+    /// Answers each question, in order. A member may ask about themselves; asking about
+    /// anyone else needs `members:read`, or a service token of the org. A caller outside the
+    /// org learns nothing: `OrgNotFound`.
+    #[instrument(skip_all, fields(org = %org))]
+    pub async fn check(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        questions: &Questions,
+    ) -> Result<Vec<Verdict>, CheckError> {
+        let tx = self.uow.read_one().await?;
+        let users = questions.users();
+        // A service token asks for its owner's org as a whole: its maker stays a member.
+        let requirement = if actor.service || users.iter().all(|user| *user == actor.user_id) {
+            Requirement::Membership
+        } else {
+            Requirement::Permission(Permission::MembersRead)
+        };
+        Access::load::<CheckError>(&*tx, org, actor, requirement).await?;
+        let mut found = HashMap::with_capacity(users.len());
+        for user in users {
+            found.insert(user, tx.members().find_access(org, user).await?);
+        }
+        Ok(questions
+            .iter()
+            .map(|(user, permission)| {
+                explain(user, found.get(&user).and_then(Option::as_ref), permission)
+            })
+            .collect())
+    }
+}
