@@ -1,7 +1,11 @@
+//! Where use cases read the current time: a port, so that tests can fix it.
+
 use time::OffsetDateTime;
 
 /// The time source of the use cases, a port so that tests can fix "now".
 pub trait Clock: Send + Sync {
+    /// The current instant, which use cases date their changes and check expiries by.
+    /// [`SystemClock`] gives UTC to the microsecond, the finest time the stores keep.
     fn now(&self) -> OffsetDateTime;
 }
 

@@ -24,6 +24,7 @@ pub enum ErrorKind {
 
 /// Implemented by every use case error.
 pub trait DomainError: std::error::Error {
+    /// The class of the failure, which the HTTP adapter maps to a status (`docs/errors.md`).
     fn kind(&self) -> ErrorKind;
     /// A stable snake_case code, documented in `docs/errors.md`.
     fn code(&self) -> &'static str;

@@ -17,10 +17,13 @@ macro_rules! id_type {
                 Self(Uuid::now_v7())
             }
 
+            /// Wraps a UUID read back from storage or another trusted source; nothing checks
+            /// that it names an existing entity.
             pub const fn from_uuid(uuid: Uuid) -> Self {
                 Self(uuid)
             }
 
+            /// The UUID inside, as storage holds it.
             pub const fn as_uuid(&self) -> Uuid {
                 self.0
             }

@@ -3,21 +3,33 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The plan an organization is on: it sets the org's [`Limits`], the [`Feature`]s it has and
+/// how long its audit log is kept. A new org starts on Free; only an operator changes the plan
+/// ([`crate::org::OrgService::set_plan_as_operator`]), and lowering it removes nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Plan {
+    /// 5 seats, no custom roles, 1 framework, no paid feature; audit events kept 30 days.
     Free,
+    /// 50 seats, 20 custom roles, 5 frameworks, every feature; audit events kept 365 days.
     Team,
+    /// No limits, every feature; audit events kept for ever.
     Enterprise,
 }
 
 /// A feature that only some plans include.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Feature {
+    /// The custom-role use cases ([`crate::role::RoleService`]) and assigning a custom role to
+    /// a member or an invitation. Roles made before a downgrade keep granting their
+    /// permissions.
     CustomRoles,
+    /// Exporting the audit log ([`crate::audit::AuditService::export`]); listing it is on
+    /// every plan.
     AuditExport,
 }
 
 impl Feature {
+    /// Every feature; the API reports each as one of an org's feature flags.
     pub const ALL: [Feature; 2] = [Self::CustomRoles, Self::AuditExport];
 
     /// The name clients see among an org's feature flags.
@@ -32,7 +44,10 @@ impl Feature {
 /// The quantitative limits of a plan; `None` means unlimited.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
+    /// How many seats the org has: each member, the owner included, takes one, and so does
+    /// each pending e-mail invitation that has not expired.
     pub seats: Option<u64>,
+    /// How many custom roles the org may define.
     pub custom_roles: Option<u64>,
     /// Compliance frameworks the product around Tenantry may enable for the org: Tenantry
     /// reports the limit (`max_frameworks`), the product enforces it.
@@ -40,8 +55,11 @@ pub struct Limits {
 }
 
 impl Plan {
+    /// Every plan, smallest first.
     pub const ALL: [Plan; 3] = [Self::Free, Self::Team, Self::Enterprise];
 
+    /// The plan's name in the API, in storage and for `tenantry set-plan`: `free`, `team` or
+    /// `enterprise`; parsing accepts only these spellings.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Free => "free",
@@ -50,6 +68,7 @@ impl Plan {
         }
     }
 
+    /// The plan's seat, custom-role and framework limits.
     pub const fn limits(self) -> Limits {
         match self {
             Self::Free => Limits {
@@ -79,6 +98,7 @@ impl Plan {
         }
     }
 
+    /// Whether the plan has `feature`: Team and Enterprise have every feature, Free none.
     pub const fn includes(self, feature: Feature) -> bool {
         match feature {
             Feature::CustomRoles | Feature::AuditExport => !matches!(self, Self::Free),
@@ -90,6 +110,7 @@ impl Plan {
         within(self.limits().seats, seats_used + more)
     }
 
+    /// Whether an org that has `roles_used` custom roles may create one more.
     pub fn has_room_for_custom_role(self, roles_used: u64) -> bool {
         within(self.limits().custom_roles, roles_used + 1)
     }

@@ -15,6 +15,8 @@ use crate::org::OrgRepository;
 use crate::role::RoleRepository;
 use crate::user::{SessionRepository, UserRepository};
 
+/// The store as use cases see it: it opens [`Transaction`]s. The persistence adapter
+/// implements it over SQLite and PostgreSQL; the `mocks` feature adds `MockUnitOfWork`.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UnitOfWork: Send + Sync {
@@ -35,14 +37,26 @@ pub trait UnitOfWork: Send + Sync {
 /// One open transaction, exposing every repository over the same connection.
 #[async_trait]
 pub trait Transaction: Send + Sync {
+    /// Accounts, their e-mail verification and their second factor.
     fn users(&self) -> &dyn UserRepository;
+    /// Sign-in sessions and API tokens.
     fn sessions(&self) -> &dyn SessionRepository;
+    /// Organizations, and the org row lock that serialises their writers.
     fn orgs(&self) -> &dyn OrgRepository;
+    /// Memberships, and the access checks read from them.
     fn members(&self) -> &dyn MemberRepository;
+    /// The orgs' custom roles.
     fn roles(&self) -> &dyn RoleRepository;
+    /// The audit log and its hash chain.
     fn audit(&self) -> &dyn AuditRepository;
+    /// E-mail invitations and join links.
     fn invitations(&self) -> &dyn InvitationRepository;
+    /// The e-mail outbox: a message written here commits or rolls back with the change it is
+    /// about.
     fn outbox(&self) -> &dyn OutboxRepository;
+    /// The orgs' integrations, with their sealed credentials.
     fn integrations(&self) -> &dyn IntegrationRepository;
+    /// Makes every write of the transaction permanent. Dropping the transaction instead rolls
+    /// them all back; a read transaction ([`UnitOfWork::read`]) is simply dropped.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -1,3 +1,5 @@
+//! The use cases wired together: what an adapter builds once at start-up.
+
 use std::sync::Arc;
 
 use time::Duration;
@@ -41,17 +43,29 @@ impl Default for ServicesConfig {
 /// Every use case, wired to the same ports. Cheap to clone.
 #[derive(Clone)]
 pub struct Services {
+    /// Accounts, sign-in and sessions, the active org, API tokens and TOTP.
     pub auth: AuthService,
+    /// Organizations. Shares the session cache of `auth`, so deleting an org ends the API
+    /// tokens pinned to it on this instance at once.
     pub orgs: OrgService,
+    /// Memberships: list, change role, remove, move, transfer ownership, leave, and the
+    /// operator's add and import.
     pub members: MemberService,
+    /// Custom roles.
     pub roles: RoleService,
+    /// Invitations by e-mail and join links.
     pub invitations: InvitationService,
+    /// Reading, verifying and exporting the audit log, and its retention.
     pub audit: AuditService,
+    /// An org's integrations and their sealed credentials.
     pub integrations: IntegrationService,
+    /// Permission checks for the other services of a product.
     pub checks: CheckService,
 }
 
 impl Services {
+    /// Wires every use case to the same store, password hasher, clock and sealer (which
+    /// encrypts integration credentials and TOTP secrets at rest), with `config`.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,

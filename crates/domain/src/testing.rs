@@ -25,14 +25,23 @@ use crate::user::{MockSessionRepository, MockUserRepository, SessionRepository, 
 /// committed.
 #[derive(Default)]
 pub struct MockTransaction {
+    /// What `users()` answers.
     pub users: MockUserRepository,
+    /// What `sessions()` answers.
     pub sessions: MockSessionRepository,
+    /// What `orgs()` answers.
     pub orgs: MockOrgRepository,
+    /// What `members()` answers.
     pub members: MockMemberRepository,
+    /// What `roles()` answers.
     pub roles: MockRoleRepository,
+    /// What `audit()` answers.
     pub audit: MockAuditRepository,
+    /// What `invitations()` answers.
     pub invitations: MockInvitationRepository,
+    /// What `outbox()` answers.
     pub outbox: MockOutboxRepository,
+    /// What `integrations()` answers.
     pub integrations: MockIntegrationRepository,
     committed: Committed,
     begun: Committed,
@@ -43,6 +52,7 @@ pub struct MockTransaction {
 pub struct Committed(Arc<AtomicBool>);
 
 impl Committed {
+    /// Whether it happened.
     pub fn get(&self) -> bool {
         self.0.load(Ordering::SeqCst)
     }
@@ -50,7 +60,7 @@ impl Committed {
 
 impl MockTransaction {
     /// A unit of work that hands out this transaction once, for a read or a write, and the
-    /// flag that reports its commit. Single-statement reads ([`UnitOfWork::read_one`]) see it
+    /// flag that reports its commit. Single-statement reads ([`crate::ports::UnitOfWork::read_one`]) see it
     /// without using it up: a write use case checks its caller on such a read before it opens
     /// the write transaction, and the check reads what the write will read.
     pub fn into_unit_of_work(self) -> (MockUnitOfWork, Committed) {
@@ -58,6 +68,7 @@ impl MockTransaction {
         (hand_out(vec![self], true), committed)
     }
 
+    /// The flag that reports whether the use case committed this transaction.
     pub fn committed(&self) -> Committed {
         self.committed.clone()
     }
@@ -234,8 +245,10 @@ pub mod fixtures {
     use crate::plan::Plan;
     use crate::role::{CustomRole, RoleName};
 
+    /// The fixed "now" of the fixtures and of [`crate::testing::FixedClock`] in tests.
     pub const NOW: OffsetDateTime = time::macros::datetime!(2026-01-15 10:00 UTC);
 
+    /// A new org named Acme on `plan`, created at [`NOW`].
     pub fn org(plan: Plan) -> Org {
         Org {
             id: OrgId::generate(),
@@ -246,10 +259,12 @@ pub mod fixtures {
         }
     }
 
+    /// A caller with a new user id, no active org and no pinned token.
     pub fn actor() -> Actor {
         Actor::new(UserId::generate())
     }
 
+    /// `user`'s membership of `org` with `role`, joined at [`NOW`].
     pub fn membership(org: &Org, user: UserId, role: AssignedRole) -> Membership {
         Membership {
             org_id: org.id,
@@ -259,10 +274,12 @@ pub mod fixtures {
         }
     }
 
+    /// `role` as a member holds it.
     pub fn builtin(role: BuiltinRole) -> AssignedRole {
         AssignedRole::Builtin(role)
     }
 
+    /// A custom role named Custom of `org` holding `permissions`.
     pub fn custom_role(org: &Org, permissions: PermissionSet) -> CustomRole {
         CustomRole {
             id: RoleId::generate(),

@@ -9,11 +9,16 @@ use crate::error::{DomainError, ErrorKind};
 /// Which field was wrong and why, in words a user can act on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidationError {
+    /// The request field at fault, as the API names it (`email`, `maxUses`); the error body
+    /// reports it as `field`.
     pub field: &'static str,
+    /// Why, for people (`must not be empty`); [`Display`](fmt::Display) shows it after the
+    /// field.
     pub message: String,
 }
 
 impl ValidationError {
+    /// A refusal of `field`, saying `message`.
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
         Self {
             field,
@@ -87,7 +92,9 @@ pub(crate) fn confusable_key(name: &str) -> String {
     skeleton.to_lowercase()
 }
 
-/// The regular expression of [`is_snake_case_name`], for the API document.
+/// The regular expression of the snake_case names the domain accepts (setting and integration
+/// keys): a lower-case ASCII letter, then lower-case letters, digits and `_`, at most `max`
+/// characters in all. For the API document.
 pub fn snake_case_pattern(max: usize) -> String {
     format!("^[a-z][a-z0-9_]{{0,{}}}$", max.saturating_sub(1))
 }

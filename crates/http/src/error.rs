@@ -110,6 +110,31 @@ impl ApiError {
         }
     }
 
+    /// Another request with this `Idempotency-Key` is being served: retry shortly for its
+    /// answer.
+    pub(crate) fn idempotency_in_progress() -> Self {
+        Self {
+            retry_after_seconds: Some(1),
+            ..Self::new(
+                StatusCode::CONFLICT,
+                "idempotency_in_progress",
+                "a request with this Idempotency-Key is still being served; retry shortly",
+            )
+        }
+    }
+
+    /// The `Idempotency-Key` was used for another request (method, path or body).
+    pub(crate) fn idempotency_key_reused() -> Self {
+        Self {
+            field: Some("Idempotency-Key".to_owned()),
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for a different request",
+            )
+        }
+    }
+
     pub fn not_ready() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

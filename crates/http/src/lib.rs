@@ -7,6 +7,7 @@ mod client_ip;
 mod csv_export;
 mod dto;
 mod error;
+mod idempotency;
 mod member_cache;
 mod metrics;
 mod observe;
@@ -28,6 +29,7 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpResponse, web};
 use async_trait::async_trait;
 use tenantry_domain::Services;
+use tenantry_domain::idempotency::IdempotencyStore;
 use tracing_actix_web::TracingLogger;
 
 pub use body::BODY_LIMIT;
@@ -56,6 +58,8 @@ pub struct ApiState {
     pub metrics: Arc<Metrics>,
     /// What `/metrics` reads from the store when scraped.
     pub gauges: Arc<dyn GaugeSource>,
+    /// The answers kept for `Idempotency-Key` replays.
+    pub idempotency: Arc<dyn IdempotencyStore>,
 }
 
 /// The whole HTTP application; `main` and the tests build it the same way.
@@ -73,6 +77,9 @@ pub fn app(
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::PayloadConfig::new(BODY_LIMIT))
+        // Innermost: it sees the handler's answer before the request id and default headers
+        // are added, and a replay gets those of the request that replays it.
+        .wrap(actix_web::middleware::from_fn(idempotency::idempotency))
         .wrap(
             DefaultHeaders::new()
                 .add(("X-Content-Type-Options", "nosniff"))

@@ -6,7 +6,9 @@ use std::sync::OnceLock;
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
 use tenantry_domain::authz::Permission;
-use utoipa::openapi::path::ParameterIn;
+use tenantry_domain::idempotency::{IdempotencyKey, MAX_KEY_CHARS};
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
@@ -72,7 +74,7 @@ struct CommonErrors;
 
 impl Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [
                 &mut item.get,
                 &mut item.put,
@@ -137,22 +139,69 @@ impl Modify for CommonErrors {
                     }
                 }
             }
+            if let Some(post) = item.post.as_mut().filter(|_| path.starts_with("/api/")) {
+                idempotency_key(post);
+            }
         }
     }
 }
 
 /// Every route that takes a bearer token, the permission checks aside, refuses a service
 /// token.
-fn service_token_scope(responses: &mut std::collections::BTreeMap<String, RefOr<Response>>) {
-    const SCOPE: &str = "service_token_scope: a service token may only check permissions";
-    match responses.get_mut("403") {
+fn service_token_scope(responses: &mut Responses) {
+    mention(
+        responses,
+        "403",
+        "service_token_scope: a service token may only check permissions",
+    );
+}
+
+type Responses = std::collections::BTreeMap<String, RefOr<Response>>;
+
+/// Adds `description` to the response of `status`, declaring it if it is not yet.
+fn mention(responses: &mut Responses, status: &str, description: &str) {
+    match responses.get_mut(status) {
         Some(RefOr::T(response)) => {
-            response.description = format!("{}; {SCOPE}", response.description);
+            response.description = format!("{}; {description}", response.description);
         }
         _ => {
-            responses.insert("403".to_owned(), error_response(SCOPE));
+            responses.insert(status.to_owned(), error_response(description));
         }
     }
+}
+
+/// Every POST of the JSON API takes an optional `Idempotency-Key` (see `docs/api.md`).
+fn idempotency_key(operation: &mut utoipa::openapi::path::Operation) {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(MAX_KEY_CHARS))
+        .pattern(Some(IdempotencyKey::PATTERN));
+    let parameter = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Makes a retry safe: the first answer is kept for 24 hours and sent again \
+             (with `Idempotent-Replayed: true`) to the same request with the same key",
+        ))
+        .schema(Some(schema))
+        .build();
+    operation
+        .parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(parameter));
+    let responses = &mut operation.responses.responses;
+    mention(
+        responses,
+        "409",
+        "idempotency_in_progress: a request with this key is still being served",
+    );
+    mention(
+        responses,
+        "422",
+        "validation_failed (a malformed Idempotency-Key), idempotency_key_reused: the key was used for another request",
+    );
 }
 
 fn error_response(description: &str) -> RefOr<Response> {

@@ -14,7 +14,7 @@ use tenantry_domain::ids::OrgId;
 use tenantry_domain::ports::{Transaction, UnitOfWork};
 use tenantry_domain::role::RoleName;
 use tenantry_migrations::{Migrator, MigratorTrait};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::instrument;
 
 use crate::error::OrStoreError;
@@ -112,6 +112,19 @@ impl Database {
             write_turns,
             waiting: Arc::default(),
         })
+    }
+
+    /// On SQLite, this process's turn to write (see `write_turns`); nothing on PostgreSQL.
+    pub(crate) async fn write_turn(&self) -> Result<Option<OwnedSemaphorePermit>, StoreError> {
+        match &self.write_turns {
+            Some(turns) => turns
+                .clone()
+                .acquire_owned()
+                .await
+                .map(Some)
+                .map_err(|_| StoreError::Unavailable("the database is closing".into())),
+            None => Ok(None),
+        }
     }
 
     /// Brings the schema up to date, then chains audit events written before the audit chain
@@ -261,16 +274,7 @@ impl UnitOfWork for Database {
         // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
         // relies on row locks (`lock_org`).
         let _waiting = Waiting::on(&self.waiting);
-        let turn = match &self.write_turns {
-            Some(turns) => Some(
-                turns
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .map_err(|_| StoreError::Unavailable("the database is closing".into()))?,
-            ),
-            None => None,
-        };
+        let turn = self.write_turn().await?;
         let tx = self
             .conn
             .begin_with_options(write_options())

@@ -6,6 +6,7 @@
 mod database;
 mod entities;
 mod error;
+mod idempotency;
 mod json;
 mod repos;
 mod sql;

@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::jobs::Job;
 use crate::mail_worker::{mail_worker, mailer};
 use crate::password::Argon2Hasher;
+use tenantry_domain::idempotency::IdempotencyStore;
 
 /// How long in-flight requests may finish after SIGINT/SIGTERM.
 const SHUTDOWN_GRACE_SECONDS: u64 = 30;
@@ -42,6 +43,7 @@ impl Application {
         let metrics = state.metrics.clone();
         let retention = audit_retention(&config, state.services.audit.clone());
         let sweep = session_sweep(&config, state.services.auth.clone());
+        let keys = idempotency_sweep(&config, state.idempotency.clone());
         let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
             .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
             // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
@@ -56,6 +58,7 @@ impl Application {
             mail_worker(&config, database.clone(), mailer, metrics),
             retention,
             sweep,
+            keys,
         ];
         Ok(Self {
             port,
@@ -187,7 +190,8 @@ pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState
         trusted_proxies: Arc::new(trusted_proxies),
         member_lists: Arc::default(),
         metrics: Arc::default(),
-        gauges: Arc::new(DatabaseGauges(database)),
+        gauges: Arc::new(DatabaseGauges(database.clone())),
+        idempotency: Arc::new(database),
     })
 }
 
@@ -239,6 +243,25 @@ fn session_sweep(config: &Config, auth: AuthService) -> Job {
                 Err(error) => tracing::error!(%error, "session sweep failed; will retry"),
             }
             false
+        }
+    })
+}
+
+/// Deletes `Idempotency-Key` answers past their 24 hours, a batch at a time, on the session
+/// sweep's interval.
+fn idempotency_sweep(config: &Config, store: Arc<dyn IdempotencyStore>) -> Job {
+    const BATCH: u64 = 1_000;
+    let interval = std::time::Duration::from_secs(config.session_sweep_interval_s.get());
+    Job::every("idempotency sweep", interval, move || {
+        let store = store.clone();
+        async move {
+            match store.sweep(time::OffsetDateTime::now_utc(), BATCH).await {
+                Ok(deleted) => deleted == BATCH,
+                Err(error) => {
+                    tracing::error!(%error, "idempotency sweep failed; will retry");
+                    false
+                }
+            }
         }
     })
 }

@@ -46,8 +46,12 @@ pub fn chain_hash(event: &AuditEvent, seq: u64, prev: &str) -> String {
 /// An event's place in the chain, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChainLink {
+    /// The event's place in its org's log: 1, 2, 3, ... in the order they were appended.
     pub seq: u64,
+    /// The `hash` of the event at `seq - 1` (which retention may since have deleted); empty
+    /// for the org's first event.
     pub prev_hash: String,
+    /// [`chain_hash`] of the event at this place after `prev_hash`: 64 lowercase hex digits.
     pub hash: String,
 }
 
@@ -55,9 +59,16 @@ pub struct ChainLink {
 /// events: `anchor` is the last deleted event, whose hash the first kept one follows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ChainState {
+    /// The place of the last event retention deleted; 0 when none was. The chain is checked
+    /// from `anchor_seq + 1`.
     pub anchor_seq: u64,
+    /// The hash of that deleted event, which the first kept event's `prev_hash` must equal;
+    /// `None` when retention has deleted nothing.
     pub anchor_hash: Option<String>,
+    /// The place of the org's newest event; 0 when it has none.
     pub head_seq: u64,
+    /// The hash of the newest event; `None` when there is none. Kept outside the database with
+    /// `head_seq`, it lets a later check prove that the log was not rewritten since.
     pub head_hash: Option<String>,
 }
 
@@ -77,6 +88,8 @@ pub enum BreakReason {
 }
 
 impl BreakReason {
+    /// The name the verify answer gives the reason: `altered`, `unlinked`, `missing`,
+    /// `truncated` or `unchained`.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Altered => "altered",
@@ -95,6 +108,7 @@ pub struct ChainBreak {
     pub seq: u64,
     /// The event found there, if any.
     pub event: Option<AuditEventId>,
+    /// What is wrong there.
     pub reason: BreakReason,
 }
 
@@ -103,11 +117,15 @@ pub struct ChainBreak {
 pub struct ChainReport {
     /// Events checked.
     pub checked: u64,
+    /// The chain's ends as the check read them: report `head_seq` and `head_hash` somewhere
+    /// the database's writers cannot reach, so a later rewrite shows.
     pub state: ChainState,
+    /// `None` when the chain is whole from the anchor to the head.
     pub first_break: Option<ChainBreak>,
 }
 
 impl ChainReport {
+    /// Whether no break was found.
     pub fn intact(&self) -> bool {
         self.first_break.is_none()
     }

@@ -9,32 +9,81 @@ use crate::ids::{AuditEventId, OrgId, UserId};
 /// What happened, as the dotted names the audit API filters on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuditAction {
+    /// An org was created (`POST /api/orgs`). Target `orgId`; metadata `name`.
     OrgCreated,
+    /// An org was renamed or its settings changed (`PUT /api/orgs/{orgId}`,
+    /// `PUT /api/org/profile`). Target `orgId`; metadata `previousName` and `name` when renamed,
+    /// `settings` with the names of the settings set (never their values). A request that
+    /// changes nothing records nothing.
     OrgUpdated,
+    /// An operator set another plan (`tenantry set-plan`); no actor. Target `orgId`; metadata
+    /// `from` and `plan`. Setting the plan the org already has records nothing.
     OrgPlanChanged,
+    /// The owner handed the org to another member (`POST .../transfer-ownership`). Target `userId`
+    /// (the new owner); metadata `previousOwnerId`.
     OwnershipTransferred,
+    /// An operator added an existing account to the org (`tenantry add-member`); no actor.
+    /// Target `userId`, `email`; metadata `role`.
     MemberAdded,
+    /// An e-mail invitation was issued (`POST .../invitations/email`). Target `email`; metadata
+    /// `role`, `invitationId`.
     MemberInvited,
+    /// Someone became a member by accepting an e-mail invitation or using a join link. Target
+    /// `userId`, `email`; metadata `role`, `invitationId`, `via` (`email` or `link`).
     MemberJoined,
+    /// A member was given another role (`PUT .../members/{userId}`). Target `userId`; metadata
+    /// `from`, `role`.
     MemberRoleUpdated,
+    /// A member was removed (`DELETE .../members/{userId}`). Target `userId`; metadata `role`
+    /// (the role they held).
     MemberRemoved,
+    /// A member left of their own accord (`POST .../leave`). Target `userId`.
     MemberLeft,
+    /// A member was moved to another org; recorded in the org they left, alongside
+    /// [`AuditAction::MemberMovedIn`] in the other. Target `userId`; metadata `targetOrgId`.
     MemberMovedOut,
+    /// A member was moved here from another org; recorded in the org they joined, alongside
+    /// [`AuditAction::MemberMovedOut`] in the other. Target `userId`; metadata `sourceOrgId`,
+    /// `role`.
     MemberMovedIn,
+    /// A custom role was created (`POST .../roles`). Target `roleId`; metadata `name`,
+    /// `permissions` (comma-separated slugs).
     RoleCreated,
+    /// A custom role was changed (`PATCH .../roles/{roleId}`). Target `roleId`; metadata `name`,
+    /// `permissions`, both as they are after the change.
     RoleUpdated,
+    /// A custom role was deleted (`DELETE .../roles/{roleId}`). Target `roleId`; metadata `name`,
+    /// `reassignedMembers`, `reassignedInvitations`.
     RoleDeleted,
+    /// A join link was created (`POST .../invitations/link`). Target `invitationId`; metadata
+    /// `role`, and `maxUses` when the link is limited.
     LinkCreated,
+    /// An e-mail invitation was sent again with a new token and expiry
+    /// (`POST .../invitations/{id}/resend`). Target `invitationId`, `email`.
     InvitationResent,
+    /// An invitation or join link was revoked (`DELETE .../invitations/{id}`). Target
+    /// `invitationId`, and `email` for an e-mail invitation; metadata `type`.
     InvitationRevoked,
+    /// The invitee declined an e-mail invitation; no actor when declined by token without
+    /// signing in. Target `invitationId`, `email`.
     InvitationDeclined,
+    /// The audit log was exported (`GET .../audit-logs/export`), recorded before the first row is
+    /// handed out. Target `orgId`; metadata `rowCount` and the filters given: `action`,
+    /// `actorId`, `from`, `until` (exclusive end).
     AuditExported,
+    /// An integration was created (`POST /api/org/integrations`). Target `integrationId`;
+    /// metadata `type`, `credentials` (names only, comma-separated).
     IntegrationCreated,
+    /// An integration was changed (`PATCH /api/org/integrations/{id}`). Target `integrationId`;
+    /// metadata `type`, `changed` (which of `status`, `last_scan`, `config`, `credentials`).
     IntegrationUpdated,
+    /// An integration was deleted (`DELETE /api/org/integrations/{id}`). Target `integrationId`;
+    /// metadata `type`.
     IntegrationDeleted,
 }
 
 impl AuditAction {
+    /// Every action, in declaration order: the names the API's `action` filter accepts.
     pub const ALL: [Self; 23] = [
         Self::OrgCreated,
         Self::OrgUpdated,
@@ -61,6 +110,9 @@ impl AuditAction {
         Self::IntegrationDeleted,
     ];
 
+    /// The dotted name (`member.invited`) that the store keeps, the API shows and the `action`
+    /// filter takes; [`str::parse`] turns it back into the action. The store keeps events by
+    /// this name, so renaming an action would make its stored events unreadable.
     pub const fn name(self) -> &'static str {
         match self {
             Self::OrgCreated => "org.created",
@@ -101,20 +153,39 @@ impl std::str::FromStr for AuditAction {
     }
 }
 
+/// One entry of an org's audit log: who did what, to what, when and from where. A use case
+/// builds it with [`AuditEvent::new`], [`AuditEvent::target`] and [`AuditEvent::meta`], and
+/// appends it with [`AuditRepository::append`](super::AuditRepository::append) in the
+/// transaction of the change it records, so the event exists exactly when the change does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEvent {
+    /// Made by [`AuditEvent::new`]; breaks ties between events of the same `at` in list order.
     pub id: AuditEventId,
+    /// The org whose log holds the event. A move records one event in each of the two orgs.
     pub org_id: OrgId,
-    /// `None` when an operator acted through the command line.
+    /// `None` when an operator acted through the command line, or when an invitee declined an
+    /// invitation by its token without signing in.
     pub actor_id: Option<UserId>,
+    /// What kind of change this records; it decides the keys of `target` and `metadata`.
     pub action: AuditAction,
+    /// What the change acted on, by key (`userId`, `roleId`, `email`, ...); the keys of each
+    /// action are listed on its variant and in `docs/audit-events.md`.
     pub target: BTreeMap<String, String>,
+    /// Details of the change, by key (`role`, `from`, `rowCount`, ...). Settings and
+    /// credentials appear by name only, never with their values.
     pub metadata: BTreeMap<String, String>,
+    /// The client address of the request, from [`Actor::ip`]; `None` for an operator's command
+    /// or when no address was known.
     pub ip: Option<IpAddr>,
+    /// When the change happened, from the use case's clock (UTC, whole microseconds). The log
+    /// is listed newest first by this, then by `id`; retention deletes by it.
     pub at: OffsetDateTime,
 }
 
 impl AuditEvent {
+    /// An event with a fresh id and empty target and metadata. The actor's user id and client
+    /// address come from `actor`; pass `None` when no signed-in user acts (an operator's
+    /// command, a decline by token).
     pub fn new(
         org_id: OrgId,
         actor: Option<&Actor>,
@@ -133,11 +204,13 @@ impl AuditEvent {
         }
     }
 
+    /// Adds one entry to [`AuditEvent::target`], replacing one of the same key.
     pub fn target(mut self, key: &str, value: impl ToString) -> Self {
         self.target.insert(key.to_owned(), value.to_string());
         self
     }
 
+    /// Adds one entry to [`AuditEvent::metadata`], replacing one of the same key.
     pub fn meta(mut self, key: &str, value: impl ToString) -> Self {
         self.metadata.insert(key.to_owned(), value.to_string());
         self

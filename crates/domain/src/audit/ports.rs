@@ -10,7 +10,9 @@ use crate::ids::OrgId;
 /// deleted account).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEntry {
+    /// The event as it was stored.
     pub event: AuditEvent,
+    /// The actor account's display name as it is now, not as it was when the event was written.
     pub actor_name: Option<String>,
 }
 
@@ -21,6 +23,8 @@ pub struct AuditEntry {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait AuditRepository: Send + Sync {
+    /// Stores `event` as the next link of its org's chain. Call it in the transaction of the
+    /// change the event records, so that both commit or neither does.
     async fn append(&self, event: &AuditEvent) -> Result<(), StoreError>;
     /// The events that match, newest first, skipping `offset`.
     async fn list_events(
@@ -30,6 +34,7 @@ pub trait AuditRepository: Send + Sync {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<AuditEntry>, StoreError>;
+    /// How many events match: the `total` of a listed page and the row count of an export.
     async fn count_events(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError>;
     /// Where the org's chain starts and ends.
     async fn chain_state(&self, org: OrgId) -> Result<ChainState, StoreError>;

@@ -10,7 +10,9 @@ use crate::validation::ValidationError;
 /// Which events to read: every condition given must hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditFilter {
+    /// Only events of this action.
     pub action: Option<AuditAction>,
+    /// Only events this user did; events without an actor never match.
     pub actor: Option<UserId>,
     /// Inclusive.
     pub from: Option<OffsetDateTime>,
@@ -99,16 +101,22 @@ fn instant(field: &'static str, raw: &str, end: bool) -> Result<OffsetDateTime, 
 /// Which page of the list to read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuditPage {
+    /// The page number, from 1 to [`AuditPage::MAX_PAGE`].
     pub page: u64,
+    /// Events per page, from 1 to [`AuditPage::MAX_LIMIT`].
     pub limit: u64,
 }
 
 impl AuditPage {
+    /// Events per page when the request gives no `limit`.
     pub const DEFAULT_LIMIT: u64 = 50;
+    /// The largest `limit` accepted.
     pub const MAX_LIMIT: u64 = 200;
     /// Deep enough for any log; bounds the offset a request can make the database skip.
     pub const MAX_PAGE: u64 = 100_000;
 
+    /// From the query's `page` (default 1) and `limit` (default [`AuditPage::DEFAULT_LIMIT`]);
+    /// a value out of range is a [`ValidationError`] naming `page` or `limit`.
     pub fn new(page: Option<u64>, limit: Option<u64>) -> Result<Self, ValidationError> {
         let page = page.unwrap_or(1);
         if !(1..=Self::MAX_PAGE).contains(&page) {
@@ -127,6 +135,7 @@ impl AuditPage {
         Ok(Self { page, limit })
     }
 
+    /// How many matching events come before this page: the rows the store skips.
     pub fn offset(&self) -> u64 {
         (self.page - 1) * self.limit
     }
@@ -135,11 +144,14 @@ impl AuditPage {
 /// Where the next export batch starts: after this event in newest-first order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuditCursor {
+    /// The time of the last event handed out.
     pub at: OffsetDateTime,
+    /// Its id, which orders events of the same time.
     pub id: AuditEventId,
 }
 
 impl AuditCursor {
+    /// The cursor that continues after `entry`, the last of a batch.
     pub fn after(entry: &AuditEntry) -> Self {
         Self {
             at: entry.event.at,
@@ -151,9 +163,13 @@ impl AuditCursor {
 /// One page of the log, as the spec's `{logs, total, page, pages}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditLog {
+    /// The page's events, newest first (by time, then id); empty past the last page.
     pub entries: Vec<AuditEntry>,
+    /// How many events match the filter, over all pages.
     pub total: u64,
+    /// The page number asked for, from 1.
     pub page: u64,
+    /// How many pages the matches fill: `total / limit` rounded up, 0 when nothing matches.
     pub pages: u64,
 }
 

@@ -33,6 +33,8 @@ impl AuditService {
     /// flat however many rows match.
     pub const EXPORT_BATCH: u64 = 5_000;
 
+    /// The service over a store and a clock, which dates the `audit.exported` event and sets the
+    /// export and retention cut-offs; [`crate::Services`] builds one for the server.
     pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
         Self { uow, clock }
     }

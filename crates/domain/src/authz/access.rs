@@ -20,12 +20,18 @@ pub enum Requirement {
 /// Why access was refused. A non-member is told "not found" so ids of other tenants reveal nothing.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AccessDenied {
+    /// The caller is not a member of the org, or their API token is pinned to another org.
     #[error("organization not found")]
     NotMember,
+    /// The caller is a member but does not meet this requirement.
     #[error("this needs {0:?}")]
     Lacks(Requirement),
+    /// The role or permission set acted on holds these permissions, which the caller lacks
+    /// (in catalogue order).
     #[error("that would grant permissions the caller lacks: {0:?}")]
     Escalation(Vec<Permission>),
+    /// The org requires a second factor and the caller, a member, has none; checked before
+    /// the requirement, so it refuses everything in that org.
     #[error("this organization requires a second factor")]
     MfaRequired,
 }
@@ -63,10 +69,12 @@ impl Access {
         }
     }
 
+    /// The membership that was checked: org, user, role and join time.
     pub fn membership(&self) -> &Membership {
         &self.membership
     }
 
+    /// What the caller's role grants in this org.
     pub fn permissions(&self) -> PermissionSet {
         self.membership.role.permissions()
     }
@@ -76,6 +84,9 @@ impl Access {
         self.may_handle_set(role.permissions())
     }
 
+    /// [`Access::may_handle`] for a bare permission set, such as a custom role's permissions
+    /// before and after an edit. Fails with [`AccessDenied::Escalation`] listing those of
+    /// `permissions` the caller lacks.
     pub fn may_handle_set(&self, permissions: PermissionSet) -> Result<(), AccessDenied> {
         let beyond = permissions.beyond(self.permissions());
         if beyond.is_empty() {
@@ -165,6 +176,7 @@ impl Access {
         self.has_mfa
     }
 
+    /// The checked membership, for a use case that needs to keep it.
     pub fn into_membership(self) -> Membership {
         self.membership
     }

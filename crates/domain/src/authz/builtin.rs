@@ -6,10 +6,21 @@ use super::permission::{Permission as P, PermissionSet};
 /// The roles every organization has. `docs/roles.md` shows the same table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BuiltinRole {
+    /// Every permission, and the only role that meets [`Requirement::Owner`]: deleting the org
+    /// and transferring ownership. Exactly one per org: its creator at first, then whoever it is
+    /// transferred to; no request can grant it otherwise.
+    ///
+    /// [`Requirement::Owner`]: crate::authz::Requirement::Owner
     Owner,
+    /// Every permission except `billing:write`.
     Admin,
+    /// Every `:read` permission and nothing else.
     Auditor,
+    /// Read and write on repositories, scans, drifts and guardrails; cannot read the member
+    /// list. The default [`RoleChoice`](crate::member::RoleChoice), and what holders of a
+    /// deleted custom role become.
     Member,
+    /// Read on repositories, scans, drifts and guardrails, and nothing else.
     Viewer,
 }
 
@@ -43,6 +54,7 @@ const VIEW: PermissionSet = PermissionSet::of(&[
 ]);
 
 impl BuiltinRole {
+    /// Every built-in role, owner first.
     pub const ALL: [BuiltinRole; 5] = [
         Self::Owner,
         Self::Admin,
@@ -51,6 +63,8 @@ impl BuiltinRole {
         Self::Viewer,
     ];
 
+    /// The role's name in the API and in storage, lower case. Parsing accepts only this exact
+    /// spelling (`"Admin"` is refused), and no custom role may take a name that looks like it.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Owner => "owner",
@@ -61,6 +75,7 @@ impl BuiltinRole {
         }
     }
 
+    /// What the role grants, as in the table of `docs/roles.md`.
     pub const fn permissions(self) -> PermissionSet {
         match self {
             Self::Owner => PermissionSet::of(&P::ALL),

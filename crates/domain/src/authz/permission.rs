@@ -4,20 +4,51 @@ use std::str::FromStr;
 /// The closed catalogue of permission slugs of the Organizations API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Permission {
+    /// `repositories:read`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     RepositoriesRead,
+    /// `repositories:write`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     RepositoriesWrite,
+    /// `scans:read`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     ScansRead,
+    /// `scans:write`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     ScansWrite,
+    /// `drifts:read`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     DriftsRead,
+    /// `drifts:write`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     DriftsWrite,
+    /// `guardrails:read`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     GuardrailsRead,
+    /// `guardrails:write`. Tenantry's own routes never check it; it is there for the
+    /// product around Tenantry, to ask about through [`crate::check`].
     GuardrailsWrite,
+    /// `members:read`: list the members, the invitations and the custom roles, and ask
+    /// permission checks about other members.
     MembersRead,
+    /// `members:write`: invite (and cancel or resend invitations), change, move and remove
+    /// members, and create, edit and delete custom roles, never beyond the caller's own
+    /// permissions.
     MembersWrite,
+    /// `settings:read`: list the org's integrations.
     SettingsRead,
+    /// `settings:write`: rename the org, change its settings (such as `require_mfa`) and
+    /// manage its integrations.
     SettingsWrite,
+    /// `billing:read`. Tenantry's own routes never check it; it is there for the product
+    /// around Tenantry, to ask about through [`crate::check`].
     BillingRead,
+    /// `billing:write`, the one permission `admin` lacks. Tenantry's own routes never check
+    /// it (only an operator changes a plan); it is there for the product around Tenantry, to
+    /// ask about through [`crate::check`].
     BillingWrite,
+    /// `audit:read`: list, verify and export the org's audit log (exporting also needs a plan
+    /// with audit export).
     AuditRead,
 }
 
@@ -41,6 +72,8 @@ impl Permission {
         Self::AuditRead,
     ];
 
+    /// The permission's name in the API and in storage, such as `scans:write`; parsing
+    /// accepts only this exact spelling.
     pub const fn slug(self) -> &'static str {
         match self {
             Self::RepositoriesRead => "repositories:read",
@@ -108,8 +141,10 @@ impl FromStr for Permission {
 pub struct PermissionSet(u16);
 
 impl PermissionSet {
+    /// The set that grants nothing.
     pub const EMPTY: Self = Self(0);
 
+    /// The set of `permissions` (repeats do no harm); `const`, so sets can be constants.
     pub const fn of(permissions: &[Permission]) -> Self {
         let mut bits = 0;
         let mut i = 0;
@@ -120,18 +155,22 @@ impl PermissionSet {
         Self(bits)
     }
 
+    /// Whether the set grants `permission`.
     pub const fn contains(self, permission: Permission) -> bool {
         self.0 & permission.bit() != 0
     }
 
+    /// Whether every permission of `self` is also in `other`.
     pub const fn is_subset_of(self, other: Self) -> bool {
         self.0 & !other.0 == 0
     }
 
+    /// Whether the set grants nothing.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
 
+    /// This set minus `permission`.
     pub const fn without(self, permission: Permission) -> Self {
         Self(self.0 & !permission.bit())
     }

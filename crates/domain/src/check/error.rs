@@ -5,12 +5,18 @@ use crate::error::{DomainError, ErrorKind, StoreError};
 /// error).
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
+    /// The org does not exist, or the caller is not a member of it (or their API token is
+    /// pinned to another org): a stranger learns nothing, not even about themselves.
     #[error("organization not found")]
     OrgNotFound,
+    /// The caller asked about another user without holding `members:read`, and not through a
+    /// service token.
     #[error("checking another member's permissions needs members:read")]
     Forbidden,
+    /// The org requires a second factor and the caller has none turned on.
     #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
     MfaRequired,
+    /// The store failed; [`StoreError::Unreachable`] is worth retrying.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

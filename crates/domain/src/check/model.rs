@@ -45,9 +45,14 @@ impl Reason {
 /// The answer to one question: may `user` use `permission`, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verdict {
+    /// The user asked about.
     pub user: UserId,
+    /// The permission asked about.
     pub permission: Permission,
+    /// Whether the user may use the permission in the org: true exactly when `reason` is
+    /// [`Reason::GrantedByRole`].
     pub allowed: bool,
+    /// Why, with the user's role when they are a member.
     pub reason: Reason,
 }
 
@@ -116,6 +121,7 @@ impl Questions {
         Ok(Self(pairs))
     }
 
+    /// The (user, permission) pairs, in the order asked; repeats are kept.
     pub fn iter(&self) -> impl Iterator<Item = (UserId, Permission)> + '_ {
         self.0.iter().copied()
     }

@@ -16,6 +16,7 @@ pub struct CheckService {
 }
 
 impl CheckService {
+    /// Builds the service over the store; a check only reads, and writes no audit event.
     pub fn new(uow: Arc<dyn UnitOfWork>) -> Self {
         Self { uow }
     }

@@ -4,20 +4,35 @@ use crate::error::{DomainError, ErrorKind, StoreError};
 use super::ports::SealError;
 use crate::validation::ValidationError;
 
+/// Why an integration use case failed. Each variant has a stable code (see `docs/errors.md`)
+/// through [`DomainError`].
 #[derive(Debug, thiserror::Error)]
 pub enum IntegrationError {
+    /// The org does not exist, the actor is not a member of it, or the actor's API token is
+    /// pinned to another org: all three look the same, so ids of other tenants reveal nothing.
     #[error("organization not found")]
     OrgNotFound,
+    /// No integration with that id in this org; an id of another tenant's integration gets this
+    /// too.
     #[error("integration not found")]
     NotFound,
+    /// The actor is a member but their role lacks `settings:read` (to list) or `settings:write`
+    /// (to create, update or delete).
     #[error("your role in this organization does not allow this")]
     Forbidden,
+    /// The org requires a second factor (`require_mfa`) and the actor has none.
     #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
     MfaRequired,
+    /// The input breaks a rule; its `field` names the part at fault. From the use cases
+    /// themselves: a name that is both a setting in `config` and a credential.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+    /// The [`Sealer`](super::Sealer) could not seal the credentials; nothing was stored. Reported
+    /// as `internal`, without the cause.
     #[error(transparent)]
     Seal(#[from] SealError),
+    /// The store failed: `unavailable` when it could not be reached (worth retrying), `internal`
+    /// otherwise.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -12,6 +12,7 @@ use crate::validation::{ValidationError, hides_text, is_snake_case_name};
 pub struct IntegrationType(String);
 
 impl IntegrationType {
+    /// The longest slug, in characters (all ASCII, so also in bytes).
     pub const MAX_CHARS: usize = 32;
 
     /// The rule of `try_from` as a regular expression, for the API document.
@@ -19,6 +20,7 @@ impl IntegrationType {
         format!("^[a-z][a-z0-9_-]{{0,{}}}$", Self::MAX_CHARS - 1)
     }
 
+    /// The slug, as the API shows it in `type` and audit events record it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -56,14 +58,21 @@ impl TryFrom<&str> for IntegrationType {
 /// Whether the integration works, as the service that uses it last reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IntegrationStatus {
+    /// Reported working by the service that uses it.
     Connected,
+    /// Reported not connected by the service that uses it, or not reported on yet: every
+    /// integration starts here.
     Disconnected,
+    /// The service that uses it reported a failure.
     Error,
 }
 
 impl IntegrationStatus {
+    /// Every status: what `TryFrom<&str>` accepts and the API document lists.
     pub const ALL: [Self; 3] = [Self::Connected, Self::Disconnected, Self::Error];
 
+    /// The status as the API and the store write it (`connected`, `disconnected`, `error`);
+    /// `TryFrom<&str>` accepts exactly these names and refuses any other.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Connected => "connected",
@@ -109,9 +118,15 @@ pub const MAX_KEY_CHARS: usize = 64;
 pub struct IntegrationConfig(BTreeMap<String, String>);
 
 impl IntegrationConfig {
+    /// The most settings one integration holds.
     pub const MAX_KEYS: usize = 20;
+    /// The longest value, in characters.
     pub const MAX_VALUE_CHARS: usize = 500;
 
+    /// Accepts at most [`Self::MAX_KEYS`] entries whose keys are snake_case names of at most
+    /// [`MAX_KEY_CHARS`] characters and whose values hold at most [`Self::MAX_VALUE_CHARS`]
+    /// characters, none of them control, invisible or direction-changing. Refuses anything
+    /// else with field `config`.
     pub fn new(entries: BTreeMap<String, String>) -> Result<Self, ValidationError> {
         bounded("config", &entries, Self::MAX_KEYS, Self::MAX_VALUE_CHARS)?;
         Ok(Self(entries))
@@ -122,6 +137,7 @@ impl IntegrationConfig {
         Self(entries)
     }
 
+    /// The settings, in key order.
     pub fn entries(&self) -> &BTreeMap<String, String> {
         &self.0
     }
@@ -134,9 +150,15 @@ impl IntegrationConfig {
 pub struct Credentials(BTreeMap<String, String>);
 
 impl Credentials {
+    /// The most credentials one integration holds.
     pub const MAX_KEYS: usize = 10;
+    /// The longest secret value, in characters.
     pub const MAX_VALUE_CHARS: usize = 4_096;
 
+    /// Accepts at most [`Self::MAX_KEYS`] entries whose keys are snake_case names of at most
+    /// [`MAX_KEY_CHARS`] characters and whose values hold at most [`Self::MAX_VALUE_CHARS`]
+    /// characters, none of them control, invisible or direction-changing. Refuses anything
+    /// else with field `credentials`; the message never quotes a value.
     pub fn new(entries: BTreeMap<String, String>) -> Result<Self, ValidationError> {
         bounded(
             "credentials",
@@ -157,6 +179,8 @@ impl Credentials {
         &self.0
     }
 
+    /// Credential names only (never values), in key order, so lists and audit events can show
+    /// what is set.
     pub fn names(&self) -> Vec<String> {
         self.0.keys().cloned().collect()
     }
@@ -210,21 +234,35 @@ impl fmt::Debug for SealedCredentials {
 /// values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Integration {
+    /// Made when the integration is created; unique across all orgs.
     pub id: IntegrationId,
+    /// The org that owns it. Every lookup and change is scoped to this org, so another
+    /// tenant's id finds nothing.
     pub org_id: OrgId,
+    /// What it connects to; `type` in the API. Fixed at creation.
     pub kind: IntegrationType,
+    /// As last reported through an update; [`IntegrationStatus::Disconnected`] when created.
     pub status: IntegrationStatus,
+    /// When the last scan ran, as reported through an update; `None` until one is reported.
+    /// Once set it can be moved but not cleared.
     pub last_scan: Option<OffsetDateTime>,
+    /// The settings that are not secret, shown as stored. No key is also a credential name.
     pub config: IntegrationConfig,
+    /// The names of the sealed credentials, in key order; their values are only in the
+    /// [`SealedCredentials`] kept beside the row.
     pub credential_names: Vec<String>,
+    /// When it was created, by the service's clock; lists are ordered by it.
     pub created_at: OffsetDateTime,
 }
 
 /// The validated body of a new integration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewIntegration {
+    /// What it connects to; fixed for the integration's life.
     pub kind: IntegrationType,
+    /// The settings that are not secret; a key may not also be a credential name.
     pub config: IntegrationConfig,
+    /// The secrets, sealed before they are stored; only their names are kept in the clear.
     pub credentials: Credentials,
 }
 
@@ -250,9 +288,13 @@ pub(crate) fn distinct_names(
 /// old ones: they are never read back to be merged.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IntegrationChanges {
+    /// The status the service that uses the integration now reports.
     pub status: Option<IntegrationStatus>,
+    /// When the latest scan ran. There is no way to clear it: `None` keeps the current value.
     pub last_scan: Option<OffsetDateTime>,
+    /// Replaces all the settings; a key may not also be a credential name.
     pub config: Option<IntegrationConfig>,
+    /// Replaces all the credentials (sealed anew); names left out are gone.
     pub credentials: Option<Credentials>,
 }
 

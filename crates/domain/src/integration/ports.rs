@@ -4,9 +4,14 @@ use super::model::{Credentials, Integration, SealedCredentials};
 use crate::error::StoreError;
 use crate::ids::{IntegrationId, OrgId};
 
+/// Storage of integrations, implemented by the persistence adapter and reached through
+/// [`Transaction::integrations`](crate::ports::Transaction::integrations). Every read and
+/// write is scoped to one org: an id of another org's integration finds and changes nothing.
+/// Credentials reach the store only sealed.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait IntegrationRepository: Send + Sync {
+    /// Stores a new integration with its sealed credentials.
     async fn insert_integration(
         &self,
         integration: &Integration,
@@ -14,6 +19,8 @@ pub trait IntegrationRepository: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The org's integrations, oldest first.
     async fn list_integrations(&self, org: OrgId) -> Result<Vec<Integration>, StoreError>;
+    /// The integration with that id in `org`; `None` when there is none there, including when
+    /// the id belongs to another org.
     async fn find_integration(
         &self,
         org: OrgId,
@@ -25,6 +32,8 @@ pub trait IntegrationRepository: Send + Sync {
         integration: &Integration,
         credentials: Option<SealedCredentials>,
     ) -> Result<(), StoreError>;
+    /// Deletes the integration with that id in `org`, sealed credentials included; an id of
+    /// another org deletes nothing.
     async fn delete_integration(&self, org: OrgId, id: IntegrationId) -> Result<(), StoreError>;
 }
 
@@ -32,11 +41,17 @@ pub trait IntegrationRepository: Send + Sync {
 /// and id): a sealed value copied to another row, or another tenant, does not open there.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 pub trait Sealer: Send + Sync {
+    /// Seals `credentials` under `context` (for an integration, [`seal_context`]). Fails when it
+    /// cannot, for instance without randomness for a fresh nonce.
     fn seal(
         &self,
         credentials: &Credentials,
         context: &[u8],
     ) -> Result<SealedCredentials, SealError>;
+    /// Opens what [`seal`](Self::seal) made under the same `context`. Fails under another key,
+    /// for an altered value, or under another context (a value moved to another row or tenant).
+    /// Integration credentials are never opened by Tenantry itself; TOTP secrets, sealed
+    /// through this port too, are.
     fn open(&self, sealed: &SealedCredentials, context: &[u8]) -> Result<Credentials, SealError>;
 }
 

@@ -26,10 +26,16 @@ pub struct IntegrationService {
 }
 
 impl IntegrationService {
+    /// Builds the service over the store, the clock and the sealer of credentials.
+    /// [`crate::Services`] builds it with the other use cases over the same ports.
     pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>, sealer: Arc<dyn Sealer>) -> Self {
         Self { uow, clock, sealer }
     }
 
+    /// The org's integrations, oldest first, with their credentials' names only; needs
+    /// `settings:read`. Refuses a non-member (or a token pinned elsewhere) with
+    /// [`OrgNotFound`](IntegrationError::OrgNotFound), a role without the permission with
+    /// [`Forbidden`](IntegrationError::Forbidden).
     #[instrument(skip_all, fields(org = %org))]
     pub async fn list(
         &self,

@@ -14,10 +14,18 @@ pub enum InvitationKind {
     /// Single use, by the invited address only.
     Email(Email),
     /// Anyone signed in, up to `max_uses` times (no limit when `None`).
-    Link { max_uses: Option<u32>, uses: u32 },
+    Link {
+        /// How many people may join through it; `None` for no limit. When set, 1 to
+        /// [`LinkInvite::MAX_USES`].
+        max_uses: Option<u32>,
+        /// How many people have joined through it so far.
+        uses: u32,
+    },
 }
 
 impl InvitationKind {
+    /// The routes its secret is good on: [`Channel::Email`] for an e-mail invitation,
+    /// [`Channel::Link`] for a join link.
     pub fn channel(&self) -> Channel {
         match self {
             Self::Email(_) => Channel::Email,
@@ -30,11 +38,16 @@ impl InvitationKind {
 /// good on its own routes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
+    /// The token of an invitation e-mail, presented under `/invitations/` and
+    /// `/api/invitations/`.
     Email,
+    /// The code of a join link, presented under `/join/` and `/api/join/`.
     Link,
 }
 
 impl Channel {
+    /// `email` or `link`: an invitation's `type` in the API, and the `type` or `via` of its
+    /// audit events.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Email => "email",
@@ -48,15 +61,22 @@ impl Channel {
 /// sweep it. It is written only when a new invitation to the same address replaces it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InvitationStatus {
+    /// Open: it can be accepted (a join link: used again). A stored pending invitation may
+    /// have expired since; [`Invitation::status_at`] tells.
     Pending,
     /// An e-mail invitation taken up, or a join link used `max_uses` times.
     Accepted,
+    /// The invitee said no (e-mail invitations only). Final.
     Declined,
+    /// A manager withdrew it. Final.
     Revoked,
+    /// Past its expiry without being closed. A resend makes an expired e-mail invitation
+    /// pending again, unless a newer invitation to the same address has replaced it.
     Expired,
 }
 
 impl InvitationStatus {
+    /// Every status, in the order declared.
     pub const ALL: [Self; 5] = [
         Self::Pending,
         Self::Accepted,
@@ -65,6 +85,8 @@ impl InvitationStatus {
         Self::Expired,
     ];
 
+    /// The lower-case name used in the API and in the store, and shown by
+    /// [`Display`](fmt::Display); [`FromStr`] parses it back.
     pub const fn name(self) -> &'static str {
         match self {
             Self::Pending => "pending",
@@ -93,17 +115,28 @@ impl FromStr for InvitationStatus {
     }
 }
 
+/// An e-mail invitation or a join link, as stored. Its secret is not part of it: only the
+/// secret's hash is kept, by the repository.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invitation {
+    /// Made (UUID v7) when it is issued and kept by a resend; lists give newest first by it.
     pub id: InvitationId,
+    /// The org the invitee joins.
     pub org_id: OrgId,
+    /// Who may use it: the invited address, or anyone holding the join link.
     pub kind: InvitationKind,
+    /// The role given to whoever joins through it. Escalation is checked when it is issued
+    /// (and on revoke and resend), not at accept; a custom role is refused at accept once the
+    /// org's plan no longer includes custom roles.
     pub role: AssignedRole,
     /// `None` once the inviter's account is gone.
     pub invited_by: Option<UserId>,
     /// As stored; see [`Invitation::status_at`] for what it is now.
     pub status: InvitationStatus,
+    /// When it was issued; a resend does not change it.
     pub created_at: OffsetDateTime,
+    /// When it stops working: issue time, or the last resend, plus
+    /// [`InvitationSettings::ttl`](crate::invitation::InvitationSettings::ttl).
     pub expires_at: OffsetDateTime,
 }
 
@@ -116,6 +149,7 @@ impl Invitation {
         }
     }
 
+    /// The invited address; `None` for a join link.
     pub fn email(&self) -> Option<&Email> {
         match &self.kind {
             InvitationKind::Email(email) => Some(email),
@@ -127,7 +161,9 @@ impl Invitation {
 /// An invitation with the names a person needs to decide on it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvitationView {
+    /// The invitation, with its status as of the read (expiry applied).
     pub invitation: Invitation,
+    /// The name of the org it leads to.
     pub org_name: String,
     /// `None` once the inviter's account is gone.
     pub inviter_name: Option<String>,
@@ -145,7 +181,11 @@ secret_type!(
 /// A new invitation and its secret, the only time the secret is seen.
 #[derive(Debug)]
 pub struct IssuedInvitation {
+    /// The invitation as stored; after a resend, with its new expiry and status pending.
     pub invitation: Invitation,
+    /// The secret in plain; it cannot be had again. An e-mail invitation's secret, and so its
+    /// `link`, is meant for the invited mailbox only (the queued e-mail carries it): showing
+    /// it to the inviter would let a manager accept in the invitee's place.
     pub secret: InvitationSecret,
     /// The absolute URL that carries the secret: `/invitations/<token>` or `/join/<code>`.
     pub link: String,
@@ -154,20 +194,29 @@ pub struct IssuedInvitation {
 /// The validated body of an invitation by e-mail.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmailInvite {
+    /// The address invited. One whose account is a member of the org already is refused.
     pub email: Email,
+    /// The role offered; the inviter must hold every permission of it. `owner` must not be
+    /// offered: parsing a [`RoleChoice`] refuses it, and the use case does not check again.
     pub role: RoleChoice,
 }
 
 /// The validated body of a new join link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LinkInvite {
+    /// The role everyone who joins through the link gets; as for [`EmailInvite::role`].
     pub role: RoleChoice,
+    /// How many people may join through it; `None` for no limit until it expires or is
+    /// revoked. [`LinkInvite::new`] keeps it within 1 to [`LinkInvite::MAX_USES`].
     pub max_uses: Option<u32>,
 }
 
 impl LinkInvite {
+    /// The highest `max_uses` a join link may have.
     pub const MAX_USES: u32 = 10_000;
 
+    /// Checks `max_uses`: when given, it must be 1 to [`Self::MAX_USES`], else a
+    /// [`ValidationError`] on the field `maxUses`.
     pub fn new(role: RoleChoice, max_uses: Option<u32>) -> Result<Self, ValidationError> {
         match max_uses {
             Some(uses) if uses == 0 || uses > Self::MAX_USES => Err(ValidationError::new(
@@ -182,7 +231,9 @@ impl LinkInvite {
 /// What an invitee who has no account yet sends to accept: the e-mail is the invited one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewInvitee {
+    /// The new account's display name, with the rules of sign-up.
     pub name: UserName,
+    /// The new account's password, with the rules of sign-up; only its hash is stored.
     pub password: Password,
 }
 

@@ -7,6 +7,10 @@ use crate::error::StoreError;
 use crate::ids::{InvitationId, OrgId, RoleId};
 use crate::user::{Email, TokenHash};
 
+/// Storage of invitations and join links, reached through
+/// [`Transaction::invitations`](crate::ports::Transaction::invitations). Secrets are kept only
+/// as their [`TokenHash`]. Reads return the stored status, which may be a pending invitation
+/// past its expiry: apply [`Invitation::status_at`].
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait InvitationRepository: Send + Sync {
@@ -17,6 +21,7 @@ pub trait InvitationRepository: Send + Sync {
         invitation: &Invitation,
         secret: &TokenHash,
     ) -> Result<(), StoreError>;
+    /// The invitation with that id, in any org; `None` when there is none.
     async fn find_invitation(&self, id: InvitationId) -> Result<Option<Invitation>, StoreError>;
     /// The invitation whose secret hashes to `secret`, in any org.
     async fn find_by_secret(&self, secret: &TokenHash) -> Result<Option<Invitation>, StoreError>;

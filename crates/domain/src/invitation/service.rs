@@ -45,6 +45,8 @@ pub struct InvitationService {
 }
 
 impl InvitationService {
+    /// Wires the use cases to their ports; a trailing `/` on `settings.public_url` is dropped.
+    /// [`crate::Services::new`] builds one from [`crate::ServicesConfig`].
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,

@@ -50,7 +50,9 @@ impl RetryPolicy {
 /// What one round of delivery did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeliveryReport {
+    /// Messages the mailer took, recorded as sent.
     pub sent: usize,
+    /// Messages the mailer refused, each due again after its backoff.
     pub failed: usize,
 }
 
@@ -64,6 +66,7 @@ pub struct DeliveryService {
 }
 
 impl DeliveryService {
+    /// Wires the worker to its ports; `policy` paces the retries and sizes the batches.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         mailer: Arc<dyn Mailer>,
@@ -78,9 +81,11 @@ impl DeliveryService {
         }
     }
 
-    /// Claims the due messages, sends each and records the outcome of each in its own
-    /// transaction, so a crash loses at most the record of one message (sent again later:
-    /// delivery is at least once).
+    /// Claims up to [`RetryPolicy::batch`] due messages (a committed claim that leases them),
+    /// sends each, then records every outcome in one transaction. A crash before that record
+    /// loses the outcomes of the batch: its messages are sent again once the lease runs out
+    /// (delivery is at least once). When nothing is due it only reads. A failed send is
+    /// counted in the report, not returned as an error.
     #[instrument(skip_all)]
     pub async fn deliver_due(&self) -> Result<DeliveryReport, StoreError> {
         let now = self.clock.now();

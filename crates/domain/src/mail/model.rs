@@ -9,7 +9,9 @@ use crate::user::Email;
 /// rendered by the templates in force when they are sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mail {
+    /// The recipient; for an invitation, the invited address.
     pub to: Email,
+    /// What the message says, for the adapter to render.
     pub content: MailContent,
 }
 
@@ -17,22 +19,28 @@ pub struct Mail {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "template", rename_all = "snake_case")]
 pub enum MailContent {
+    /// An invitation by e-mail to join an org; tagged `invitation`.
     Invitation(InvitationMail),
 }
 
 /// "`inviter` invited you to join `org` as `role`", with the link that accepts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationMail {
+    /// The org's name when the message was queued.
     pub org_name: String,
+    /// The inviter's name when the message was queued.
     pub inviter_name: String,
     /// The role's human-readable name.
     pub role: String,
+    /// When the link stops working: the invitation's expiry. RFC 3339 in the outbox.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
     /// Absolute: `$TENANTRY_PUBLIC_URL/invitations/<token>`.
     pub link: String,
 }
 
+/// A [`Mailer`] could not hand a message over; the text says why. The delivery worker logs
+/// it and stores it as the message's last error, then tries again later.
 #[derive(Debug, thiserror::Error)]
 #[error("mail delivery failed: {0}")]
 pub struct MailError(pub String);
@@ -42,5 +50,9 @@ pub struct MailError(pub String);
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Mailer: Send + Sync {
+    /// Hands `mail` over. The same message may come again after a crash (delivery is at
+    /// least once). A call should give up within a bounded time: the worker's
+    /// [`RetryPolicy::lease`](crate::mail::RetryPolicy::lease) must outlast a whole batch, or
+    /// another worker takes the messages still being sent.
     async fn send(&self, mail: &Mail) -> Result<(), MailError>;
 }

@@ -9,7 +9,10 @@ use crate::ids::InvitationId;
 /// A queued message as the delivery worker sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutboxMessage {
+    /// The message's row in the outbox, for [`OutboxRepository::mark_sent`] and
+    /// [`OutboxRepository::mark_failed`].
     pub id: Uuid,
+    /// The message as queued.
     pub mail: Mail,
     /// Failed attempts so far.
     pub attempts: u32,

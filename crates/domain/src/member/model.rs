@@ -12,11 +12,14 @@ use crate::validation::ValidationError;
 /// The role a member holds: built in, or one of the org's custom roles.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AssignedRole {
+    /// A built-in role. Exactly one member of each org holds [`BuiltinRole::Owner`].
     Builtin(BuiltinRole),
+    /// One of the org's custom roles, with its permissions as stored.
     Custom(CustomRole),
 }
 
 impl AssignedRole {
+    /// The permissions the role grants; for a custom role, those it holds now.
     pub fn permissions(&self) -> PermissionSet {
         match self {
             Self::Builtin(role) => role.permissions(),
@@ -24,6 +27,8 @@ impl AssignedRole {
         }
     }
 
+    /// Whether this is the built-in `owner` role, the only one that can delete the org or
+    /// transfer ownership.
     pub fn is_owner(&self) -> bool {
         matches!(self, Self::Builtin(BuiltinRole::Owner))
     }
@@ -46,11 +51,18 @@ impl AssignedRole {
     }
 }
 
+/// One user's membership of one org: what access checks and member use cases work on. A user
+/// has at most one membership per org.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Membership {
+    /// The org the user belongs to.
     pub org_id: OrgId,
+    /// The member's account.
     pub user_id: UserId,
+    /// The one role the member holds in the org.
     pub role: AssignedRole,
+    /// When the user joined the org; the member list is ordered by it (to the microsecond),
+    /// then by user id.
     pub joined_at: OffsetDateTime,
 }
 
@@ -58,9 +70,15 @@ pub struct Membership {
 /// whether the member has one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemberAccess {
+    /// The membership itself.
     pub membership: Membership,
+    /// Whether the org's settings require a second factor; if so, a member without one is
+    /// refused everything in the org.
     pub org_requires_mfa: bool,
+    /// Whether the member has a second factor (TOTP) turned on.
     pub has_mfa: bool,
+    /// The org's member-list version, read with the membership so that a list request needs
+    /// no second read to learn it.
     pub members_version: MembersVersion,
 }
 
@@ -73,22 +91,33 @@ pub struct MembersVersion(pub u64);
 /// A member list read with a version, or the news that a copy the caller holds is current.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VersionedMembers {
+    /// The list is not at the version the caller holds (or the caller holds none): the
+    /// current version and the page, whose rows are never older than that version.
     Changed(MembersVersion, MemberList),
+    /// The copy the caller holds is current, at this version; no member was read.
     Unchanged(MembersVersion),
 }
 
 /// A member as the member list shows them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
+    /// The member's account: id, e-mail, name, last sign-in and whether it has a second
+    /// factor.
     pub user: User,
+    /// The role the member holds in the org.
     pub role: AssignedRole,
+    /// When the user joined the org; the member list is ordered by it, then by user id.
     pub joined_at: OffsetDateTime,
 }
 
 /// A role named in a request: a built-in name other than `owner`, or a custom role's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoleChoice {
+    /// A built-in role. Parsing refuses `owner`: ownership only moves by
+    /// [`MemberService::transfer_ownership`](crate::member::MemberService::transfer_ownership).
     Builtin(BuiltinRole),
+    /// A custom role of the org, by id. The use case refuses it on a plan without custom
+    /// roles, and when the id is not a role of the org.
     Custom(RoleId),
 }
 
@@ -123,7 +152,10 @@ impl TryFrom<&str> for RoleChoice {
 /// role's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RoleFilter {
+    /// The members holding this built-in role.
     Builtin(BuiltinRole),
+    /// The members holding the custom role with this id. The id is not checked: one that
+    /// names no role of the org matches no member.
     Custom(RoleId),
 }
 
@@ -147,7 +179,10 @@ impl TryFrom<&str> for RoleFilter {
 /// Where a page of the member list starts: after this member in (joined_at, user id) order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MemberCursor {
+    /// When the last member of the previous page joined. The text form keeps microseconds,
+    /// the precision the list is ordered by.
     pub joined_at: OffsetDateTime,
+    /// That member's user id, which orders members who joined in the same microsecond.
     pub user_id: UserId,
 }
 
@@ -156,6 +191,7 @@ impl MemberCursor {
     /// microseconds since 1970, a dot, a user id.
     pub const PATTERN: &str = r"^(?:[0-9]{1,17}|1[0-9]{17}|2[0-4][0-9]{16})\.[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
+    /// The cursor of the page that starts right after `member`.
     pub fn after(member: &Member) -> Self {
         Self {
             joined_at: member.joined_at,
@@ -195,22 +231,32 @@ impl FromStr for MemberCursor {
 /// One page of the member list, and where the next one starts if there is one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MemberList {
+    /// The members of the page, ordered by join time, then user id.
     pub members: Vec<Member>,
+    /// Where the next page starts: `Some` exactly when more members follow. Always `None`
+    /// for a page without a limit.
     pub next: Option<MemberCursor>,
 }
 
 /// Which slice of the member list to read. The default is the whole list.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MemberPage {
+    /// Start after this member; `None` starts at the first.
     pub after: Option<MemberCursor>,
+    /// At most this many members, 1 to [`MemberPage::MAX_LIMIT`] when built by
+    /// [`MemberPage::new`]; `None` reads every member after `after`.
     pub limit: Option<u64>,
     /// Only the members holding this role.
     pub role: Option<RoleFilter>,
 }
 
 impl MemberPage {
+    /// The largest `limit` [`MemberPage::new`] accepts.
     pub const MAX_LIMIT: u64 = 500;
 
+    /// A page of members in every role, after `after` (from the first when `None`), of at
+    /// most `limit` members (all of them when `None`). Refuses a `limit` of 0 or above
+    /// [`MemberPage::MAX_LIMIT`], naming the field `limit`.
     pub fn new(after: Option<MemberCursor>, limit: Option<u64>) -> Result<Self, ValidationError> {
         match limit {
             Some(limit) if limit == 0 || limit > Self::MAX_LIMIT => Err(ValidationError::new(
@@ -225,6 +271,7 @@ impl MemberPage {
         }
     }
 
+    /// The same page narrowed to the members holding `role`; `None` keeps every role.
     pub fn with_role(self, role: Option<RoleFilter>) -> Self {
         Self { role, ..self }
     }

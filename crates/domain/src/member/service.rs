@@ -23,7 +23,11 @@ const MEMBERS_WRITE: Requirement = Requirement::Permission(Permission::MembersWr
 /// Where to move a member, and with which role there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MoveMember {
+    /// The org to move the member into. It must not be the source org, and the caller needs
+    /// `members:write` there too.
     pub target_org: OrgId,
+    /// The member's role in the target org, judged against that org's plan, custom roles and
+    /// the caller's permissions there. The HTTP API defaults it to `member`.
     pub role: RoleChoice,
 }
 
@@ -35,6 +39,8 @@ pub struct MemberService {
 }
 
 impl MemberService {
+    /// Builds the service over the store and the clock that dates memberships and audit
+    /// events.
     pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
         Self { uow, clock }
     }
@@ -88,6 +94,11 @@ impl MemberService {
         Ok(VersionedMembers::Changed(version, list))
     }
 
+    /// Gives a member another role and returns them as the member list shows them. Needs
+    /// `members:write`, and the caller must hold every permission of both the member's
+    /// current role and the new one. Refuses the owner, a custom role on a plan without
+    /// custom roles, and a role id that is not one of the org's. Records
+    /// `member.role_updated`.
     #[instrument(skip_all, fields(org = %org, user = %user))]
     pub async fn update_role(
         &self,
@@ -119,6 +130,8 @@ impl MemberService {
         Ok(member)
     }
 
+    /// Removes a member from the org; their account stays. Needs `members:write` and every
+    /// permission of the member's role. Refuses the owner. Records `member.removed`.
     #[instrument(skip_all, fields(org = %org, user = %user))]
     pub async fn remove(&self, actor: &Actor, org: OrgId, user: UserId) -> Result<(), MemberError> {
         let tx =
@@ -241,6 +254,8 @@ impl MemberService {
         Ok(())
     }
 
+    /// Ends the caller's own membership; any member may. Refuses the owner, who must
+    /// transfer ownership first. Records `member.left`.
     #[instrument(skip_all, fields(org = %org))]
     pub async fn leave(&self, actor: &Actor, org: OrgId) -> Result<(), MemberError> {
         let member = [(org, Requirement::Membership)];
@@ -342,17 +357,23 @@ impl MemberService {
 /// One person to add by [`MemberService::import_as_operator`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImportedMember {
+    /// The person's address. An account without a password is made for it when none has it.
     pub email: Email,
     /// The account's name, when one has to be made.
     pub name: UserName,
+    /// The role the person gets, unless they already are a member.
     pub role: RoleChoice,
 }
 
 /// What an import did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
+    /// People made members of the org, those with a new account included.
     pub added: u64,
+    /// Accounts made, without a password, for addresses that had none.
     pub accounts_created: u64,
+    /// Rows left as they were because the person already was a member (an address that
+    /// appears twice counts here the second time).
     pub already_members: u64,
 }
 

@@ -11,8 +11,10 @@ use crate::validation::{ValidationError, trimmed_text};
 pub struct OrgName(String);
 
 impl OrgName {
+    /// The longest name, in characters (Unicode scalar values), after trimming.
     pub const MAX_CHARS: usize = 100;
 
+    /// The name as stored and shown: NFKC-normalised and trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -31,27 +33,41 @@ impl TryFrom<&str> for OrgName {
     }
 }
 
+/// An organization: one tenant, whose members, roles, invitations, integrations and audit log
+/// belong to it alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Org {
+    /// Made at creation and time-ordered, so ordering by id is ordering by age.
     pub id: OrgId,
+    /// Renamed by a member holding `settings:write`.
     pub name: OrgName,
+    /// Sets the org's limits and features. [`Plan::Free`] at creation; no API route changes
+    /// it, only an operator, through [`super::OrgService::set_plan_as_operator`].
     pub plan: Plan,
+    /// When the org was created, by the service's clock.
     pub created_at: OffsetDateTime,
+    /// The per-tenant settings map; empty at creation.
     pub settings: OrgSettings,
 }
 
 /// What an update changes: the name when given, and the settings the patch names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrgChanges {
+    /// The new name; `None` keeps the current one.
     pub name: Option<OrgName>,
+    /// Merged into the current settings; an empty patch leaves them as they are.
     pub settings: SettingsPatch,
 }
 
 /// An organization as one of its members sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrgSummary {
+    /// The org as stored, settings included.
     pub org: Org,
+    /// The role of the member who sees it (the caller, for the use cases), not of anyone else.
     pub role: AssignedRole,
+    /// How many members the org has now, the owner included; pending invitations are not
+    /// counted.
     pub member_count: u64,
 }
 

@@ -26,6 +26,10 @@ pub struct OrgService {
 }
 
 impl OrgService {
+    /// Builds the service over the store and the clock. Built this way it shares no session
+    /// cache, so deleting an org cannot end at once the API tokens that an
+    /// [`AuthService`](crate::user::AuthService) has cached; [`crate::Services`] wires the two
+    /// together.
     pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
         Self {
             uow,
@@ -84,6 +88,8 @@ impl OrgService {
         })
     }
 
+    /// The org with the actor's role in it and its member count; any member may read it. A
+    /// non-member (or a token pinned elsewhere) gets [`OrgError::NotFound`].
     #[instrument(skip_all, fields(org = %id))]
     pub async fn get(&self, actor: &Actor, id: OrgId) -> Result<OrgSummary, OrgError> {
         // Three independent reads: no snapshot needed, so none of a transaction's round trips.

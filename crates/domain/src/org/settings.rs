@@ -10,8 +10,10 @@ use crate::validation::{ValidationError, hides_text, is_snake_case_name};
 pub struct SettingKey(String);
 
 impl SettingKey {
+    /// The longest key, in characters (all ASCII, so also in bytes).
     pub const MAX_CHARS: usize = 64;
 
+    /// The key as the API shows it and audit events name it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -40,12 +42,17 @@ impl TryFrom<&str> for SettingKey {
 /// A setting's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SettingValue {
+    /// A JSON `true` or `false`; `require_mfa` takes this form.
     Bool(bool),
+    /// A whole number, signed, that fits in 64 bits.
     Integer(i64),
+    /// Text; build it with [`SettingValue::text`], which enforces the length and character
+    /// rules.
     Text(String),
 }
 
 impl SettingValue {
+    /// The longest text value, in characters.
     pub const MAX_TEXT_CHARS: usize = 1_000;
 
     /// Text of at most [`Self::MAX_TEXT_CHARS`] characters, without control characters.
@@ -70,6 +77,7 @@ impl SettingValue {
 pub struct OrgSettings(BTreeMap<SettingKey, SettingValue>);
 
 impl OrgSettings {
+    /// The most settings one org holds; [`OrgSettings::patched`] refuses a result with more.
     pub const MAX_KEYS: usize = 50;
     /// The setting that makes a second factor mandatory for the org's members.
     pub const REQUIRE_MFA: &'static str = "require_mfa";
@@ -91,6 +99,7 @@ impl OrgSettings {
         SettingKey(key)
     }
 
+    /// The settings in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&SettingKey, &SettingValue)> {
         self.0.iter()
     }
@@ -119,10 +128,15 @@ impl OrgSettings {
 pub struct SettingsPatch(BTreeMap<SettingKey, Option<SettingValue>>);
 
 impl SettingsPatch {
+    /// Takes the changes as given: the keys are valid by their type, and text values should
+    /// come from [`SettingValue::text`]. The limit on the count is checked when the patch is
+    /// applied, by [`OrgSettings::patched`].
     pub fn new(changes: BTreeMap<SettingKey, Option<SettingValue>>) -> Self {
         Self(changes)
     }
 
+    /// Whether it changes nothing. An update with an empty patch and no new name writes
+    /// nothing and records no audit event.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

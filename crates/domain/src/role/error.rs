@@ -2,24 +2,41 @@ use crate::authz::{AccessDenied, Permission};
 use crate::error::{DomainError, ErrorKind, StoreError};
 use crate::member::escalation_message;
 
+/// Why a [`RoleService`](crate::role::RoleService) use case refused or failed. Through
+/// [`DomainError`] each variant has an error kind and the code named below.
 #[derive(Debug, thiserror::Error)]
 pub enum RoleError {
+    /// The org does not exist, the caller is not a member of it, or their token is pinned to
+    /// another org (`org_not_found`).
     #[error("organization not found")]
     OrgNotFound,
+    /// The org has no custom role with that id (`role_not_found`).
     #[error("role not found")]
     RoleNotFound,
+    /// The caller is a member but lacks `members:read` (to list) or `members:write` (to
+    /// change) (`forbidden`).
     #[error("your role in this organization does not allow this")]
     Forbidden,
+    /// The role, before or after the change, or the `member` role its holders would fall back
+    /// to, holds these permissions, which the caller lacks (`privilege_escalation`).
     #[error("{}", escalation_message(.0))]
     Escalation(Vec<Permission>),
+    /// The org's plan does not include custom roles; only callers who hold the permission the
+    /// use case needs are told (`plan_upgrade_required`).
     #[error("custom roles need the team plan or higher")]
     PlanUpgradeRequired,
+    /// Another role of the org has that name, ignoring case and look-alike characters
+    /// (`role_name_taken`).
     #[error("this organization already has a role with that name")]
     NameTaken,
+    /// The org already has as many custom roles as its plan allows, given here
+    /// (`custom_role_limit_reached`).
     #[error("the organization has used all {0} custom roles of its plan")]
     RoleLimitReached(u64),
+    /// The org requires a second factor and the caller has none (`mfa_required`).
     #[error("this organization requires a second factor: turn on TOTP at /api/me/mfa/totp")]
     MfaRequired,
+    /// Storage failed. A uniqueness conflict is reported as [`RoleError::NameTaken`] instead.
     #[error(transparent)]
     Store(StoreError),
 }

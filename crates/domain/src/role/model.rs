@@ -9,8 +9,10 @@ use crate::validation::{ValidationError, confusable_key, trimmed_text};
 pub struct RoleName(String);
 
 impl RoleName {
+    /// The longest name accepted, in characters, after NFKC normalisation and trimming.
     pub const MAX_CHARS: usize = 50;
 
+    /// The name as stored: NFKC form, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -51,8 +53,11 @@ impl TryFrom<&str> for RoleName {
 pub struct RoleDescription(String);
 
 impl RoleDescription {
+    /// The longest description accepted, in characters, after NFKC normalisation and
+    /// trimming.
     pub const MAX_CHARS: usize = 500;
 
+    /// The description as stored: NFKC form, trimmed, never empty.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -83,31 +88,48 @@ pub(crate) fn non_empty(permissions: PermissionSet) -> Result<PermissionSet, Val
     }
 }
 
+/// A role an organization defined for itself: a named set of permissions it can give its
+/// members instead of a built-in role.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CustomRole {
+    /// The role's id; the API shows it as a member's `role` and accepts it to assign the role.
     pub id: RoleId,
+    /// The org the role belongs to; it can be assigned in no other.
     pub org_id: OrgId,
+    /// Unique within the org, ignoring case and look-alike characters (see [`RoleName::key`]).
     pub name: RoleName,
+    /// `None` when the role has no description.
     pub description: Option<RoleDescription>,
+    /// What the role's holders may do. Never empty when made through [`NewRole`] or
+    /// [`RolePatch`]; it applies on any plan.
     pub permissions: PermissionSet,
+    /// When the role was created, by the service's clock.
     pub created_at: OffsetDateTime,
 }
 
+/// A custom role with how many members hold it, as the role use cases return it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoleWithCount {
+    /// The role itself.
     pub role: CustomRole,
+    /// How many members of the org hold the role; pending invitations do not count.
     pub member_count: u64,
 }
 
 /// The validated body of a create-role request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewRole {
+    /// The role's name; creating fails if the org already has one like it.
     pub name: RoleName,
+    /// `None` for no description.
     pub description: Option<RoleDescription>,
+    /// The permissions the role grants; at least one when built with [`NewRole::new`].
     pub permissions: PermissionSet,
 }
 
 impl NewRole {
+    /// Checks that `permissions` holds at least one permission (else a validation error on the
+    /// field `permissions`).
     pub fn new(
         name: RoleName,
         description: Option<RoleDescription>,
@@ -124,13 +146,18 @@ impl NewRole {
 /// The validated body of an update-role request: only the fields present change.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RolePatch {
+    /// `Some` renames the role; renaming fails if the org already has a role like the new name.
     pub name: Option<RoleName>,
     /// `Some(None)` clears the description.
     pub description: Option<Option<RoleDescription>>,
+    /// `Some` replaces the role's whole permission set; never empty when built with
+    /// [`RolePatch::new`].
     pub permissions: Option<PermissionSet>,
 }
 
 impl RolePatch {
+    /// Refuses a patch that names no field (a validation error on the field `body`) and an
+    /// empty permission set (on the field `permissions`).
     pub fn new(
         name: Option<RoleName>,
         description: Option<Option<RoleDescription>>,

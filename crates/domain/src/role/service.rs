@@ -13,8 +13,8 @@ use crate::org::Org;
 use crate::plan::Feature;
 use crate::ports::{Transaction, UnitOfWork};
 
-/// What the holders of a deleted custom role become.
 const MEMBERS_WRITE: Requirement = Requirement::Permission(Permission::MembersWrite);
+/// What the holders of a deleted custom role become.
 const FALLBACK_ROLE: BuiltinRole = BuiltinRole::Member;
 
 /// Custom role management. Every route needs the Team plan or higher.
@@ -25,10 +25,14 @@ pub struct RoleService {
 }
 
 impl RoleService {
+    /// A service over `uow`, stamping roles and audit events with `clock`'s time. Usually
+    /// built by [`crate::Services`].
     pub fn new(uow: Arc<dyn UnitOfWork>, clock: Arc<dyn Clock>) -> Self {
         Self { uow, clock }
     }
 
+    /// The org's custom roles, oldest first, each with how many members hold it. Needs
+    /// `members:read`, then a plan with custom roles.
     #[instrument(skip_all, fields(org = %org))]
     pub async fn list(&self, actor: &Actor, org: OrgId) -> Result<Vec<RoleWithCount>, RoleError> {
         let tx = self.uow.read().await?;
@@ -41,6 +45,10 @@ impl RoleService {
         Ok(tx.roles().list_roles(org).await?)
     }
 
+    /// Creates a custom role and records `role.created` in the audit log. Needs
+    /// `members:write`, then a plan with custom roles. Refuses permissions the caller lacks
+    /// ([`RoleError::Escalation`]), a name the org already uses ([`RoleError::NameTaken`]) and
+    /// a role beyond the plan's limit ([`RoleError::RoleLimitReached`]).
     #[instrument(skip_all, fields(org = %org))]
     pub async fn create(
         &self,
@@ -80,6 +88,11 @@ impl RoleService {
         })
     }
 
+    /// Applies `patch` to a custom role and records `role.updated` in the audit log; its
+    /// holders' next access checks see the new permissions. Needs `members:write`, then a plan
+    /// with custom roles, and the caller must hold every permission of the role both before
+    /// and after the change ([`RoleError::Escalation`]). A name the org already uses is
+    /// [`RoleError::NameTaken`].
     #[instrument(skip_all, fields(org = %org, role = %id))]
     pub async fn update(
         &self,
@@ -110,6 +123,11 @@ impl RoleService {
 
     /// Deletes a role; its members fall back to the built-in `member` role in the same
     /// transaction.
+    ///
+    /// Invitations to the role are changed to `member` too, and `role.deleted` records how
+    /// many members and pending invitations were moved. Needs `members:write`, then a plan
+    /// with custom roles; the caller must hold every permission of the role and, when it has
+    /// members or pending invitations, every permission of `member` ([`RoleError::Escalation`]).
     #[instrument(skip_all, fields(org = %org, role = %id))]
     pub async fn delete(&self, actor: &Actor, org: OrgId, id: RoleId) -> Result<(), RoleError> {
         let tx = Access::begin_for::<RoleError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)]).await?;

@@ -13,8 +13,10 @@ use crate::validation::{ValidationError, trimmed_text};
 pub struct TokenName(String);
 
 impl TokenName {
+    /// The longest name, in characters, counted after NFKC normalisation and trimming.
     pub const MAX_CHARS: usize = 100;
 
+    /// The name as validated: NFKC, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -28,6 +30,9 @@ impl TokenName {
 impl TryFrom<&str> for TokenName {
     type Error = ValidationError;
 
+    /// Puts `raw` in NFKC form and trims it, then refuses it when it is empty, longer than
+    /// [`TokenName::MAX_CHARS`] characters, or holds control, invisible or direction-changing
+    /// characters. Errors name the field `name`.
     fn try_from(raw: &str) -> Result<Self, ValidationError> {
         trimmed_text("name", raw, Self::MAX_CHARS).map(Self)
     }
@@ -38,9 +43,13 @@ impl TryFrom<&str> for TokenName {
 pub struct TokenLifetime(u16);
 
 impl TokenLifetime {
+    /// The lifetime when the request names none.
     pub const DEFAULT_DAYS: u16 = 90;
+    /// The longest lifetime a token may be given.
     pub const MAX_DAYS: u16 = 365;
 
+    /// Accepts `None` (meaning [`Self::DEFAULT_DAYS`]) or 1 to [`Self::MAX_DAYS`] days; refuses
+    /// anything else, naming the field `expiresInDays`.
     pub fn days(days: Option<u64>) -> Result<Self, ValidationError> {
         match days {
             None => Ok(Self(Self::DEFAULT_DAYS)),
@@ -54,6 +63,7 @@ impl TokenLifetime {
         }
     }
 
+    /// The lifetime as a span of whole days; the token expires this long after it is made.
     pub fn duration(self) -> Duration {
         Duration::days(i64::from(self.0))
     }
@@ -62,9 +72,11 @@ impl TokenLifetime {
 /// The validated request for a new API token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewApiToken {
+    /// The label its owner sees when listing tokens.
     pub name: TokenName,
     /// The org it works in, and nowhere else; `None` works wherever its user may.
     pub org: Option<OrgId>,
+    /// How long from its making until it expires.
     pub lifetime: TokenLifetime,
     /// A service token: pinned to `org`, made by its owner, good for permission checks only.
     pub service: bool,
@@ -73,18 +85,27 @@ pub struct NewApiToken {
 /// An API token as its owner lists it: never its secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiToken {
+    /// What [`AuthService::revoke_api_token`](crate::user::AuthService::revoke_api_token) takes.
     pub id: SessionId,
+    /// The label its owner gave it.
     pub name: TokenName,
+    /// The org it is pinned to and works in alone; `None` when it works wherever its user may.
     pub org: Option<OrgId>,
+    /// Whether it is a service token (see [`NewApiToken::service`]).
     pub service: bool,
+    /// When it was made.
     pub created_at: OffsetDateTime,
+    /// When it stops working: its making plus its [`TokenLifetime`]. An expired token stays
+    /// listed until it is swept or its owner next signs in.
     pub expires_at: OffsetDateTime,
 }
 
 /// A token just made, with its secret: shown this once.
 #[derive(Debug)]
 pub struct IssuedApiToken {
+    /// The token as it will be listed from now on.
     pub token: ApiToken,
+    /// The bearer secret; only its hash is stored, so it cannot be shown again.
     pub secret: SessionToken,
 }
 

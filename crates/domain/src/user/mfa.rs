@@ -22,14 +22,20 @@ const SEALED_KEY: &str = "totp_secret";
 /// A user's TOTP secrets as stored: the one in use, and one being enrolled.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TotpState {
+    /// The secret in use; `Some` while the second factor is on.
     pub active: Option<SealedCredentials>,
+    /// The secret from [`AuthService::start_totp`](crate::user::AuthService::start_totp) that waits
+    /// for its first code.
     pub pending: Option<SealedCredentials>,
 }
 
 /// What enrolment hands the user once: the secret to type, or the URI to scan.
 #[derive(Debug)]
 pub struct TotpEnrolment {
+    /// The new secret, to type in as [`TotpSecret::base32`] gives it.
     pub secret: TotpSecret,
+    /// The `otpauth://totp/Tenantry:<email>?…` URI that an authenticator app scans; show it as a
+    /// QR code.
     pub uri: String,
 }
 

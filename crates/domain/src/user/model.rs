@@ -14,6 +14,7 @@ impl Email {
     /// The longest address, in bytes (RFC 5321's path limit less the brackets).
     pub const MAX_LEN: usize = 254;
 
+    /// The normalised address, as stored and compared.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -22,6 +23,8 @@ impl Email {
 impl TryFrom<&str> for Email {
     type Error = ValidationError;
 
+    /// Trims and lower-cases `raw`, then refuses it when it is empty, longer than
+    /// [`Email::MAX_LEN`] bytes or not an e-mail address. Errors name the field `email`.
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let normalised = raw.trim().to_lowercase();
         if normalised.is_empty() {
@@ -48,8 +51,10 @@ impl fmt::Display for Email {
 pub struct UserName(String);
 
 impl UserName {
+    /// The longest name, in characters, counted after NFKC normalisation and trimming.
     pub const MAX_CHARS: usize = 100;
 
+    /// The name as validated: NFKC, trimmed.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -58,6 +63,9 @@ impl UserName {
 impl TryFrom<&str> for UserName {
     type Error = ValidationError;
 
+    /// Puts `raw` in NFKC form and trims it, then refuses it when it is empty, longer than
+    /// [`UserName::MAX_CHARS`] characters, or holds control, invisible or direction-changing
+    /// characters. Errors name the field `name`.
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         trimmed_text("name", raw, Self::MAX_CHARS).map(Self)
     }
@@ -68,10 +76,12 @@ impl TryFrom<&str> for UserName {
 pub struct Password(String);
 
 impl Password {
+    /// The shortest password a new account may set, in Unicode characters (not bytes).
     pub const MIN_CHARS: usize = 8;
     /// Long enough for any passphrase, short enough that hashing it costs nothing extra.
     pub const MAX_CHARS: usize = 256;
 
+    /// The plain text, for the hasher only; never log or store it.
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -92,6 +102,9 @@ impl fmt::Debug for Password {
 impl TryFrom<&str> for Password {
     type Error = ValidationError;
 
+    /// The policy for a new password: [`Password::MIN_CHARS`] to [`Password::MAX_CHARS`] Unicode
+    /// characters, not trimmed. Errors name the field `password`. For a password presented at
+    /// sign-in, use [`Password::presented`] instead.
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
         let chars = raw.chars().count();
         if chars < Self::MIN_CHARS {
@@ -115,6 +128,8 @@ impl TryFrom<&str> for Password {
 pub struct PasswordHash(String);
 
 impl PasswordHash {
+    /// Wraps a PHC string from the hasher or the store. Nothing is checked: a hash that does not
+    /// parse never verifies.
     pub fn new(phc: String) -> Self {
         Self(phc)
     }
@@ -125,6 +140,7 @@ impl PasswordHash {
         Self("!".to_owned())
     }
 
+    /// The PHC string, as the store keeps it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -139,10 +155,16 @@ impl fmt::Debug for PasswordHash {
 /// A user account as the rest of the system sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
+    /// Made when the account is created; never changes.
     pub id: UserId,
+    /// The sign-in address; no two accounts share one.
     pub email: Email,
+    /// What other members of the user's orgs see.
     pub name: UserName,
+    /// When the account was made.
     pub created_at: OffsetDateTime,
+    /// The latest sign-in; making the account by sign-up or by accepting an invitation counts as
+    /// one. `None` for an account that never signed in, such as one made by an operator's import.
     pub last_login_at: Option<OffsetDateTime>,
     /// Whether a second factor (TOTP) is on.
     pub mfa_enabled: bool,
@@ -151,15 +173,21 @@ pub struct User {
 /// A user with the stored password hash, only ever read to sign in.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserWithPassword {
+    /// The account, as any other read returns it.
     pub user: User,
+    /// What the presented password is verified against.
     pub password_hash: PasswordHash,
 }
 
 /// The validated body of a sign-up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewAccount {
+    /// The address to sign in with; sign-up fails if an account already has it.
     pub email: Email,
+    /// Already checked against the policy: [`Password::MIN_CHARS`] to [`Password::MAX_CHARS`]
+    /// characters.
     pub password: Password,
+    /// Shown to the other members of the account's orgs.
     pub name: UserName,
 }
 

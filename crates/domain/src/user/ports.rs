@@ -7,6 +7,8 @@ use crate::error::StoreError;
 use crate::ids::{OrgId, SessionId, UserId};
 use crate::integration::SealedCredentials;
 
+/// Storage of accounts and of their second factor, reached through
+/// [`Transaction::users`](crate::ports::Transaction::users).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait UserRepository: Send + Sync {
@@ -16,14 +18,19 @@ pub trait UserRepository: Send + Sync {
         user: &User,
         password_hash: &PasswordHash,
     ) -> Result<(), StoreError>;
+    /// The account with `id`; `None` when there is none.
     async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    /// The account of `email` (compared in its normalised form) with its password hash, for
+    /// signing in; `None` when no account has that address.
     async fn find_user_by_email(
         &self,
         email: &Email,
     ) -> Result<Option<UserWithPassword>, StoreError>;
+    /// Sets the account's `last_login_at` to `at`.
     async fn record_login(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
     /// Whether the user has shown that they read their address's mailbox.
     async fn email_verified(&self, id: UserId) -> Result<bool, StoreError>;
+    /// The account's TOTP secrets, sealed: the one in use and the one being enrolled.
     async fn totp(&self, id: UserId) -> Result<super::TotpState, StoreError>;
     /// Keeps `sealed` as the secret being enrolled (`None` forgets it).
     async fn set_pending_totp(
@@ -39,6 +46,7 @@ pub trait UserRepository: Send + Sync {
         at: OffsetDateTime,
         step: u64,
     ) -> Result<(), StoreError>;
+    /// Forgets the secret in use and any pending one, so the second factor is off.
     async fn disable_totp(&self, id: UserId) -> Result<(), StoreError>;
     /// Records that the code of `step` was accepted; false when it, or a later step's, already
     /// was (a replay), decided in one conditional write.
@@ -47,17 +55,24 @@ pub trait UserRepository: Send + Sync {
     async fn mark_email_verified(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
 }
 
+/// Storage of bearer tokens, sign-in sessions and API tokens alike, found by the hash of their
+/// secret; reached through [`Transaction::sessions`](crate::ports::Transaction::sessions).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait SessionRepository: Send + Sync {
+    /// Stores a new sign-in session or API token.
     async fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The session whose secret hashes to `token_hash`, expired or not: the caller compares
+    /// `expires_at`.
     async fn find_session(&self, token_hash: &TokenHash) -> Result<Option<Session>, StoreError>;
     /// The session of `token_hash` with its account, in one read.
     async fn find_current_session(
         &self,
         token_hash: &TokenHash,
     ) -> Result<Option<super::CurrentSession>, StoreError>;
+    /// Deletes the session of `token_hash`, sign-in session or API token; none is no error.
     async fn delete_session(&self, token_hash: &TokenHash) -> Result<(), StoreError>;
+    /// Makes `org` the session's active org. The caller has checked the membership.
     async fn set_active_org(&self, token_hash: &TokenHash, org: OrgId) -> Result<(), StoreError>;
     /// The user's API tokens (named sessions), oldest first, expired ones included.
     async fn list_api_tokens(&self, user: UserId) -> Result<Vec<Session>, StoreError>;
@@ -82,11 +97,14 @@ pub trait SessionRepository: Send + Sync {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
+    /// Hashes a new password with a fresh salt, as a PHC string.
     async fn hash(&self, password: &Password) -> Result<PasswordHash, HashingFailed>;
     /// `false` for a wrong password and for a hash that cannot be parsed.
     async fn verify(&self, password: &Password, hash: &PasswordHash) -> bool;
 }
 
+/// The hasher could not run; the text is the cause, for the log. Surfaces as
+/// [`AuthError::Hashing`](crate::user::AuthError::Hashing), an internal error.
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashingFailed(pub String);

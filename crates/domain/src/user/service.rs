@@ -21,22 +21,34 @@ use crate::ports::{Transaction, UnitOfWork};
 /// The result of signing up or in: the only moment the plain token exists.
 #[derive(Debug)]
 pub struct SignedIn {
+    /// The account, with `last_login_at` set to this sign-in.
     pub user: User,
+    /// The bearer secret to hand to the client; only its hash is stored, so it cannot be shown
+    /// again.
     pub token: SessionToken,
+    /// When the token stops working: issue time plus
+    /// [`ServicesConfig::token_ttl`](crate::ServicesConfig::token_ttl). Fixed, never extended.
     pub expires_at: OffsetDateTime,
 }
 
+/// One org in [`Me::memberships`], with the caller's role there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MyMembership {
+    /// The org's id.
     pub org_id: OrgId,
+    /// The org's current name.
     pub name: OrgName,
+    /// The caller's role in the org: built in or one of its custom roles.
     pub role: AssignedRole,
 }
 
 /// The signed-in user with every org they belong to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Me {
+    /// The caller's account as stored now.
     pub user: User,
+    /// Every org the caller belongs to, oldest first; through a pinned API token, the pinned org
+    /// only.
     pub memberships: Vec<MyMembership>,
 }
 
@@ -52,6 +64,11 @@ pub struct AuthService {
 }
 
 impl AuthService {
+    /// Wires the use cases to their ports. `token_ttl` is how long a sign-in token lives;
+    /// `session_cache_ttl` how long this instance trusts a token it checked without reading the
+    /// store again (zero reads every time). Prefer [`Services::new`](crate::Services::new): it
+    /// builds one from [`ServicesConfig`](crate::ServicesConfig) and shares its session cache
+    /// with the org use cases, so that deleting an org drops the cached tokens working there.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,
@@ -70,6 +87,9 @@ impl AuthService {
         }
     }
 
+    /// Creates an account and signs it in at once: a new token with no active org, and
+    /// `last_login_at` equal to the creation time. Needs no caller. Refuses an e-mail that already
+    /// has an account ([`AuthError::EmailTaken`]).
     #[instrument(skip_all)]
     pub async fn sign_up(&self, account: NewAccount) -> Result<SignedIn, AuthError> {
         let password_hash = self.hasher.hash(&account.password).await?;
@@ -306,6 +326,8 @@ impl AuthService {
         Ok(())
     }
 
+    /// The caller's account and every org they belong to (through a pinned token, the pinned org
+    /// only). Fails with [`AuthError::Unauthenticated`] when the account no longer exists.
     #[instrument(skip_all)]
     pub async fn me(&self, actor: &Actor) -> Result<Me, AuthError> {
         let tx = self.uow.read().await?;

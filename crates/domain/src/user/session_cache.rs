@@ -20,7 +20,10 @@ pub const SESSION_CACHE_CAPACITY: usize = 100_000;
 /// A live session and the account it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CurrentSession {
+    /// The session or API token the presented secret hashes to; unexpired when
+    /// [`AuthService::current_session`](crate::user::AuthService::current_session) returns it.
     pub session: Session,
+    /// Its account, as read with the session: up to the session cache's time to live old.
     pub user: User,
 }
 

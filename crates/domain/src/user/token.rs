@@ -26,10 +26,12 @@ macro_rules! secret_type {
                 Self(raw.to_owned())
             }
 
+            /// The secret itself, to hand to the client once; never log or store it.
             pub fn expose(&self) -> &str {
                 &self.0
             }
 
+            /// Its SHA-256 (hex), under which the store keeps and finds it.
             pub fn hash(&self) -> $crate::user::TokenHash {
                 $crate::user::TokenHash::of(&self.0)
             }
@@ -71,10 +73,12 @@ impl TokenHash {
         Self(hex(&Sha256::digest(secret.as_bytes())))
     }
 
+    /// Wraps a hash read back from the store; nothing is checked.
     pub fn from_stored(value: String) -> Self {
         Self(value)
     }
 
+    /// The hex digest, as the store keeps it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -87,10 +91,18 @@ fn hex(bytes: &[u8]) -> String {
 /// A bearer token: issued at sign-in, or made as an API token (named, maybe pinned).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Session {
+    /// For an API token, what
+    /// [`AuthService::revoke_api_token`](crate::user::AuthService::revoke_api_token) takes.
     pub id: SessionId,
+    /// The account the token acts for.
     pub user_id: UserId,
+    /// The hash of its secret; the secret itself is never stored.
     pub token_hash: TokenHash,
+    /// When it was issued.
     pub created_at: OffsetDateTime,
+    /// When it stops working: issue time plus
+    /// [`ServicesConfig::token_ttl`](crate::ServicesConfig::token_ttl) for a sign-in session, plus
+    /// its [`TokenLifetime`](super::TokenLifetime) for an API token. Fixed, never extended.
     pub expires_at: OffsetDateTime,
     /// The org `/api/org` works on for this session, once chosen (see
     /// [`OrgService::current`](crate::org::OrgService::current)).

@@ -22,6 +22,7 @@ impl std::fmt::Debug for TotpSecret {
 }
 
 impl TotpSecret {
+    /// A new secret: 160 bits from the operating system's CSPRNG.
     pub fn generate() -> Self {
         let mut bytes = vec![0u8; SECRET_BYTES];
         // Without an OS random source no secret can be safe; there is nothing to fall back to.

@@ -9,6 +9,7 @@ mod checks;
 mod concurrency;
 mod errors;
 mod helpers;
+mod idempotency;
 mod integrations;
 mod invitation_limits;
 mod invitations;

@@ -68,3 +68,35 @@ async fn a_move_needs_members_write_in_the_target_org_too() {
     );
     assert_eq!(app.role_of(&target, &owner, &viewer).await, None);
 }
+
+#[actix_web::test]
+async fn a_move_needs_members_write_in_the_source_org_too() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("owner@example.com").await;
+    let mover = app.sign_up("mover@example.com").await;
+    let viewer = app.sign_up("viewer@example.com").await;
+    let source = app.create_org(&owner, "Source").await;
+    let target = app.create_org(&owner, "Target").await;
+    // An auditor reads the source's members but may not change them; in the target the mover
+    // may do anything a viewer's move needs.
+    app.add_member(&source, &mover, BuiltinRole::Auditor).await;
+    app.add_member(&target, &mover, BuiltinRole::Admin).await;
+    app.add_member(&source, &viewer, BuiltinRole::Viewer).await;
+
+    let moved = app
+        .post(
+            &format!("/api/orgs/{source}/members/{}/move", viewer.id),
+            &mover.token,
+            json!({"targetOrgId": target, "role": "viewer"}),
+        )
+        .await;
+    assert_eq!(
+        (moved.status, moved.code()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+    assert_eq!(
+        app.role_of(&source, &owner, &viewer).await.as_deref(),
+        Some("viewer")
+    );
+    assert_eq!(app.role_of(&target, &owner, &viewer).await, None);
+}

@@ -1,0 +1,20 @@
+"""Schemathesis hooks for .ci/fuzz-api.
+
+Each generated request that carries an `Idempotency-Key` gets a key of its own, as a real
+client's requests would: the fuzzer draws keys from a small space and would send one key with
+two different requests, which the API refuses by design (422 `idempotency_key_reused`; that
+rule is tested in crates/server/tests/api/idempotency.rs).
+"""
+
+import uuid
+
+import schemathesis
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs):
+    # Only a key the fuzzer means as a valid one: a malformed key it sends on purpose, or a
+    # header it leaves out, stays as it is.
+    key = (case.headers or {}).get("Idempotency-Key")
+    if isinstance(key, str) and key and all("!" <= c <= "~" for c in key) and len(key) <= 255:
+        case.headers["Idempotency-Key"] = str(uuid.uuid4())
