@@ -146,6 +146,12 @@ async fn bad_filters_are_422_naming_the_parameter_and_members_without_audit_read
         (hidden.status, hidden.code()),
         (StatusCode::NOT_FOUND, "org_not_found")
     );
+    // The permission comes before the plan: a member learns they may not, not the plan.
+    let not_theirs = app.get(&format!("{path}/export"), &member.token).await;
+    assert_eq!(
+        (not_theirs.status, not_theirs.code()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
     let export = app.get(&format!("{path}/export"), &owner.token).await;
     assert_eq!(
         (export.status, export.code()),
