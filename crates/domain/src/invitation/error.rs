@@ -148,4 +148,11 @@ impl DomainError for InvitationError {
             Self::Store(error) => error.code(),
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Member(error) => error.field(),
+            _ => None,
+        }
+    }
 }

@@ -21,6 +21,10 @@ pub enum MemberError {
     /// The custom role id requested is not a role of the org (of the target org, for a move).
     #[error("no custom role with that id exists in this organization")]
     UnknownRole,
+    /// `owner` was asked for as a role to give: ownership only moves by
+    /// [`crate::member::MemberService::transfer_ownership`].
+    #[error("ownership cannot be granted; use transfer-ownership")]
+    OwnershipNotGrantable,
     /// The caller is a member but lacks what the use case needs: `members:write`, or being
     /// the owner for a transfer of ownership.
     #[error("your role in this organization does not allow this")]
@@ -102,7 +106,7 @@ impl DomainError for MemberError {
         match self {
             Self::MfaRequired => ErrorKind::Forbidden,
             Self::OrgNotFound | Self::MemberNotFound | Self::UserNotFound => ErrorKind::NotFound,
-            Self::UnknownRole | Self::SameOrg => ErrorKind::Invalid,
+            Self::UnknownRole | Self::SameOrg | Self::OwnershipNotGrantable => ErrorKind::Invalid,
             Self::Forbidden | Self::Escalation(_) | Self::PlanUpgradeRequired => {
                 ErrorKind::Forbidden
             }
@@ -123,6 +127,7 @@ impl DomainError for MemberError {
             Self::MemberNotFound => "member_not_found",
             Self::UserNotFound => "user_not_found",
             Self::UnknownRole => "unknown_role",
+            Self::OwnershipNotGrantable => "validation_failed",
             Self::Forbidden => "forbidden",
             Self::Escalation(_) => "privilege_escalation",
             Self::PlanUpgradeRequired => "plan_upgrade_required",
@@ -135,5 +140,9 @@ impl DomainError for MemberError {
             Self::ConcurrentChange => "concurrent_change",
             Self::Store(error) => error.code(),
         }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        matches!(self, Self::OwnershipNotGrantable).then_some("role")
     }
 }

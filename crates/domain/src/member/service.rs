@@ -456,6 +456,8 @@ pub(crate) async fn resolve_role(
     choice: RoleChoice,
 ) -> Result<AssignedRole, MemberError> {
     match choice {
+        // Parsing refuses it; this keeps a library caller from building it by hand.
+        RoleChoice::Builtin(BuiltinRole::Owner) => Err(MemberError::OwnershipNotGrantable),
         RoleChoice::Builtin(role) => Ok(AssignedRole::Builtin(role)),
         RoleChoice::Custom(id) => {
             if !org.plan.includes(Feature::CustomRoles) {

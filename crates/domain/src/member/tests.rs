@@ -248,6 +248,17 @@ fn update_role_refuses_each_rule_without_writing() {
                 |e| matches!(e, MemberError::UnknownRole),
             ),
         ),
+        (
+            // Text never parses to it, but a library caller can build it.
+            "ownership is not given, even by the owner",
+            (
+                team,
+                |_| builtin(BuiltinRole::Owner),
+                builtin(BuiltinRole::Viewer),
+                |_| RoleChoice::Builtin(BuiltinRole::Owner),
+                |e| matches!(e, MemberError::OwnershipNotGrantable),
+            ),
+        ),
     ];
     for (name, (plan, actor_role, target_role, choice, expected)) in cases {
         let template = org(plan);
