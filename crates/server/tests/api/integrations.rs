@@ -48,6 +48,11 @@ async fn only_managers_change_integrations_and_only_in_their_own_org() {
                 .send(Method::DELETE, &path, Some(&account.token), None)
                 .await;
             assert_eq!(response.status, expected);
+            let body = json!({"status": "error"});
+            let response = app
+                .send(Method::PATCH, &path, Some(&account.token), Some(body))
+                .await;
+            assert_eq!(response.status, expected, "changing one needs settings:write");
         }
         // The stranger's current org is their own: the id is unknown there.
         let patched = app
