@@ -52,7 +52,10 @@ async fn only_managers_change_integrations_and_only_in_their_own_org() {
             let response = app
                 .send(Method::PATCH, &path, Some(&account.token), Some(body))
                 .await;
-            assert_eq!(response.status, expected, "changing one needs settings:write");
+            assert_eq!(
+                response.status, expected,
+                "changing one needs settings:write"
+            );
         }
         // The stranger's current org is their own: the id is unknown there.
         let patched = app
