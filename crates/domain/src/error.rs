@@ -51,18 +51,19 @@ pub enum StoreError {
     Unavailable(String),
 }
 
-impl StoreError {
-    /// How a use case error wrapping this one is classed: a store out of reach is
-    /// [`ErrorKind::Unavailable`] (worth retrying), any other failure [`ErrorKind::Internal`].
-    pub fn kind(&self) -> ErrorKind {
+/// Also what a use case error wrapping a store failure answers, and what an adapter calling a
+/// store port directly maps.
+impl DomainError for StoreError {
+    /// A store out of reach is [`ErrorKind::Unavailable`] (worth retrying), any other failure
+    /// [`ErrorKind::Internal`].
+    fn kind(&self) -> ErrorKind {
         match self {
             Self::Unreachable(_) => ErrorKind::Unavailable,
             _ => ErrorKind::Internal,
         }
     }
 
-    /// The code of a use case error wrapping this one.
-    pub fn code(&self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             Self::Unreachable(_) => "unavailable",
             _ => "internal",

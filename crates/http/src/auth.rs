@@ -91,11 +91,15 @@ impl FromRequest for MaybeAuthenticated {
 }
 
 fn bearer_token(req: &HttpRequest) -> Option<SessionToken> {
+    presented_bearer(req)
+        .filter(|token| token.len() <= MAX_TOKEN_LENGTH)
+        .map(SessionToken::from_presented)
+}
+
+/// The bearer token as sent, whether or not it is valid (`Idempotency-Key`s belong to it).
+pub(crate) fn presented_bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();
-    let valid = scheme.eq_ignore_ascii_case("bearer")
-        && !token.is_empty()
-        && token.len() <= MAX_TOKEN_LENGTH;
-    valid.then(|| SessionToken::from_presented(token))
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }

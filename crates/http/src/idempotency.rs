@@ -8,12 +8,12 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpResponse, web};
-use tenantry_domain::error::{ErrorKind, StoreError};
 use tenantry_domain::idempotency::{
     Claim, IdempotencyKey, IdempotencyScope, RequestFingerprint, StoredResponse,
 };
 
 use crate::ApiState;
+use crate::auth::presented_bearer;
 use crate::error::ApiError;
 use crate::observe::RequestId;
 
@@ -36,7 +36,7 @@ pub(crate) async fn idempotency(
         Ok(key) => key,
         Err(invalid) => return Ok(request.error_response(ApiError::from(invalid))),
     };
-    let scope = IdempotencyScope::of(bearer(&request));
+    let scope = IdempotencyScope::of(presented_bearer(request.request()));
 
     // The body is read here to fingerprint it, then handed on to the handler unchanged.
     let (http_request, mut payload) = request.into_parts();
@@ -67,7 +67,7 @@ pub(crate) async fn idempotency(
         }
         Ok(Claim::InProgress) => Some(ApiError::idempotency_in_progress()),
         Ok(Claim::Mismatch) => Some(ApiError::idempotency_key_reused()),
-        Err(error) => Some(store_error(error)),
+        Err(error) => Some(ApiError::from(error)),
     };
     if let Some(refusal) = refusal {
         return Ok(ServiceResponse::from_err(refusal, http_request));
@@ -115,25 +115,6 @@ async fn release(state: &ApiState, scope: &IdempotencyScope, key: &IdempotencyKe
     if let Err(error) = state.idempotency.release(scope, key).await {
         tracing::warn!(%error, "an idempotency key could not be released");
     }
-}
-
-fn store_error(error: StoreError) -> ApiError {
-    match error.kind() {
-        ErrorKind::Unavailable => ApiError::unavailable(error),
-        _ => ApiError::internal(error),
-    }
-}
-
-/// The bearer token as sent, whether or not it is valid: a key's owner is the credential that
-/// sent it, and an invalid one gets a 401, which is never kept.
-fn bearer(request: &ServiceRequest) -> Option<&str> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// The kept answer, marked as replayed. An error body names the request that replays it, as

@@ -14,7 +14,7 @@ use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{OrgId, SessionId, UserId};
 use crate::integration::Sealer;
-use crate::member::AssignedRole;
+use crate::member::{AssignedRole, Membership};
 use crate::org::OrgName;
 use crate::ports::{Transaction, UnitOfWork};
 
@@ -260,15 +260,12 @@ impl AuthService {
             return Err(AuthError::TokenPinned);
         }
         let tx = self.begin_as_member(new.org, actor.user_id).await?;
-        if let Some(org) = new.org {
-            member_of(&*tx, org, actor.user_id).await?;
-        }
-        if new.service {
-            let org = new.org.ok_or(AuthError::ServiceTokenNeedsOwner)?;
-            let membership = tx.members().find_member(org, actor.user_id).await?;
-            if !membership.is_some_and(|membership| membership.role.is_owner()) {
-                return Err(AuthError::ServiceTokenNeedsOwner);
-            }
+        let membership = match new.org {
+            Some(org) => Some(member_of(&*tx, org, actor.user_id).await?),
+            None => None,
+        };
+        if new.service && !membership.is_some_and(|membership| membership.role.is_owner()) {
+            return Err(AuthError::ServiceTokenNeedsOwner);
         }
         let now = self.clock.now();
         let secret = SessionToken::generate();
@@ -366,11 +363,15 @@ impl AuthService {
     }
 }
 
-async fn member_of(tx: &dyn Transaction, org: OrgId, user: UserId) -> Result<(), AuthError> {
-    match tx.members().find_member(org, user).await? {
-        Some(_) => Ok(()),
-        None => Err(AuthError::OrgNotFound),
-    }
+async fn member_of(
+    tx: &dyn Transaction,
+    org: OrgId,
+    user: UserId,
+) -> Result<Membership, AuthError> {
+    tx.members()
+        .find_member(org, user)
+        .await?
+        .ok_or(AuthError::OrgNotFound)
 }
 
 fn api_token(session: Session) -> Option<ApiToken> {
