@@ -21,6 +21,7 @@ mod m20261201_000011_audit_append_triggers;
 mod m20261201_000012_session_expiry_index;
 mod m20261201_000013_service_tokens;
 mod m20261201_000014_idempotency_keys;
+mod m20261202_000001_webhooks;
 
 /// The column type SeaQuery gives a UUID on this backend, for columns added in raw SQL.
 pub(crate) fn uuid_type(manager: &SchemaManager) -> &'static str {
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_session_expiry_index::Migration),
             Box::new(m20261201_000013_service_tokens::Migration),
             Box::new(m20261201_000014_idempotency_keys::Migration),
+            Box::new(m20261202_000001_webhooks::Migration),
         ]
     }
 }

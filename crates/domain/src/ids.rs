@@ -73,3 +73,7 @@ id_type!(
     /// A connection of an org to an outside system.
     IntegrationId
 );
+id_type!(
+    /// An endpoint of an org that receives its audit events as signed webhooks.
+    WebhookId
+);

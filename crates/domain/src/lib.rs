@@ -6,8 +6,10 @@
 //!
 //! [`Services`] gathers them, one service per context: [`Services::auth`] (accounts, sessions,
 //! API tokens, TOTP), [`Services::orgs`], [`Services::members`], [`Services::roles`] (custom
-//! roles), [`Services::invitations`], [`Services::audit`], [`Services::integrations`] and
-//! [`Services::checks`] (permission checks with reasons). Every use case takes the acting
+//! roles), [`Services::invitations`], [`Services::audit`], [`Services::integrations`],
+//! [`Services::checks`] (permission checks with reasons) and [`Services::webhooks`]; the
+//! delivery workers' use cases are [`mail::DeliveryService`] and
+//! [`webhook::WebhookDeliveryService`]. Every use case takes the acting
 //! [`authz::Actor`] first and checks, through [`authz::Access`], what it needs of that actor
 //! in the org it acts on: membership, a permission slug, or being the owner
 //! ([`authz::Requirement`]). A caller outside the org is told "not found", never "forbidden",
@@ -23,7 +25,7 @@
 //!   ([`org::OrgRepository`], [`member::MemberRepository`], [`role::RoleRepository`],
 //!   [`user::UserRepository`], [`audit::AuditRepository`], ...) over one database transaction;
 //! - [`user::PasswordHasher`], [`integration::Sealer`] (credentials at rest),
-//!   [`clock::Clock`], [`mail::Mailer`], and [`idempotency::IdempotencyStore`] for HTTP
+//!   [`clock::Clock`], [`mail::Mailer`], [`webhook::WebhookSender`] (outgoing webhooks), and [`idempotency::IdempotencyStore`] for HTTP
 //!   retries.
 //!
 //! # Example
@@ -37,14 +39,17 @@
 //! use tenantry_domain::integration::Sealer;
 //! use tenantry_domain::ports::UnitOfWork;
 //! use tenantry_domain::user::PasswordHasher;
+//! use tenantry_domain::webhook::WebhookSender;
 //! use tenantry_domain::{Services, ServicesConfig};
 //!
 //! fn wire(
 //!     store: Arc<dyn UnitOfWork>,
 //!     hasher: Arc<dyn PasswordHasher>,
 //!     sealer: Arc<dyn Sealer>,
+//!     sender: Arc<dyn WebhookSender>,
 //! ) -> Services {
-//!     Services::new(store, hasher, Arc::new(SystemClock), sealer, ServicesConfig::default())
+//!     let clock = Arc::new(SystemClock);
+//!     Services::new(store, hasher, clock, sealer, sender, ServicesConfig::default())
 //! }
 //! ```
 //!
@@ -94,5 +99,6 @@ mod services;
 pub mod testing;
 pub mod user;
 pub mod validation;
+pub mod webhook;
 
 pub use services::{Services, ServicesConfig};

@@ -14,6 +14,7 @@ use crate::member::MemberRepository;
 use crate::org::OrgRepository;
 use crate::role::RoleRepository;
 use crate::user::{SessionRepository, UserRepository};
+use crate::webhook::WebhookRepository;
 
 /// The store as use cases see it: it opens [`Transaction`]s. The persistence adapter
 /// implements it over SQLite and PostgreSQL; the `mocks` feature adds `MockUnitOfWork`.
@@ -56,6 +57,8 @@ pub trait Transaction: Send + Sync {
     fn outbox(&self) -> &dyn OutboxRepository;
     /// The orgs' integrations, with their sealed credentials.
     fn integrations(&self) -> &dyn IntegrationRepository;
+    /// The orgs' webhooks and their delivery queues.
+    fn webhooks(&self) -> &dyn WebhookRepository;
     /// Makes every write of the transaction permanent. Dropping the transaction instead rolls
     /// them all back; a read transaction ([`UnitOfWork::read`]) is simply dropped.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

@@ -14,6 +14,7 @@ use crate::org::OrgService;
 use crate::ports::UnitOfWork;
 use crate::role::RoleService;
 use crate::user::{AuthService, PasswordHasher};
+use crate::webhook::{WebhookSender, WebhookService};
 
 /// Settings of the use cases.
 #[derive(Clone, Debug)]
@@ -61,16 +62,20 @@ pub struct Services {
     pub integrations: IntegrationService,
     /// Permission checks for the other services of a product.
     pub checks: CheckService,
+    /// An org's webhooks and their delivery log.
+    pub webhooks: WebhookService,
 }
 
 impl Services {
-    /// Wires every use case to the same store, password hasher, clock and sealer (which
-    /// encrypts integration credentials and TOTP secrets at rest), with `config`.
+    /// Wires every use case to the same store, password hasher, clock, sealer (which
+    /// encrypts integration credentials, TOTP and webhook secrets at rest) and webhook sender
+    /// (which judges the URLs webhooks may post to), with `config`.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         sealer: Arc<dyn Sealer>,
+        sender: Arc<dyn WebhookSender>,
         config: ServicesConfig,
     ) -> Self {
         let auth = AuthService::new(
@@ -83,6 +88,7 @@ impl Services {
         );
         Self {
             integrations: IntegrationService::new(uow.clone(), clock.clone(), sealer.clone()),
+            webhooks: WebhookService::new(uow.clone(), clock.clone(), sealer.clone(), sender),
             orgs: OrgService::new(uow.clone(), clock.clone())
                 .sharing_sessions(auth.session_cache()),
             auth,

@@ -19,6 +19,7 @@ use crate::org::{MockOrgRepository, Org, OrgRepository};
 use crate::ports::{MockUnitOfWork, Transaction};
 use crate::role::{MockRoleRepository, RoleRepository};
 use crate::user::{MockSessionRepository, MockUserRepository, SessionRepository, UserRepository};
+use crate::webhook::{MockWebhookRepository, WebhookRepository};
 
 /// A transaction whose repositories are mockall mocks. Set expectations on the fields, then
 /// hand it to [`MockTransaction::into_unit_of_work`]; [`Committed`] tells whether the use case
@@ -43,6 +44,8 @@ pub struct MockTransaction {
     pub outbox: MockOutboxRepository,
     /// What `integrations()` answers.
     pub integrations: MockIntegrationRepository,
+    /// What `webhooks()` answers.
+    pub webhooks: MockWebhookRepository,
     committed: Committed,
     begun: Committed,
 }
@@ -217,6 +220,9 @@ impl Transaction for SharedTransaction {
     }
     fn integrations(&self) -> &dyn IntegrationRepository {
         &self.0.integrations
+    }
+    fn webhooks(&self) -> &dyn WebhookRepository {
+        &self.0.webhooks
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.0.committed.0.store(true, Ordering::SeqCst);

@@ -13,6 +13,7 @@ use tenantry_domain::org::OrgRepository;
 use tenantry_domain::ports::Transaction;
 use tenantry_domain::role::RoleRepository;
 use tenantry_domain::user::{SessionRepository, UserRepository};
+use tenantry_domain::webhook::WebhookRepository;
 
 use tokio::sync::OwnedSemaphorePermit;
 
@@ -151,6 +152,9 @@ impl Transaction for SeaTransaction {
         self
     }
     fn outbox(&self) -> &dyn OutboxRepository {
+        self
+    }
+    fn webhooks(&self) -> &dyn WebhookRepository {
         self
     }
     fn integrations(&self) -> &dyn IntegrationRepository {

@@ -80,11 +80,19 @@ pub enum AuditAction {
     /// An integration was deleted (`DELETE /api/org/integrations/{id}`). Target `integrationId`;
     /// metadata `type`.
     IntegrationDeleted,
+    /// A webhook was created (`POST .../webhooks`). Target `webhookId`; metadata `url`,
+    /// `events` (comma-separated). Never the secret.
+    WebhookCreated,
+    /// A webhook's URL or events changed (`PATCH .../webhooks/{id}`). Target `webhookId`;
+    /// metadata `url`, `events`, both as they are after the change.
+    WebhookUpdated,
+    /// A webhook was deleted (`DELETE .../webhooks/{id}`). Target `webhookId`; metadata `url`.
+    WebhookDeleted,
 }
 
 impl AuditAction {
     /// Every action, in declaration order: the names the API's `action` filter accepts.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 26] = [
         Self::OrgCreated,
         Self::OrgUpdated,
         Self::OrgPlanChanged,
@@ -108,6 +116,9 @@ impl AuditAction {
         Self::IntegrationCreated,
         Self::IntegrationUpdated,
         Self::IntegrationDeleted,
+        Self::WebhookCreated,
+        Self::WebhookUpdated,
+        Self::WebhookDeleted,
     ];
 
     /// The dotted name (`member.invited`) that the store keeps, the API shows and the `action`
@@ -138,6 +149,9 @@ impl AuditAction {
             Self::IntegrationCreated => "integration.created",
             Self::IntegrationUpdated => "integration.updated",
             Self::IntegrationDeleted => "integration.deleted",
+            Self::WebhookCreated => "webhook.created",
+            Self::WebhookUpdated => "webhook.updated",
+            Self::WebhookDeleted => "webhook.deleted",
         }
     }
 }

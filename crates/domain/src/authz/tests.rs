@@ -55,6 +55,8 @@ fn stranger(caller: UserId) -> (Services, Committed) {
         Arc::new(MockPasswordHasher::new()),
         Arc::new(FixedClock(NOW)),
         Arc::new(MockSealer::new()),
+        // No expectation: a stranger's URL must not be resolved.
+        Arc::new(crate::webhook::MockWebhookSender::new()),
         crate::ServicesConfig {
             session_cache_ttl: Duration::ZERO,
             ..Default::default()
@@ -181,6 +183,22 @@ fn every_write_refuses_a_stranger_before_it_opens_a_write_transaction() {
         refused(n, b, s.integrations.update(me, org, id, changes)).await;
         let (n, s, b) = run("delete integration");
         refused(n, b, s.integrations.delete(me, org, id)).await;
+
+        let (n, s, b) = run("create webhook");
+        let hook = crate::webhook::NewWebhook {
+            url: crate::webhook::WebhookUrl::try_from("https://hooks.example.com/in").unwrap(),
+            events: crate::webhook::EventTypes::parse(["member.joined"]).unwrap(),
+        };
+        refused(n, b, s.webhooks.create(me, org, hook)).await;
+        let (n, s, b) = run("update webhook");
+        let changes = crate::webhook::WebhookChanges {
+            url: Some(crate::webhook::WebhookUrl::try_from("https://10.0.0.1/").unwrap()),
+            events: None,
+        };
+        let hook_id = crate::ids::WebhookId::generate();
+        refused(n, b, s.webhooks.update(me, org, hook_id, changes)).await;
+        let (n, s, b) = run("delete webhook");
+        refused(n, b, s.webhooks.delete(me, org, hook_id)).await;
 
         let (n, s, b) = run("switch the active org");
         let token = SessionToken::generate();

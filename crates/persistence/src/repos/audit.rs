@@ -16,16 +16,16 @@ use crate::sql::{micros, statement};
 use crate::transaction::SeaTransaction;
 
 #[derive(Debug, FromQueryResult)]
-struct EntryRow {
-    id: Uuid,
-    org_id: Uuid,
-    actor_id: Option<Uuid>,
-    action: String,
-    target: String,
-    metadata: String,
-    ip: Option<String>,
-    created_at: OffsetDateTime,
-    actor_name: Option<String>,
+pub(super) struct EntryRow {
+    pub(super) id: Uuid,
+    pub(super) org_id: Uuid,
+    pub(super) actor_id: Option<Uuid>,
+    pub(super) action: String,
+    pub(super) target: String,
+    pub(super) metadata: String,
+    pub(super) ip: Option<String>,
+    pub(super) created_at: OffsetDateTime,
+    pub(super) actor_name: Option<String>,
 }
 
 impl TryFrom<EntryRow> for AuditEntry {
@@ -321,7 +321,7 @@ impl AuditRepository for SeaTransaction {
             .exec_without_returning(&self.tx)
             .await
             .or_store_error()?;
-        Ok(())
+        super::webhook::queue_for_webhooks(self, event, seq).await
     }
 
     async fn chain_state(&self, org: OrgId) -> Result<ChainState, StoreError> {

@@ -11,3 +11,4 @@ mod outbox;
 mod role;
 mod role_columns;
 mod user;
+mod webhook;

@@ -1,0 +1,301 @@
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+
+use time::Duration;
+
+use super::*;
+use crate::audit::{AuditAction, AuditEntry, AuditEvent};
+use crate::authz::BuiltinRole;
+use crate::integration::{MockSealer, SealedCredentials};
+use crate::mail::RetryPolicy;
+use crate::plan::Plan;
+use crate::testing::fixtures::{NOW, actor, builtin, org};
+use crate::testing::{FixedClock, MockTransaction, unit_of_work};
+use crate::validation::ValidationError;
+
+/// The example of the Standard Webhooks specification's reference libraries: an outside
+/// vector, not one computed by this code.
+#[test]
+fn signs_the_standard_webhooks_reference_example() {
+    let secret = WebhookSecret::from_text("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+    let body = br#"{"test": 2432232314}"#;
+    let signature = sign(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body);
+    assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    let rotated = format!("v1,bm9ldmVu {signature}");
+    assert!(verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body, &rotated));
+    assert!(!verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_331, body, &signature));
+}
+
+#[test]
+fn a_new_secret_is_32_random_bytes_in_the_whsec_form() {
+    let (a, b) = (WebhookSecret::generate(), WebhookSecret::generate());
+    assert_ne!(a, b);
+    assert!(a.text().starts_with("whsec_"));
+    assert_eq!(WebhookSecret::from_text(&a.text()).unwrap().key().len(), 32);
+    assert_eq!(format!("{a:?}"), "WebhookSecret(..)");
+    assert!(WebhookSecret::from_text("sk_live_abc").is_none());
+}
+
+#[test]
+fn urls_are_http_or_https_without_credentials() {
+    for good in ["https://hooks.example.com/in?x=1", "http://127.0.0.1:9000/"] {
+        assert!(WebhookUrl::try_from(good).is_ok(), "{good}");
+    }
+    for bad in [
+        "ftp://example.com/",
+        "file:///etc/passwd",
+        "https://user:pw@example.com/",
+        "https://example.com/#frag",
+        "example.com/hook",
+        "javascript:alert(1)",
+    ] {
+        assert_eq!(WebhookUrl::try_from(bad).unwrap_err().field, "url", "{bad}");
+    }
+    let long = format!("https://example.com/{}", "a".repeat(WebhookUrl::MAX_CHARS));
+    assert!(WebhookUrl::try_from(long.as_str()).is_err());
+    let url = WebhookUrl::try_from("https://[::1]:8443/x").unwrap();
+    assert_eq!((url.host(), url.port()), ("::1".to_owned(), 8443));
+}
+
+#[test]
+fn only_public_addresses_pass() {
+    for private in [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "255.255.255.255",
+        "224.0.0.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:10.0.0.1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::a00:1",
+    ] {
+        let ip: IpAddr = private.parse().unwrap();
+        assert!(!is_public_address(ip), "{private}");
+    }
+    for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        let ip: IpAddr = public.parse().unwrap();
+        assert!(is_public_address(ip), "{public}");
+    }
+}
+
+#[test]
+fn event_types_are_known_names_each_once() {
+    let events = EventTypes::parse(["member.joined", "org.created"]).unwrap();
+    assert_eq!(
+        events.actions(),
+        [AuditAction::OrgCreated, AuditAction::MemberJoined]
+    );
+    let unknown = EventTypes::parse(["member.exploded"]).unwrap_err();
+    assert!(unknown.message.contains("member.exploded"));
+    assert!(EventTypes::parse([]).is_err());
+    assert!(EventTypes::parse(["org.created", "org.created"]).is_err());
+}
+
+fn new_hook(url: &str) -> NewWebhook {
+    NewWebhook {
+        url: WebhookUrl::try_from(url).unwrap(),
+        events: EventTypes::parse(["member.joined"]).unwrap(),
+    }
+}
+
+#[test]
+fn creating_seals_the_secret_for_that_row_and_audits_no_secret() {
+    let (actor, org) = (actor(), org(Plan::Free));
+    let mut check = MockTransaction::default();
+    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
+    let mut tx = MockTransaction::default();
+    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
+    let events = tx.record_audit();
+    tx.webhooks
+        .expect_list_webhooks()
+        .returning(|_| Ok(Vec::new()));
+    tx.webhooks
+        .expect_insert_webhook()
+        .withf(|_, sealed| sealed.0 == "sealed")
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let (uow, committed) = unit_of_work(vec![check, tx]);
+    let sealed_secret = Arc::new(Mutex::new(String::new()));
+    let kept = sealed_secret.clone();
+    let mut sealer = MockSealer::new();
+    sealer
+        .expect_seal()
+        .withf(|_, context| context.starts_with(b"tenantry-webhook-v1"))
+        .times(1)
+        .returning(move |credentials, _| {
+            *kept.lock().unwrap() = credentials.expose()["webhook_secret"].clone();
+            Ok(SealedCredentials("sealed".into()))
+        });
+    let mut sender = MockWebhookSender::new();
+    sender.expect_check_target().times(1).returning(|_| Ok(()));
+    let service = WebhookService::new(
+        Arc::new(uow),
+        Arc::new(FixedClock(NOW)),
+        Arc::new(sealer),
+        Arc::new(sender),
+    );
+
+    let created =
+        pollster::block_on(service.create(&actor, org.id, new_hook("https://hooks.example.com")))
+            .unwrap();
+
+    assert!(committed[1].get());
+    assert_eq!(*sealed_secret.lock().unwrap(), created.secret.text());
+    let events = events.lock().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].action, AuditAction::WebhookCreated);
+    assert_eq!(events[0].metadata["events"], "member.joined");
+    let recorded = format!("{:?}", events[0]);
+    assert!(!recorded.contains(&created.secret.text()[6..]), "{recorded}");
+}
+
+#[test]
+fn a_refused_target_stores_nothing() {
+    let (actor, org) = (actor(), org(Plan::Free));
+    let mut check = MockTransaction::default();
+    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Owner));
+    let (uow, committed) = unit_of_work(vec![check]);
+    let mut sender = MockWebhookSender::new();
+    sender
+        .expect_check_target()
+        .returning(|_| Err(ValidationError::new("url", "resolves to 10.0.0.1")));
+    let service = WebhookService::new(
+        Arc::new(uow),
+        Arc::new(FixedClock(NOW)),
+        Arc::new(MockSealer::new()),
+        Arc::new(sender),
+    );
+    let error = pollster::block_on(service.create(&actor, org.id, new_hook("https://in.corp")))
+        .unwrap_err();
+    assert!(matches!(error, WebhookError::Invalid(ref e) if e.field == "url"), "{error:?}");
+    assert!(!committed[0].get());
+}
+
+#[test]
+fn a_member_without_settings_write_is_refused_before_the_url_is_resolved() {
+    let (actor, org) = (actor(), org(Plan::Free));
+    let mut check = MockTransaction::default();
+    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Member));
+    let (uow, _) = unit_of_work(vec![check]);
+    let service = WebhookService::new(
+        Arc::new(uow),
+        Arc::new(FixedClock(NOW)),
+        Arc::new(MockSealer::new()),
+        Arc::new(MockWebhookSender::new()),
+    );
+    let error = pollster::block_on(service.create(&actor, org.id, new_hook("https://a.example")))
+        .unwrap_err();
+    assert!(matches!(error, WebhookError::Forbidden), "{error:?}");
+}
+
+fn queued(seq: u64, org: crate::ids::OrgId) -> QueuedEvent {
+    QueuedEvent {
+        seq,
+        entry: AuditEntry {
+            event: AuditEvent::new(org, None, AuditAction::MemberJoined, NOW)
+                .target("userId", seq),
+            actor_name: None,
+        },
+    }
+}
+
+/// A worker round over one webhook with three queued events, whose receiver answers `statuses`
+/// in turn; returns what the round recorded and the bodies posted.
+fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
+    let org = crate::ids::OrgId::generate();
+    let hook = crate::ids::WebhookId::generate();
+    let secret = WebhookSecret::generate();
+    let mut peek = MockTransaction::default();
+    peek.webhooks.expect_has_due().returning(|_| Ok(true));
+    let mut claim = MockTransaction::default();
+    claim.webhooks.expect_claim_due().returning(move |_, _, _, _| {
+        Ok(vec![ClaimedWebhook {
+            id: hook,
+            org_id: org,
+            url: WebhookUrl::try_from("https://hooks.example.com").unwrap(),
+            secret: SealedCredentials("sealed".into()),
+            failures,
+            queue: vec![queued(7, org), queued(8, org), queued(9, org)],
+        }])
+    });
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let kept = recorded.clone();
+    let mut record = MockTransaction::default();
+    record
+        .webhooks
+        .expect_record_round()
+        .returning(move |outcome| {
+            kept.lock().unwrap().push(outcome.clone());
+            Ok(())
+        });
+    let (uow, _) = unit_of_work(vec![peek, claim, record]);
+    let mut sealer = MockSealer::new();
+    let text = secret.text();
+    sealer.expect_open().returning(move |_, _| {
+        Ok(crate::integration::Credentials::from_trusted(
+            [("webhook_secret".to_owned(), text.clone())].into(),
+        ))
+    });
+    let posted = Arc::new(Mutex::new(Vec::new()));
+    let bodies = posted.clone();
+    let statuses = Mutex::new(statuses.into_iter());
+    let mut sender = MockWebhookSender::new();
+    sender.expect_post().returning(move |_, headers, body| {
+        let get = |name| headers.iter().find(|(n, _)| *n == name).unwrap().1.clone();
+        let timestamp: i64 = get(TIMESTAMP_HEADER).parse().unwrap();
+        assert!(verify(&secret, &get(ID_HEADER), timestamp, &body, &get(SIGNATURE_HEADER)));
+        bodies.lock().unwrap().push(body);
+        Ok(statuses.lock().unwrap().next().unwrap())
+    });
+    let policy = RetryPolicy {
+        first_delay: Duration::seconds(1),
+        ..RetryPolicy::default()
+    };
+    let service = WebhookDeliveryService::new(
+        Arc::new(uow),
+        Arc::new(sender),
+        Arc::new(sealer),
+        Arc::new(FixedClock(NOW)),
+        policy,
+    );
+    pollster::block_on(service.deliver_due()).unwrap();
+    let outcome = recorded.lock().unwrap().pop().unwrap();
+    let bodies = posted.lock().unwrap().clone();
+    (outcome, bodies)
+}
+
+#[test]
+fn a_round_posts_in_order_and_stops_at_the_first_failure() {
+    let (outcome, bodies) = round(0, vec![204, 500]);
+    assert_eq!(bodies.len(), 2, "the third event waits behind the failed second");
+    let first: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
+    assert_eq!(first["type"], "member.joined");
+    assert_eq!(first["data"]["target"]["userId"], "7");
+    assert_eq!(outcome.delivered_through, Some(7));
+    assert_eq!(outcome.failures, 1);
+    assert_eq!(outcome.retry_at, NOW + Duration::seconds(1));
+    let statuses: Vec<_> = outcome.attempts.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [Some(204), Some(500)]);
+    assert_eq!(outcome.attempts[1].error.as_deref(), Some("the receiver answered 500"));
+}
+
+#[test]
+fn retries_back_off_exponentially_and_a_success_resets_the_count() {
+    let (outcome, _) = round(3, vec![503]);
+    assert_eq!(outcome.attempts[0].attempt, 4);
+    assert_eq!(outcome.failures, 4);
+    assert_eq!(outcome.retry_at, NOW + Duration::seconds(8));
+    let (outcome, bodies) = round(3, vec![200, 200, 200]);
+    assert_eq!(bodies.len(), 3);
+    assert_eq!((outcome.failures, outcome.delivered_through), (0, Some(9)));
+    let attempts: Vec<_> = outcome.attempts.iter().map(|a| a.attempt).collect();
+    assert_eq!(attempts, [4, 1, 1]);
+}
