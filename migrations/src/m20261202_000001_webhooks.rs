@@ -41,7 +41,12 @@ impl MigrationTrait for Migration {
                     .col(integer("failures").default(0))
                     .col(big_integer("retry_at_us").default(0))
                     .col(big_integer("lease_until_us").default(0))
-                    .foreign_key(&mut cascade("fk_webhooks_org", "webhooks", "org_id", "orgs"))
+                    .foreign_key(&mut cascade(
+                        "fk_webhooks_org",
+                        "webhooks",
+                        "org_id",
+                        "orgs",
+                    ))
                     .to_owned(),
             )
             .await?;

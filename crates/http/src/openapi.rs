@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::routes::{
     account, audit, checks, health, integrations, invitations, invitee, members, orgs, roles,
-    tenant,
+    tenant, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -45,6 +45,8 @@ use crate::routes::{
         invitee::my_invitations, invitee::accept_my_invitation, invitee::decline_my_invitation,
         audit::list_audit_logs, audit::export_audit_logs, audit::verify_audit_logs,
         checks::check_permissions, checks::check_permissions_batch,
+        webhooks::list_webhooks, webhooks::create_webhook, webhooks::update_webhook,
+        webhooks::delete_webhook, webhooks::list_deliveries,
     ),
     // Reached only through `schema_with` (the batch's array is built from the domain's limit).
     components(schemas(crate::dto::check::CheckQuestion)),

@@ -25,6 +25,7 @@ use tenantry_domain::{Services, ServicesConfig};
 use tenantry_persistence::Database;
 use tenantry_server::Argon2Hasher;
 use tenantry_vault::{AesGcmSealer, SecretKey};
+use tenantry_webhook::{HttpSender, SenderSettings};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
@@ -45,6 +46,7 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(Argon2Hasher::new(1)),
         Arc::new(SystemClock),
         Arc::new(AesGcmSealer::new(&SecretKey::generate()?)?),
+        Arc::new(HttpSender::new(SenderSettings::default())),
         ServicesConfig::default(),
     );
 

@@ -38,6 +38,19 @@ pub struct Config {
     pub mail_retry_delay_ms: NonZeroU64,
     /// Sender of every e-mail.
     pub mail_from: String,
+    /// How often the webhook workers look for due deliveries, in milliseconds.
+    pub webhook_poll_interval_ms: NonZeroU64,
+    /// The wait after a failed webhook delivery, in milliseconds; it doubles with each
+    /// failure, up to an hour.
+    pub webhook_retry_delay_ms: NonZeroU64,
+    /// How long one webhook post may take before it counts as failed, in milliseconds.
+    pub webhook_timeout_ms: NonZeroU64,
+    /// Webhook deliveries in flight at once, to different endpoints (each endpoint gets its
+    /// events one at a time, in order).
+    pub webhook_workers: NonZeroU16,
+    /// Lets webhooks post to private, loopback and link-local addresses. Off by default: an
+    /// org admin could otherwise reach services inside the operator's network.
+    pub webhook_allow_private: bool,
     /// Lifetime of a bearer token, in days.
     pub token_ttl_days: NonZeroU16,
     /// How long an instance trusts a bearer token it checked before reading it again, in
@@ -91,6 +104,11 @@ impl Default for Config {
             mail_poll_interval_ms: NonZeroU64::new(1_000).unwrap_or(NonZeroU64::MIN),
             mail_retry_delay_ms: NonZeroU64::new(5_000).unwrap_or(NonZeroU64::MIN),
             mail_from: "Tenantry <no-reply@tenantry.localhost>".into(),
+            webhook_poll_interval_ms: NonZeroU64::new(1_000).unwrap_or(NonZeroU64::MIN),
+            webhook_retry_delay_ms: NonZeroU64::new(1_000).unwrap_or(NonZeroU64::MIN),
+            webhook_timeout_ms: NonZeroU64::new(10_000).unwrap_or(NonZeroU64::MIN),
+            webhook_workers: NonZeroU16::new(4).unwrap_or(NonZeroU16::MIN),
+            webhook_allow_private: false,
             token_ttl_days: NonZeroU16::new(30).unwrap_or(NonZeroU16::MIN),
             session_cache_seconds: 5,
             invitation_ttl_days: NonZeroU16::new(7).unwrap_or(NonZeroU16::MIN),
@@ -136,6 +154,11 @@ impl Config {
                 "mail_poll_interval_ms",
                 "mail_retry_delay_ms",
                 "mail_from",
+                "webhook_poll_interval_ms",
+                "webhook_retry_delay_ms",
+                "webhook_timeout_ms",
+                "webhook_workers",
+                "webhook_allow_private",
                 "token_ttl_days",
                 "session_cache_seconds",
                 "invitation_ttl_days",

@@ -7,6 +7,7 @@ mod mail_worker;
 mod password;
 mod startup;
 pub mod telemetry;
+mod webhook_worker;
 
 pub use config::{Config, Secret};
 pub use mail_worker::{mail_worker, mailer};

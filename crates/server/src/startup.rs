@@ -10,6 +10,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use tenantry_domain::audit::AuditService;
 use tenantry_domain::clock::SystemClock;
+use tenantry_domain::integration::Sealer;
 use tenantry_domain::user::AuthService;
 use tenantry_domain::{Services, ServicesConfig};
 use tenantry_http::{ApiState, AuthRateLimit, GaugeSource, Readiness, StoreGauges, TrustedProxies};
@@ -20,6 +21,7 @@ use crate::config::Config;
 use crate::jobs::Job;
 use crate::mail_worker::{mail_worker, mailer};
 use crate::password::Argon2Hasher;
+use crate::webhook_worker::{webhook_sender, webhook_workers};
 use tenantry_domain::idempotency::IdempotencyStore;
 
 /// How long in-flight requests may finish after SIGINT/SIGTERM.
@@ -54,12 +56,18 @@ impl Application {
         let server = server.listen(listener)?.run();
         tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
-        let jobs = vec![
+        let mut jobs = vec![
             mail_worker(&config, database.clone(), mailer, metrics),
             retention,
             sweep,
             keys,
         ];
+        jobs.extend(webhook_workers(
+            &config,
+            database.clone(),
+            webhook_sender(&config),
+            sealer(&config)?,
+        ));
         Ok(Self {
             port,
             server,
@@ -160,14 +168,19 @@ fn secret_key(config: &Config) -> anyhow::Result<SecretKey> {
     Ok(key)
 }
 
+/// The sealer of secrets at rest, under the configured key.
+fn sealer(config: &Config) -> anyhow::Result<Arc<dyn Sealer>> {
+    Ok(Arc::new(AesGcmSealer::new(&secret_key(config)?)?))
+}
+
 /// The use cases over the given database, as the CLI and the HTTP server use them.
 pub fn services(config: &Config, database: Database) -> anyhow::Result<Services> {
-    let sealer = AesGcmSealer::new(&secret_key(config)?)?;
     Ok(Services::new(
         Arc::new(database),
         Arc::new(Argon2Hasher::default()),
         Arc::new(SystemClock),
-        Arc::new(sealer),
+        sealer(config)?,
+        webhook_sender(config),
         ServicesConfig {
             token_ttl: time::Duration::days(i64::from(config.token_ttl_days.get())),
             invitation_ttl: time::Duration::days(i64::from(config.invitation_ttl_days.get())),

@@ -73,7 +73,12 @@ impl WebhookDeliveryService {
         let tx = self.uow.begin().await?;
         let claimed = tx
             .webhooks()
-            .claim_due(now, now + self.policy.lease, self.policy.batch, EVENTS_PER_ROUND)
+            .claim_due(
+                now,
+                now + self.policy.lease,
+                self.policy.batch,
+                EVENTS_PER_ROUND,
+            )
             .await?;
         tx.commit().await?;
         if claimed.is_empty() {
@@ -131,7 +136,10 @@ impl WebhookDeliveryService {
             };
             let (status, error) = match result {
                 Ok(status) if (200..300).contains(&status) => (Some(status), None),
-                Ok(status) => (Some(status), Some(format!("the receiver answered {status}"))),
+                Ok(status) => (
+                    Some(status),
+                    Some(format!("the receiver answered {status}")),
+                ),
                 Err(error) => (None, Some(error)),
             };
             let tried = DeliveryAttempt {

@@ -33,7 +33,10 @@ impl WebhookUrl {
     pub fn host(&self) -> String {
         url::Url::parse(&self.0)
             .ok()
-            .and_then(|url| url.host_str().map(|host| host.trim_matches(['[', ']']).to_owned()))
+            .and_then(|url| {
+                url.host_str()
+                    .map(|host| host.trim_matches(['[', ']']).to_owned())
+            })
             .unwrap_or_default()
     }
 
@@ -275,7 +278,8 @@ pub struct DeliveryAttempt {
 impl DeliveryAttempt {
     /// Whether the receiver took the event: a 2xx answer.
     pub fn delivered(&self) -> bool {
-        self.status.is_some_and(|status| (200..300).contains(&status))
+        self.status
+            .is_some_and(|status| (200..300).contains(&status))
     }
 }
 

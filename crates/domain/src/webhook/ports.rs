@@ -68,8 +68,7 @@ pub trait WebhookRepository: Send + Sync {
     /// The org's webhooks, oldest first.
     async fn list_webhooks(&self, org: OrgId) -> Result<Vec<Webhook>, StoreError>;
     /// The webhook with that id in `org`; `None` for an id of another org.
-    async fn find_webhook(&self, org: OrgId, id: WebhookId)
-    -> Result<Option<Webhook>, StoreError>;
+    async fn find_webhook(&self, org: OrgId, id: WebhookId) -> Result<Option<Webhook>, StoreError>;
     /// Stores a changed URL and subscription.
     async fn update_webhook(&self, webhook: &Webhook) -> Result<(), StoreError>;
     /// Deletes the webhook with its queue and its recorded attempts.

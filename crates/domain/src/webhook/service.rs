@@ -126,13 +126,9 @@ impl WebhookService {
             created_at: now,
         };
         let secret = WebhookSecret::generate();
-        let wrapped = Credentials::from_trusted(BTreeMap::from([(
-            SEALED_KEY.to_owned(),
-            secret.text(),
-        )]));
-        let sealed = self
-            .sealer
-            .seal(&wrapped, &seal_context(org, webhook.id))?;
+        let wrapped =
+            Credentials::from_trusted(BTreeMap::from([(SEALED_KEY.to_owned(), secret.text())]));
+        let sealed = self.sealer.seal(&wrapped, &seal_context(org, webhook.id))?;
         tx.webhooks().insert_webhook(&webhook, &sealed).await?;
         let event = AuditEvent::new(org, Some(actor), AuditAction::WebhookCreated, now)
             .target("webhookId", webhook.id)

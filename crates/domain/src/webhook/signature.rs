@@ -36,7 +36,10 @@ pub const SIGNATURE_HEADER: &str = "webhook-signature";
 /// assert!(!verify(&secret, "msg_2", 1_700_000_000, body, &signature));
 /// ```
 pub fn sign(secret: &WebhookSecret, id: &str, timestamp: i64, body: &[u8]) -> String {
-    format!("v1,{}", STANDARD.encode(mac(secret, id, timestamp, body).finalize().into_bytes()))
+    format!(
+        "v1,{}",
+        STANDARD.encode(mac(secret, id, timestamp, body).finalize().into_bytes())
+    )
 }
 
 /// Whether `header` (one or more space-separated `v1,<base64>` signatures, as a receiver gets
@@ -47,7 +50,11 @@ pub fn verify(secret: &WebhookSecret, id: &str, timestamp: i64, body: &[u8], hea
         signature
             .strip_prefix("v1,")
             .and_then(|encoded| STANDARD.decode(encoded).ok())
-            .is_some_and(|bytes| mac(secret, id, timestamp, body).verify_slice(&bytes).is_ok())
+            .is_some_and(|bytes| {
+                mac(secret, id, timestamp, body)
+                    .verify_slice(&bytes)
+                    .is_ok()
+            })
     })
 }
 

@@ -22,8 +22,20 @@ fn signs_the_standard_webhooks_reference_example() {
     let signature = sign(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body);
     assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     let rotated = format!("v1,bm9ldmVu {signature}");
-    assert!(verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, body, &rotated));
-    assert!(!verify(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_331, body, &signature));
+    assert!(verify(
+        &secret,
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        1_614_265_330,
+        body,
+        &rotated
+    ));
+    assert!(!verify(
+        &secret,
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        1_614_265_331,
+        body,
+        &signature
+    ));
 }
 
 #[test]
@@ -80,7 +92,12 @@ fn only_public_addresses_pass() {
         let ip: IpAddr = private.parse().unwrap();
         assert!(!is_public_address(ip), "{private}");
     }
-    for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"] {
+    for public in [
+        "93.184.216.34",
+        "8.8.8.8",
+        "2606:4700::1111",
+        "::ffff:8.8.8.8",
+    ] {
         let ip: IpAddr = public.parse().unwrap();
         assert!(is_public_address(ip), "{public}");
     }
@@ -154,7 +171,10 @@ fn creating_seals_the_secret_for_that_row_and_audits_no_secret() {
     assert_eq!(events[0].action, AuditAction::WebhookCreated);
     assert_eq!(events[0].metadata["events"], "member.joined");
     let recorded = format!("{:?}", events[0]);
-    assert!(!recorded.contains(&created.secret.text()[6..]), "{recorded}");
+    assert!(
+        !recorded.contains(&created.secret.text()[6..]),
+        "{recorded}"
+    );
 }
 
 #[test]
@@ -175,7 +195,10 @@ fn a_refused_target_stores_nothing() {
     );
     let error = pollster::block_on(service.create(&actor, org.id, new_hook("https://in.corp")))
         .unwrap_err();
-    assert!(matches!(error, WebhookError::Invalid(ref e) if e.field == "url"), "{error:?}");
+    assert!(
+        matches!(error, WebhookError::Invalid(ref e) if e.field == "url"),
+        "{error:?}"
+    );
     assert!(!committed[0].get());
 }
 
@@ -200,8 +223,7 @@ fn queued(seq: u64, org: crate::ids::OrgId) -> QueuedEvent {
     QueuedEvent {
         seq,
         entry: AuditEntry {
-            event: AuditEvent::new(org, None, AuditAction::MemberJoined, NOW)
-                .target("userId", seq),
+            event: AuditEvent::new(org, None, AuditAction::MemberJoined, NOW).target("userId", seq),
             actor_name: None,
         },
     }
@@ -216,16 +238,19 @@ fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
     let mut peek = MockTransaction::default();
     peek.webhooks.expect_has_due().returning(|_| Ok(true));
     let mut claim = MockTransaction::default();
-    claim.webhooks.expect_claim_due().returning(move |_, _, _, _| {
-        Ok(vec![ClaimedWebhook {
-            id: hook,
-            org_id: org,
-            url: WebhookUrl::try_from("https://hooks.example.com").unwrap(),
-            secret: SealedCredentials("sealed".into()),
-            failures,
-            queue: vec![queued(7, org), queued(8, org), queued(9, org)],
-        }])
-    });
+    claim
+        .webhooks
+        .expect_claim_due()
+        .returning(move |_, _, _, _| {
+            Ok(vec![ClaimedWebhook {
+                id: hook,
+                org_id: org,
+                url: WebhookUrl::try_from("https://hooks.example.com").unwrap(),
+                secret: SealedCredentials("sealed".into()),
+                failures,
+                queue: vec![queued(7, org), queued(8, org), queued(9, org)],
+            }])
+        });
     let recorded = Arc::new(Mutex::new(Vec::new()));
     let kept = recorded.clone();
     let mut record = MockTransaction::default();
@@ -251,7 +276,13 @@ fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
     sender.expect_post().returning(move |_, headers, body| {
         let get = |name| headers.iter().find(|(n, _)| *n == name).unwrap().1.clone();
         let timestamp: i64 = get(TIMESTAMP_HEADER).parse().unwrap();
-        assert!(verify(&secret, &get(ID_HEADER), timestamp, &body, &get(SIGNATURE_HEADER)));
+        assert!(verify(
+            &secret,
+            &get(ID_HEADER),
+            timestamp,
+            &body,
+            &get(SIGNATURE_HEADER)
+        ));
         bodies.lock().unwrap().push(body);
         Ok(statuses.lock().unwrap().next().unwrap())
     });
@@ -275,7 +306,11 @@ fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
 #[test]
 fn a_round_posts_in_order_and_stops_at_the_first_failure() {
     let (outcome, bodies) = round(0, vec![204, 500]);
-    assert_eq!(bodies.len(), 2, "the third event waits behind the failed second");
+    assert_eq!(
+        bodies.len(),
+        2,
+        "the third event waits behind the failed second"
+    );
     let first: serde_json::Value = serde_json::from_slice(&bodies[0]).unwrap();
     assert_eq!(first["type"], "member.joined");
     assert_eq!(first["data"]["target"]["userId"], "7");
@@ -284,7 +319,10 @@ fn a_round_posts_in_order_and_stops_at_the_first_failure() {
     assert_eq!(outcome.retry_at, NOW + Duration::seconds(1));
     let statuses: Vec<_> = outcome.attempts.iter().map(|a| a.status).collect();
     assert_eq!(statuses, [Some(204), Some(500)]);
-    assert_eq!(outcome.attempts[1].error.as_deref(), Some("the receiver answered 500"));
+    assert_eq!(
+        outcome.attempts[1].error.as_deref(),
+        Some("the receiver answered 500")
+    );
 }
 
 #[test]

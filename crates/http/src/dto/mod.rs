@@ -11,6 +11,7 @@ pub mod role;
 pub(crate) mod schema;
 pub mod tenant;
 pub mod token;
+pub mod webhook;
 
 use time::OffsetDateTime;
 

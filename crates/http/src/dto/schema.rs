@@ -12,6 +12,7 @@ use tenantry_domain::org::{OrgName, OrgSettings, SettingKey, SettingValue};
 use tenantry_domain::role::{RoleDescription, RoleName};
 use tenantry_domain::user::{Email, TokenLifetime, TokenName, UserName};
 use tenantry_domain::validation::{HIDDEN_TEXT, snake_case_pattern, visible_text_pattern};
+use tenantry_domain::webhook::WebhookUrl;
 use utoipa::PartialSchema;
 use utoipa::openapi::RefOr;
 
@@ -124,6 +125,23 @@ pub(crate) fn date_or_time() -> Schema {
     AnyOfBuilder::new()
         .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
         .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+        .into()
+}
+
+/// A webhook's events: 1 to all of the audit action names, each once.
+pub(crate) fn webhook_events() -> Schema {
+    ArrayBuilder::new()
+        .items(RefOr::T(audit_action()))
+        .min_items(Some(1))
+        .max_items(Some(AuditAction::ALL.len()))
+        .unique_items(true)
+        .into()
+}
+
+pub(crate) fn webhook_url() -> Schema {
+    string()
+        .format(Some(SchemaFormat::Custom("uri".into())))
+        .max_length(Some(WebhookUrl::MAX_CHARS))
         .into()
 }
 

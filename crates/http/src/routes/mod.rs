@@ -11,6 +11,7 @@ pub(crate) mod members;
 pub(crate) mod orgs;
 pub(crate) mod roles;
 pub(crate) mod tenant;
+pub(crate) mod webhooks;
 
 use std::str::FromStr;
 
@@ -30,6 +31,7 @@ pub(crate) use members::*;
 pub(crate) use orgs::*;
 pub(crate) use roles::*;
 pub(crate) use tenant::*;
+pub(crate) use webhooks::*;
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     register(cfg);
@@ -117,6 +119,18 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
         [post(transfer_ownership)],
     );
     routes.add("/api/orgs/{org_id}/leave", [post(leave_org)]);
+    routes.add(
+        "/api/orgs/{org_id}/webhooks",
+        [get(list_webhooks), post(create_webhook)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/webhooks/{id}",
+        [patch(update_webhook), delete(delete_webhook)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/webhooks/{id}/deliveries",
+        [get(list_deliveries)],
+    );
     routes.add("/api/orgs/{org_id}/audit-logs", [get(list_audit_logs)]);
     routes.add(
         "/api/orgs/{org_id}/audit-logs/export",

@@ -167,7 +167,9 @@ impl SeaTransaction {
             values.push(action.name().into());
         }
         self.update(
-            &format!("INSERT INTO webhook_subscriptions (webhook_id, org_id, action) VALUES {rows}"),
+            &format!(
+                "INSERT INTO webhook_subscriptions (webhook_id, org_id, action) VALUES {rows}"
+            ),
             values,
         )
         .await?;
@@ -244,11 +246,7 @@ impl WebhookRepository for SeaTransaction {
             .await
     }
 
-    async fn find_webhook(
-        &self,
-        org: OrgId,
-        id: WebhookId,
-    ) -> Result<Option<Webhook>, StoreError> {
+    async fn find_webhook(&self, org: OrgId, id: WebhookId) -> Result<Option<Webhook>, StoreError> {
         let values = vec![org.as_uuid().into(), id.as_uuid().into()];
         Ok(self
             .webhooks_where("org_id = ? AND id = ?", values)

@@ -8,6 +8,7 @@ mod idempotency;
 mod invitations;
 mod outbox;
 mod pool;
+mod webhooks;
 
 use tenantry_domain::audit::{AuditAction, AuditEvent};
 use tenantry_domain::authz::{BuiltinRole, Permission, PermissionSet};

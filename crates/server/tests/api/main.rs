@@ -25,3 +25,4 @@ mod permission_checks;
 mod roles;
 mod tenant;
 mod tokens;
+mod webhooks;

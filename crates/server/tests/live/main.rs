@@ -11,3 +11,4 @@ mod ops;
 mod owasp;
 mod replicas;
 mod support;
+mod webhooks;

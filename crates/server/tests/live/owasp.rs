@@ -38,7 +38,7 @@ struct Route {
     method: &'static str,
     /// With `{org}`, `{second}` (another org where the caller holds the same role),
     /// `{target}` (a viewer), `{role}` (a custom role), `{invitation}` (a pending e-mail
-    /// invitation) and `{integration}` filled in, in the path and the body alike.
+    /// invitation), `{integration}` and `{webhook}` filled in, in the path and the body alike.
     path: &'static str,
     body: Option<&'static str>,
     allowed: &'static [Who],
@@ -221,6 +221,35 @@ const ROUTES: &[Route] = &[
         MEMBER_READERS,
         200,
     ),
+    route("GET", "/api/orgs/{org}/webhooks", None, MANAGERS, 200),
+    route(
+        "POST",
+        "/api/orgs/{org}/webhooks",
+        Some(r#"{"url": "http://127.0.0.1:9/new", "events": ["member.joined"]}"#),
+        MANAGERS,
+        201,
+    ),
+    route(
+        "PATCH",
+        "/api/orgs/{org}/webhooks/{webhook}",
+        Some(r#"{"events": ["member.left"]}"#),
+        MANAGERS,
+        200,
+    ),
+    route(
+        "DELETE",
+        "/api/orgs/{org}/webhooks/{webhook}",
+        None,
+        MANAGERS,
+        204,
+    ),
+    route(
+        "GET",
+        "/api/orgs/{org}/webhooks/{webhook}/deliveries",
+        None,
+        MANAGERS,
+        200,
+    ),
     route("GET", "/api/org/profile", None, &CAST, 200),
     route(
         "PUT",
@@ -339,6 +368,8 @@ impl Binary {
                 ("TENANTRY_MAIL_POLL_INTERVAL_MS", "100"),
                 ("TENANTRY_AUTH_ATTEMPTS_PER_MINUTE", "100000"),
                 ("TENANTRY_INVITATION_ATTEMPTS_PER_MINUTE", "100000"),
+                // Webhooks post to 127.0.0.1's discard port: refused at once, nothing leaves.
+                ("TENANTRY_WEBHOOK_ALLOW_PRIVATE", "true"),
             ],
         )
         .stderr(log)
@@ -508,7 +539,20 @@ impl Binary {
                     .await;
             }
         }
+        let webhook = self
+            .ok(
+                201,
+                "POST",
+                &format!("/api/orgs/{org}/webhooks"),
+                owner,
+                json!({"url": "http://127.0.0.1:9/hook", "events": ["role.created"]}),
+            )
+            .await["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let mut ids = BTreeMap::from([
+            ("webhook", webhook),
             ("org", org),
             ("target", tenant.target.id.clone()),
             ("role", ops),
@@ -542,6 +586,7 @@ impl Binary {
             format!("/api/orgs/{org}/roles"),
             format!("/api/orgs/{org}/invitations"),
             format!("/api/orgs/{org}/audit-logs?limit=200"),
+            format!("/api/orgs/{org}/webhooks"),
             "/api/org/profile".to_owned(),
             "/api/org/integrations".to_owned(),
             "/api/me/tokens".to_owned(),
@@ -579,6 +624,7 @@ fn documented(route: &Route) -> String {
         ("{role}", "{roleId}"),
         ("{invitation}", "{id}"),
         ("{integration}", "{id}"),
+        ("{webhook}", "{id}"),
     ]
     .iter()
     .fold(route.path.to_owned(), |path, (ours, theirs)| {
@@ -736,6 +782,19 @@ const FOREIGN_IDS: &[(&str, &str, Option<&str>, u16)] = &[
         404,
     ),
     ("DELETE", "/api/org/integrations/{integration}", None, 404),
+    (
+        "PATCH",
+        "/api/orgs/{b}/webhooks/{webhook}",
+        Some(r#"{"url": "http://127.0.0.1:9/stolen"}"#),
+        404,
+    ),
+    ("DELETE", "/api/orgs/{b}/webhooks/{webhook}", None, 404),
+    (
+        "GET",
+        "/api/orgs/{b}/webhooks/{webhook}/deliveries",
+        None,
+        404,
+    ),
     ("DELETE", "/api/me/tokens/{token}", None, 404),
     (
         "POST",
@@ -765,12 +824,13 @@ const FOREIGN_IDS: &[(&str, &str, Option<&str>, u16)] = &[
 ];
 
 /// The ids of tenant A that [`FOREIGN_IDS`] uses.
-const A_IDS: [&str; 6] = [
+const A_IDS: [&str; 7] = [
     "org",
     "target",
     "role",
     "invitation",
     "integration",
+    "webhook",
     "token",
 ];
 

@@ -1,0 +1,185 @@
+//! Webhook queues on both databases: an appended event is queued for exactly the webhooks of
+//! its org that subscribe to it, in the transaction of the change; a claim leases a webhook
+//! whole with its events in order; a recorded round drops what was delivered.
+
+use tenantry_domain::audit::{AuditAction, AuditEvent};
+use tenantry_domain::ids::WebhookId;
+use tenantry_domain::integration::SealedCredentials;
+use tenantry_domain::ports::{Transaction, UnitOfWork};
+use tenantry_domain::webhook::{EventTypes, RoundOutcome, Webhook, WebhookUrl};
+use tenantry_persistence::testing;
+use time::Duration;
+
+use super::{add_org, add_user, now};
+
+async fn add_webhook(
+    tx: &dyn Transaction,
+    org: &tenantry_domain::org::Org,
+    events: &[&str],
+) -> Webhook {
+    let webhook = Webhook {
+        id: WebhookId::generate(),
+        org_id: org.id,
+        url: WebhookUrl::try_from("https://hooks.example.com/in").unwrap(),
+        events: EventTypes::parse(events.iter().copied()).unwrap(),
+        created_at: now(),
+    };
+    tx.webhooks()
+        .insert_webhook(&webhook, &SealedCredentials("sealed".into()))
+        .await
+        .unwrap();
+    webhook
+}
+
+async fn append(
+    tx: &dyn Transaction,
+    org: &tenantry_domain::org::Org,
+    action: AuditAction,
+) -> AuditEvent {
+    let event = AuditEvent::new(org.id, None, action, now()).target("n", "x");
+    tx.audit().append(&event).await.unwrap();
+    event
+}
+
+#[tokio::test]
+async fn events_are_queued_for_subscribers_in_order_and_dropped_once_delivered() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let other_owner = add_user(&*tx, "p@example.com").await;
+        let other = add_org(&*tx, &other_owner).await;
+        let joined = add_webhook(&*tx, &org, &["member.joined", "member.left"]).await;
+        let renamed = add_webhook(&*tx, &org, &["org.updated"]).await;
+        add_webhook(&*tx, &other, &["member.joined"]).await;
+        let first = append(&*tx, &org, AuditAction::MemberJoined).await;
+        append(&*tx, &org, AuditAction::RoleCreated).await;
+        let second = append(&*tx, &org, AuditAction::MemberLeft).await;
+        tx.commit().await.unwrap();
+        // A change that rolls back queues nothing.
+        let tx = db.database.begin().await.unwrap();
+        append(&*tx, &org, AuditAction::MemberJoined).await;
+        drop(tx);
+
+        let at = now();
+        assert!(
+            db.database
+                .read()
+                .await
+                .unwrap()
+                .webhooks()
+                .has_due(at)
+                .await
+                .unwrap()
+        );
+        let tx = db.database.begin().await.unwrap();
+        let claimed = tx
+            .webhooks()
+            .claim_due(at, at + Duration::minutes(5), 10, 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            claimed.len(),
+            1,
+            "only the webhook with queued events: {claimed:?}"
+        );
+        let claim = &claimed[0];
+        assert_eq!(claim.id, joined.id);
+        let ids: Vec<_> = claim.queue.iter().map(|q| q.entry.event.id).collect();
+        assert_eq!(
+            ids,
+            [first.id, second.id],
+            "in the org's order, unsubscribed skipped"
+        );
+        assert!(claim.queue[0].seq < claim.queue[1].seq);
+        assert_eq!(claim.secret.0, "sealed");
+
+        // Leased: a second worker finds nothing due.
+        let tx = db.database.begin().await.unwrap();
+        let again = tx
+            .webhooks()
+            .claim_due(at, at + Duration::minutes(5), 10, 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(again.is_empty(), "{again:?}");
+
+        // The first delivered, the second failed: only the second is left, due later.
+        let tx = db.database.begin().await.unwrap();
+        let retry_at = at + Duration::seconds(2);
+        tx.webhooks()
+            .record_round(&RoundOutcome {
+                webhook: joined.id,
+                attempts: Vec::new(),
+                delivered_through: Some(claim.queue[0].seq),
+                failures: 1,
+                retry_at,
+            })
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let read = db.database.read().await.unwrap();
+        assert!(
+            !read
+                .webhooks()
+                .has_due(at + Duration::seconds(1))
+                .await
+                .unwrap()
+        );
+        drop(read);
+        let later = retry_at + Duration::seconds(1);
+        let tx = db.database.begin().await.unwrap();
+        let claimed = tx
+            .webhooks()
+            .claim_due(later, later + Duration::minutes(5), 10, 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(claimed.len(), 1);
+        assert_eq!(claimed[0].failures, 1);
+        let ids: Vec<_> = claimed[0].queue.iter().map(|q| q.entry.event.id).collect();
+        assert_eq!(ids, [second.id]);
+        assert_ne!(claimed[0].id, renamed.id);
+    }
+}
+
+#[tokio::test]
+async fn deleting_a_webhook_drops_its_queue_and_attempts_of_a_deleted_one_are_not_kept() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let hook = add_webhook(&*tx, &org, &["member.joined"]).await;
+        let event = append(&*tx, &org, AuditAction::MemberJoined).await;
+        tx.webhooks().delete_webhook(org.id, hook.id).await.unwrap();
+        let attempt = tenantry_domain::webhook::DeliveryAttempt {
+            event_id: event.id,
+            action: event.action,
+            attempt: 1,
+            status: Some(204),
+            error: None,
+            at: now(),
+            duration_ms: 3,
+        };
+        tx.webhooks()
+            .record_round(&RoundOutcome {
+                webhook: hook.id,
+                attempts: vec![attempt],
+                delivered_through: Some(1),
+                failures: 0,
+                retry_at: now(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(tx.webhooks().count_attempts(hook.id).await.unwrap(), 0);
+        assert!(!tx.webhooks().has_due(now()).await.unwrap());
+        assert!(
+            tx.webhooks()
+                .find_webhook(org.id, hook.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

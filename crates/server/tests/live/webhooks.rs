@@ -1,0 +1,260 @@
+//! Webhooks end to end: the server's own workers post to a receiver on 127.0.0.1 that fails
+//! its first tries; every event still arrives, once answered, in the org's order, and every
+//! signature checks out under an implementation of Standard Webhooks written here on `ring`
+//! (the server signs with the `hmac` crate).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::support::Server;
+
+/// One request as the receiver got it, and what it answered.
+#[derive(Clone, Debug)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: Vec<u8>,
+    answered: u16,
+    at: Instant,
+}
+
+/// An HTTP/1.1 receiver on 127.0.0.1 that answers 500 to its first `failures` requests and
+/// 204 after, keeping each request.
+async fn receiver(failures: usize) -> (u16, Arc<Mutex<Vec<Received>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received = Arc::new(Mutex::new(Vec::<Received>::new()));
+    let kept = received.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let mut data = Vec::new();
+                let mut buffer = [0u8; 8192];
+                // Head first, then as many body bytes as content-length says.
+                let (head_end, length) = loop {
+                    let n = stream.read(&mut buffer).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    data.extend_from_slice(&buffer[..n]);
+                    if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&data[..end]).to_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|line| line.strip_prefix("content-length:"))
+                            .and_then(|value| value.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        break (end + 4, length);
+                    }
+                };
+                while data.len() < head_end + length {
+                    let n = stream.read(&mut buffer).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    data.extend_from_slice(&buffer[..n]);
+                }
+                let head = String::from_utf8_lossy(&data[..head_end]).to_string();
+                let header = |name: &str| {
+                    head.lines()
+                        .find_map(|line| {
+                            let (key, value) = line.split_once(':')?;
+                            key.eq_ignore_ascii_case(name)
+                                .then(|| value.trim().to_owned())
+                        })
+                        .unwrap_or_default()
+                };
+                let answered = {
+                    let mut all = kept.lock().unwrap();
+                    let answered = if all.len() < failures { 500 } else { 204 };
+                    all.push(Received {
+                        id: header("webhook-id"),
+                        timestamp: header("webhook-timestamp"),
+                        signature: header("webhook-signature"),
+                        body: data[head_end..head_end + length].to_vec(),
+                        answered,
+                        at: Instant::now(),
+                    });
+                    answered
+                };
+                let response = format!(
+                    "HTTP/1.1 {answered} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (port, received)
+}
+
+/// Standard Webhooks verification, written from the specification on `ring`.
+fn signed_by(secret: &str, received: &Received) -> bool {
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").unwrap())
+        .unwrap();
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &key);
+    let mut content = format!("{}.{}.", received.id, received.timestamp).into_bytes();
+    content.extend_from_slice(&received.body);
+    let expected = STANDARD.encode(ring::hmac::sign(&key, &content).as_ref());
+    received
+        .signature
+        .split(' ')
+        .any(|candidate| candidate == format!("v1,{expected}"))
+}
+
+#[actix_web::test]
+async fn a_failing_receiver_gets_every_event_once_it_recovers_in_order_and_signed() {
+    let (port, received) = receiver(3).await;
+    let server = Server::start_with(|config| {
+        config.webhook_allow_private = true;
+        config.webhook_retry_delay_ms = std::num::NonZeroU64::new(100).unwrap();
+        config.webhook_poll_interval_ms = std::num::NonZeroU64::new(50).unwrap();
+    })
+    .await;
+    let (owner, org) = server.owned_org("Olga Owner", "Hooked").await;
+    let hooks = format!("/api/orgs/{org}/webhooks");
+    let (status, created) = server
+        .api(
+            "POST",
+            &hooks,
+            Some(&owner),
+            Some(json!({
+                "url": format!("http://127.0.0.1:{port}/in"),
+                "events": ["member.invited", "invitation.link_created", "org.updated"],
+            })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let hook = created["_id"].as_str().unwrap().to_owned();
+
+    // Three subscribed events, and one that is not (a revocation).
+    let invitation = server
+        .invite(
+            &org,
+            &owner,
+            json!({"email": "ivy@example.com", "role": "member"}),
+        )
+        .await;
+    let (status, _) = server
+        .api(
+            "POST",
+            &format!("/api/orgs/{org}/invitations/link"),
+            Some(&owner),
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = server
+        .api(
+            "DELETE",
+            &format!("/api/orgs/{org}/invitations/{invitation}"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = server
+        .api(
+            "PUT",
+            &format!("/api/orgs/{org}"),
+            Some(&owner),
+            Some(json!({"name": "Hooked Inc"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let all = loop {
+        let all = received.lock().unwrap().clone();
+        if all.iter().filter(|r| r.answered == 204).count() >= 3 {
+            break all;
+        }
+        assert!(Instant::now() < deadline, "not delivered in time: {all:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    // Nothing more comes: no duplicate, and the revocation was never subscribed.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all_after = received.lock().unwrap().clone();
+    assert_eq!(all_after.len(), all.len(), "{all_after:?}");
+
+    for request in &all {
+        assert!(signed_by(&secret, request), "bad signature: {request:?}");
+        let sent: i64 = request.timestamp.parse().unwrap();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        assert!((now - sent).abs() < 300, "timestamp {sent} vs {now}");
+    }
+    let bodies: Vec<Value> = all
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let types: Vec<&str> = bodies.iter().map(|b| b["type"].as_str().unwrap()).collect();
+    // The first event is retried until taken; the others wait behind it.
+    assert_eq!(
+        types,
+        [
+            "member.invited",
+            "member.invited",
+            "member.invited",
+            "member.invited",
+            "invitation.link_created",
+            "org.updated"
+        ]
+    );
+    let answers: Vec<u16> = all.iter().map(|r| r.answered).collect();
+    assert_eq!(answers, [500, 500, 500, 204, 204, 204]);
+    let first_ids: Vec<&str> = all[..4].iter().map(|r| r.id.as_str()).collect();
+    assert!(
+        first_ids.iter().all(|id| *id == first_ids[0]),
+        "{first_ids:?}"
+    );
+    for (request, body) in all.iter().zip(&bodies) {
+        assert_eq!(body["data"]["_id"], request.id.as_str());
+        assert_eq!(body["data"]["orgId"], org.as_str());
+        assert_eq!(body["data"]["action"], body["type"]);
+    }
+    assert_eq!(bodies[5]["data"]["metadata"]["name"], "Hooked Inc");
+    assert_eq!(bodies[0]["data"]["target"]["email"], "ivy@example.com");
+    // Backoff doubles from the configured 100 ms: each wait is at least the one before.
+    let waits: Vec<Duration> = all[..4].windows(2).map(|w| w[1].at - w[0].at).collect();
+    for (wait, least) in waits.iter().zip([100, 200, 400]) {
+        assert!(*wait >= Duration::from_millis(least - 20), "{waits:?}");
+    }
+
+    let (status, log) = server
+        .api(
+            "GET",
+            &format!("{hooks}/{hook}/deliveries"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{log}");
+    assert_eq!(log["total"], 6);
+    let statuses: Vec<u64> = log["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|d| d["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [500, 500, 500, 204, 204, 204]);
+    let first = &log["deliveries"][5];
+    assert_eq!(
+        (first["attempt"].as_u64(), first["delivered"].as_bool()),
+        (Some(1), Some(false))
+    );
+    assert_eq!(log["deliveries"][2]["attempt"], 4);
+    assert_eq!(log["deliveries"][2]["eventType"], "member.invited");
+}
