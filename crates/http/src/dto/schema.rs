@@ -256,6 +256,8 @@ nullable!(
     integration_config_or_null => integration_config,
     credentials_or_null => credentials,
     settings_patch_or_null => settings_patch,
+    webhook_url_or_null => webhook_url,
+    webhook_events_or_null => webhook_events,
 );
 
 /// The permissions of one check: 1 to [`MAX_QUESTIONS`] slugs of the catalogue.

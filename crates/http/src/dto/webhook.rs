@@ -85,13 +85,13 @@ impl TryFrom<NewWebhookRequest> for NewWebhook {
     }
 }
 
-/// `PATCH /api/orgs/{orgId}/webhooks/{id}`: what is left out stays.
+/// `PATCH /api/orgs/{orgId}/webhooks/{id}`: what is left out (or `null`) stays.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookUpdateRequest {
-    #[schema(schema_with = crate::dto::schema::webhook_url)]
+    #[schema(schema_with = crate::dto::schema::webhook_url_or_null)]
     pub url: Option<String>,
-    #[schema(schema_with = crate::dto::schema::webhook_events)]
+    #[schema(schema_with = crate::dto::schema::webhook_events_or_null)]
     pub events: Option<Vec<String>>,
 }
 
