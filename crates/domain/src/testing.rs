@@ -48,6 +48,8 @@ pub struct MockTransaction {
     pub webhooks: MockWebhookRepository,
     committed: Committed,
     begun: Committed,
+    /// What `given_member` set, for `find_accesses`.
+    accesses: Arc<Mutex<Vec<crate::member::MemberAccess>>>,
 }
 
 /// Whether something happened to a [`MockTransaction`]: committed, or opened for a write.
@@ -98,6 +100,25 @@ impl MockTransaction {
             .expect_find_member()
             .withf(move |o, u| *o == org && *u == user)
             .returning(move |_, _| Ok(membership.clone()));
+        let first = {
+            let mut accesses = lock(&self.accesses);
+            let first = accesses.is_empty();
+            accesses.extend(access.clone());
+            first
+        };
+        if first {
+            // One expectation answers every batch from what the given_* calls set.
+            let given = self.accesses.clone();
+            self.members
+                .expect_find_accesses()
+                .returning(move |org, users| {
+                    Ok(lock(&given)
+                        .iter()
+                        .filter(|a| a.membership.org_id == org && users.contains(&a.membership.user_id))
+                        .cloned()
+                        .collect())
+                });
+        }
         self.members
             .expect_find_access()
             .withf(move |o, u| *o == org && *u == user)
@@ -228,6 +249,11 @@ impl Transaction for SharedTransaction {
         self.0.committed.0.store(true, Ordering::SeqCst);
         Ok(())
     }
+}
+
+/// The lock, even if a panicking test poisoned it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A clock stopped at one instant.

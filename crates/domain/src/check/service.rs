@@ -6,7 +6,8 @@ use tracing::instrument;
 use super::error::CheckError;
 use super::model::{Questions, Verdict, explain};
 use crate::authz::{Access, Actor, Permission, Requirement};
-use crate::ids::OrgId;
+use crate::ids::{OrgId, UserId};
+use crate::member::MemberAccess;
 use crate::ports::UnitOfWork;
 
 /// Answers permission questions about the members of an org.
@@ -31,23 +32,34 @@ impl CheckService {
         org: OrgId,
         questions: &Questions,
     ) -> Result<Vec<Verdict>, CheckError> {
-        let tx = self.uow.read_one().await?;
-        let users = questions.users();
+        // A token pinned to another org is, here, a stranger.
+        if !actor.may_reach(org) {
+            return Err(CheckError::OrgNotFound);
+        }
+        let mut users = questions.users();
         // A service token asks for its owner's org as a whole: its maker stays a member.
         let requirement = if actor.service || users.iter().all(|user| *user == actor.user_id) {
             Requirement::Membership
         } else {
             Requirement::Permission(Permission::MembersRead)
         };
-        Access::load::<CheckError>(&*tx, org, actor, requirement).await?;
-        let mut found = HashMap::with_capacity(users.len());
-        for user in users {
-            found.insert(user, tx.members().find_access(org, user).await?);
+        if !users.contains(&actor.user_id) {
+            users.push(actor.user_id);
         }
+        // The caller and everyone asked about, in one read.
+        let tx = self.uow.read_one().await?;
+        let found: HashMap<UserId, MemberAccess> = tx
+            .members()
+            .find_accesses(org, &users)
+            .await?
+            .into_iter()
+            .map(|access| (access.membership.user_id, access))
+            .collect();
+        Access::judge(found.get(&actor.user_id).cloned(), requirement)?;
         Ok(questions
             .iter()
             .map(|(user, permission)| {
-                explain(user, found.get(&user).and_then(Option::as_ref), permission)
+                explain(user, found.get(&user), permission)
             })
             .collect())
     }

@@ -28,6 +28,14 @@ pub trait MemberRepository: Send + Sync {
         org: OrgId,
         user: UserId,
     ) -> Result<Option<MemberAccess>, StoreError>;
+    /// [`find_access`](Self::find_access) for several users in one read: the memberships of
+    /// those of `users` who belong to the org, in no particular order. A batch permission
+    /// check reads its caller and every member it asks about with it.
+    async fn find_accesses(
+        &self,
+        org: OrgId,
+        users: &[UserId],
+    ) -> Result<Vec<MemberAccess>, StoreError>;
     /// The org `user` joined first, if any.
     async fn oldest_membership(&self, user: UserId) -> Result<Option<OrgId>, StoreError>;
     /// Replaces the member's role. Fails with [`StoreError::Conflict`] when that would give

@@ -104,39 +104,15 @@ impl MemberRepository for SeaTransaction {
         org: OrgId,
         user: UserId,
     ) -> Result<Option<MemberAccess>, StoreError> {
-        #[derive(FromQueryResult)]
-        struct AccessRow {
-            settings: String,
-            members_version: i64,
-            mfa_enabled_at: Option<OffsetDateTime>,
-            #[sea_orm(nested)]
-            membership: MembershipRow,
-        }
-        let sql = format!(
-            "SELECT o.settings AS settings, o.members_version AS members_version, \
-             u.mfa_enabled_at AS mfa_enabled_at, \
-             m.joined_at AS joined_at, {ROLE_SELECT} FROM memberships m \
-             JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
-             LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
-             WHERE m.org_id = ? AND m.user_id = ?"
-        );
-        let row = AccessRow::find_by_statement(statement(
-            self.backend(),
-            &sql,
-            [org.as_uuid().into(), user.as_uuid().into()],
-        ))
-        .one(&self.tx)
-        .await
-        .or_store_error()?;
-        row.map(|row| {
-            Ok(MemberAccess {
-                org_requires_mfa: super::org::settings_from_json(&row.settings)?.requires_mfa(),
-                has_mfa: row.mfa_enabled_at.is_some(),
-                members_version: MembersVersion(u64::try_from(row.members_version).unwrap_or(0)),
-                membership: row.membership.into_membership(org, user)?,
-            })
-        })
-        .transpose()
+        Ok(self.accesses(org, &[user]).await?.pop())
+    }
+
+    async fn find_accesses(
+        &self,
+        org: OrgId,
+        users: &[UserId],
+    ) -> Result<Vec<MemberAccess>, StoreError> {
+        self.accesses(org, users).await
     }
 
     async fn list_members(&self, org: OrgId, page: MemberPage) -> Result<Vec<Member>, StoreError> {
@@ -255,5 +231,57 @@ impl MemberRepository for SeaTransaction {
             .await
             .or_store_error()?;
         Ok(result.rows_affected)
+    }
+}
+
+#[derive(FromQueryResult)]
+struct AccessRow {
+    settings: String,
+    members_version: i64,
+    mfa_enabled_at: Option<OffsetDateTime>,
+    user_id: Uuid,
+    #[sea_orm(nested)]
+    membership: MembershipRow,
+}
+
+impl SeaTransaction {
+    /// The memberships of `users` in `org`, with the org's MFA rule and version, in one query.
+    async fn accesses(
+        &self,
+        org: OrgId,
+        users: &[UserId],
+    ) -> Result<Vec<MemberAccess>, StoreError> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders = vec!["?"; users.len()].join(", ");
+        let sql = format!(
+            "SELECT o.settings AS settings, o.members_version AS members_version, \
+             u.mfa_enabled_at AS mfa_enabled_at, m.user_id AS user_id, \
+             m.joined_at AS joined_at, {ROLE_SELECT} FROM memberships m \
+             JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
+             LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
+             WHERE m.org_id = ? AND m.user_id IN ({placeholders})"
+        );
+        let mut values: Vec<Value> = vec![org.as_uuid().into()];
+        values.extend(users.iter().map(|user| Value::from(user.as_uuid())));
+        AccessRow::find_by_statement(statement(self.backend(), &sql, values))
+            .all(&self.tx)
+            .await
+            .or_store_error()?
+            .into_iter()
+            .map(|row| {
+                Ok(MemberAccess {
+                    org_requires_mfa: super::org::settings_from_json(&row.settings)?.requires_mfa(),
+                    has_mfa: row.mfa_enabled_at.is_some(),
+                    members_version: MembersVersion(
+                        u64::try_from(row.members_version).unwrap_or(0),
+                    ),
+                    membership: row
+                        .membership
+                        .into_membership(org, UserId::from_uuid(row.user_id))?,
+                })
+            })
+            .collect()
     }
 }

@@ -665,3 +665,46 @@ async fn a_transaction_dropped_without_commit_leaves_nothing() {
         assert!(tx.users().find_user(kept.id).await.unwrap().is_some());
     }
 }
+
+#[tokio::test]
+async fn accesses_of_several_users_are_read_at_once_for_members_of_that_org_only() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let (role, member) = ops_member(&*tx, &org).await;
+        let elsewhere = add_user(&*tx, "e@example.com").await;
+        add_org(&*tx, &elsewhere).await;
+        let users = [owner.id, member.id, elsewhere.id, UserId::generate()];
+
+        let mut found = tx.members().find_accesses(org.id, &users).await.unwrap();
+        found.sort_by_key(|access| access.membership.user_id != owner.id);
+
+        let roles: Vec<_> = found
+            .iter()
+            .map(|a| (a.membership.user_id, a.membership.role.clone()))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                (owner.id, AssignedRole::Builtin(BuiltinRole::Owner)),
+                (member.id, AssignedRole::Custom(role)),
+            ]
+        );
+        assert_eq!(
+            tx.members()
+                .find_access(org.id, member.id)
+                .await
+                .unwrap()
+                .as_ref(),
+            found.get(1)
+        );
+        assert!(
+            tx.members()
+                .find_accesses(org.id, &[])
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
