@@ -1,5 +1,6 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::DbBackend;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -139,10 +140,23 @@ impl MigrationTrait for Migration {
                     .col("attempted_at_us")
                     .to_owned(),
             )
-            .await
+            .await?;
+        let queueing: &[&str] = match manager.get_database_backend() {
+            DbBackend::Postgres => POSTGRES,
+            _ => SQLITE,
+        };
+        crate::execute_all(manager, queueing).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let statements: &[&str] = match manager.get_database_backend() {
+            DbBackend::Postgres => &[
+                "DROP TRIGGER audit_events_queue_webhooks ON audit_events",
+                "DROP FUNCTION audit_event_queue_webhooks()",
+            ],
+            _ => &["DROP TRIGGER audit_events_queue_webhooks"],
+        };
+        crate::execute_all(manager, statements).await?;
         for table in [
             "webhook_attempts",
             "webhook_queue",
@@ -156,3 +170,30 @@ impl MigrationTrait for Migration {
         Ok(())
     }
 }
+
+// An appended event is queued for the webhooks of its org that subscribe to its action by a
+// trigger of the insert, in the same transaction: the outbox costs no statement of its own on
+// the single writer (see docs/performance.md). Events outside the chain (no `seq`) are never
+// appended by Tenantry and are not queued.
+const SQLITE: &[&str] = &[
+    "CREATE TRIGGER audit_events_queue_webhooks AFTER INSERT ON audit_events \
+     WHEN NEW.seq IS NOT NULL BEGIN \
+     INSERT INTO webhook_queue (webhook_id, seq, event_id) \
+     SELECT webhook_id, NEW.seq, NEW.id FROM webhook_subscriptions \
+     WHERE org_id = NEW.org_id AND action = NEW.action; \
+     END",
+];
+
+const POSTGRES: &[&str] = &[
+    "CREATE FUNCTION audit_event_queue_webhooks() RETURNS trigger LANGUAGE plpgsql AS $$ \
+     BEGIN \
+       IF NEW.seq IS NOT NULL THEN \
+         INSERT INTO webhook_queue (webhook_id, seq, event_id) \
+         SELECT webhook_id, NEW.seq, NEW.id FROM webhook_subscriptions \
+         WHERE org_id = NEW.org_id AND action = NEW.action; \
+       END IF; \
+       RETURN NULL; \
+     END $$",
+    "CREATE TRIGGER audit_events_queue_webhooks AFTER INSERT ON audit_events \
+     FOR EACH ROW EXECUTE FUNCTION audit_event_queue_webhooks()",
+];

@@ -315,13 +315,14 @@ impl AuditRepository for SeaTransaction {
             prev_hash: Set(Some(prev)),
             hash: Set(Some(hash)),
         };
-        // The insert's trigger moves the org's chain head to this event and counts it in its
-        // hour (migration m20261201_000011).
+        // The insert's triggers move the org's chain head to this event, count it in its hour
+        // (migration m20261201_000011) and queue it for the org's webhooks that subscribe to
+        // its action (m20261202_000001).
         audit_events::Entity::insert(row)
             .exec_without_returning(&self.tx)
             .await
             .or_store_error()?;
-        super::webhook::queue_for_webhooks(self, event, seq).await
+        Ok(())
     }
 
     async fn chain_state(&self, org: OrgId) -> Result<ChainState, StoreError> {

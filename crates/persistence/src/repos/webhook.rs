@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 use sea_orm::{DbBackend, FromQueryResult, Value};
-use tenantry_domain::audit::{AuditAction, AuditEntry, AuditEvent};
+use tenantry_domain::audit::{AuditAction, AuditEntry};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{AuditEventId, OrgId, WebhookId};
 use tenantry_domain::integration::SealedCredentials;
@@ -194,27 +194,6 @@ impl SeaTransaction {
             .map(QueuedEvent::try_from)
             .collect()
     }
-}
-
-/// Queues `event` for every webhook of its org subscribed to its action: called by the audit
-/// append, in its transaction, with the event's place `seq` in the org's log.
-pub(super) async fn queue_for_webhooks(
-    tx: &SeaTransaction,
-    event: &AuditEvent,
-    seq: i64,
-) -> Result<(), StoreError> {
-    tx.update(
-        "INSERT INTO webhook_queue (webhook_id, seq, event_id) SELECT webhook_id, ?, ? \
-         FROM webhook_subscriptions WHERE org_id = ? AND action = ?",
-        vec![
-            seq.into(),
-            event.id.as_uuid().into(),
-            event.org_id.as_uuid().into(),
-            event.action.name().into(),
-        ],
-    )
-    .await?;
-    Ok(())
 }
 
 #[async_trait]
