@@ -114,7 +114,9 @@ impl MockTransaction {
                 .returning(move |org, users| {
                     Ok(lock(&given)
                         .iter()
-                        .filter(|a| a.membership.org_id == org && users.contains(&a.membership.user_id))
+                        .filter(|a| {
+                            a.membership.org_id == org && users.contains(&a.membership.user_id)
+                        })
                         .cloned()
                         .collect())
                 });
@@ -253,7 +255,9 @@ impl Transaction for SharedTransaction {
 
 /// The lock, even if a panicking test poisoned it.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A clock stopped at one instant.

@@ -58,9 +58,7 @@ impl CheckService {
         Access::judge(found.get(&actor.user_id).cloned(), requirement)?;
         Ok(questions
             .iter()
-            .map(|(user, permission)| {
-                explain(user, found.get(&user), permission)
-            })
+            .map(|(user, permission)| explain(user, found.get(&user), permission))
             .collect())
     }
 }
