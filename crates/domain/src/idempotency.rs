@@ -3,6 +3,8 @@
 //! replays; this module holds the rules and the port of the store that remembers.
 
 use async_trait::async_trait;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -163,6 +165,96 @@ pub trait IdempotencyStore: Send + Sync {
 
     /// Deletes up to `limit` keys past their retention; how many it deleted.
     async fn sweep(&self, now: OffsetDateTime, limit: u64) -> Result<u64, StoreError>;
+}
+
+/// An [`IdempotencyStore`] that seals every kept answer before it reaches `inner`, and opens it
+/// on replay. Answers can hold secrets shown once (a sign-in's bearer token, an API token, a
+/// webhook's signing secret); sealed, a copy of the table does not give them away. Each answer
+/// is sealed under its scope and key, so it does not open as another caller's.
+pub struct SealedAnswers {
+    inner: std::sync::Arc<dyn IdempotencyStore>,
+    sealer: std::sync::Arc<dyn crate::integration::Sealer>,
+}
+
+const SEALED_BODY: &str = "body";
+
+impl SealedAnswers {
+    /// Seals what `inner` keeps with `sealer`.
+    pub fn new(
+        inner: std::sync::Arc<dyn IdempotencyStore>,
+        sealer: std::sync::Arc<dyn crate::integration::Sealer>,
+    ) -> Self {
+        Self { inner, sealer }
+    }
+
+    fn context(scope: &IdempotencyScope, key: &IdempotencyKey) -> Vec<u8> {
+        format!(
+            "tenantry-idempotency-v1\n{}\n{}",
+            scope.as_str(),
+            key.as_str()
+        )
+        .into_bytes()
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for SealedAnswers {
+    async fn claim(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        fingerprint: &RequestFingerprint,
+        now: OffsetDateTime,
+    ) -> Result<Claim, StoreError> {
+        let claim = self.inner.claim(scope, key, fingerprint, now).await?;
+        let Claim::Replay(mut stored) = claim else {
+            return Ok(claim);
+        };
+        let sealed = crate::integration::SealedCredentials(
+            String::from_utf8(std::mem::take(&mut stored.body)).unwrap_or_default(),
+        );
+        let opened = self
+            .sealer
+            .open(&sealed, &Self::context(scope, key))
+            .ok()
+            .and_then(|credentials| credentials.expose().get(SEALED_BODY).cloned())
+            .and_then(|text| BASE64.decode(text).ok())
+            .ok_or_else(|| StoreError::Unavailable("a kept answer cannot be opened".into()))?;
+        stored.body = opened;
+        Ok(Claim::Replay(stored))
+    }
+
+    async fn complete(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        let wrapped = crate::integration::Credentials::from_trusted(
+            [(SEALED_BODY.to_owned(), BASE64.encode(&response.body))].into(),
+        );
+        let sealed = self
+            .sealer
+            .seal(&wrapped, &Self::context(scope, key))
+            .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+        let kept = StoredResponse {
+            body: sealed.0.into_bytes(),
+            ..response.clone()
+        };
+        self.inner.complete(scope, key, &kept).await
+    }
+
+    async fn release(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+    ) -> Result<(), StoreError> {
+        self.inner.release(scope, key).await
+    }
+
+    async fn sweep(&self, now: OffsetDateTime, limit: u64) -> Result<u64, StoreError> {
+        self.inner.sweep(now, limit).await
+    }
 }
 
 #[cfg(test)]

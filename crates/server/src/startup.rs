@@ -22,7 +22,7 @@ use crate::jobs::Job;
 use crate::mail_worker::{mail_worker, mailer};
 use crate::password::Argon2Hasher;
 use crate::webhook_worker::{webhook_sender, webhook_workers};
-use tenantry_domain::idempotency::IdempotencyStore;
+use tenantry_domain::idempotency::{IdempotencyStore, SealedAnswers};
 
 /// How long in-flight requests may finish after SIGINT/SIGTERM.
 const SHUTDOWN_GRACE_SECONDS: u64 = 30;
@@ -204,7 +204,7 @@ pub fn api_state(config: &Config, database: Database) -> anyhow::Result<ApiState
         member_lists: Arc::default(),
         metrics: Arc::default(),
         gauges: Arc::new(DatabaseGauges(database.clone())),
-        idempotency: Arc::new(database),
+        idempotency: Arc::new(SealedAnswers::new(Arc::new(database), sealer(config)?)),
     })
 }
 

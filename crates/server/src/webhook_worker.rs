@@ -6,7 +6,7 @@ use std::time::Duration;
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::integration::Sealer;
 use tenantry_domain::mail::RetryPolicy;
-use tenantry_domain::webhook::{WebhookDeliveryService, WebhookSender};
+use tenantry_domain::webhook::{EVENTS_PER_ROUND, WebhookDeliveryService, WebhookSender};
 use tenantry_persistence::Database;
 use tenantry_webhook::{HttpSender, SenderSettings};
 
@@ -29,13 +29,21 @@ pub fn webhook_workers(
     sender: Arc<dyn WebhookSender>,
     sealer: Arc<dyn Sealer>,
 ) -> Vec<Job> {
+    // A round posts up to EVENTS_PER_ROUND events, each under the timeout: the lease must
+    // outlast the slowest round, or a second worker would post the same events again, out of
+    // order.
+    let slowest_round = i64::try_from(config.webhook_timeout_ms.get())
+        .unwrap_or(i64::MAX)
+        .saturating_mul(i64::from(EVENTS_PER_ROUND) * 2);
     let policy = RetryPolicy {
         first_delay: time::Duration::milliseconds(
             i64::try_from(config.webhook_retry_delay_ms.get()).unwrap_or(i64::MAX),
         ),
         max_delay: time::Duration::hours(1),
+        lease: RetryPolicy::default()
+            .lease
+            .max(time::Duration::milliseconds(slowest_round)),
         batch: 1,
-        ..RetryPolicy::default()
     };
     let delivery = WebhookDeliveryService::new(
         Arc::new(database),

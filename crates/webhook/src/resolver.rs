@@ -74,16 +74,14 @@ impl Service<Name> for PublicResolver {
     }
 }
 
-/// What a delivery to `host` fails with when it resolves only to `addresses`.
+/// What a delivery to `host` fails with when it resolves only to addresses that may not be
+/// reached. The addresses are logged for the operator, not put in the deliveries log an org
+/// admin reads: that would tell them how internal names resolve.
 pub(crate) fn only_unreachable(host: &str, addresses: &[IpAddr]) -> String {
-    let mut names: Vec<String> = Vec::new();
-    for name in addresses.iter().map(IpAddr::to_string) {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    format!(
-        "{host} resolves only to addresses that may not be reached: {}",
-        names.join(", ")
-    )
+    tracing::warn!(
+        host,
+        ?addresses,
+        "webhook host resolves only to refused addresses"
+    );
+    format!("{host} resolves only to addresses that may not be reached")
 }

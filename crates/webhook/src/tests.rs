@@ -179,11 +179,10 @@ async fn post_refuses_a_name_resolving_to_loopback_at_connection_time() {
         )
         .await
         .unwrap_err();
-    assert!(
-        error.starts_with("localhost resolves only to addresses that may not be reached: "),
-        "{error}"
+    assert_eq!(
+        error,
+        "localhost resolves only to addresses that may not be reached"
     );
-    assert!(error.contains("127.0.0.1"), "{error}");
     assert_no_connection(&listener).await;
 }
 
@@ -333,7 +332,7 @@ async fn check_target_accepts_public_literals_and_anything_when_allowed() {
 }
 
 #[test]
-fn judge_names_every_refused_address_once() {
+fn judge_names_a_literal_address_but_never_what_a_name_resolves_to() {
     let ips: Vec<IpAddr> = ["10.0.0.1", "93.184.216.34", "127.0.0.1", "10.0.0.1"]
         .iter()
         .map(|ip| ip.parse().unwrap())
@@ -341,9 +340,11 @@ fn judge_names_every_refused_address_once() {
     let error = judge("resolves to", &ips).unwrap_err();
     assert_eq!(
         error.message,
-        "resolves to 10.0.0.1, 127.0.0.1, private, loopback or link-local addresses; \
+        "resolves to a private, loopback or link-local address; \
          set TENANTRY_WEBHOOK_ALLOW_PRIVATE=true to allow such targets"
     );
+    let error = judge("points to", &ips[..1]).unwrap_err();
+    assert!(error.message.starts_with("points to 10.0.0.1, "), "{error}");
     assert_eq!(judge("resolves to", &ips[1..2]), Ok(()));
 }
 

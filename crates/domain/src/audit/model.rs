@@ -80,13 +80,14 @@ pub enum AuditAction {
     /// An integration was deleted (`DELETE /api/org/integrations/{id}`). Target `integrationId`;
     /// metadata `type`.
     IntegrationDeleted,
-    /// A webhook was created (`POST .../webhooks`). Target `webhookId`; metadata `url`,
-    /// `events` (comma-separated). Never the secret.
+    /// A webhook was created (`POST .../webhooks`). Target `webhookId`; metadata `url` (its
+    /// origin only: scheme, host and port), `events` (comma-separated). Never the secret.
     WebhookCreated,
     /// A webhook's URL or events changed (`PATCH .../webhooks/{id}`). Target `webhookId`;
-    /// metadata `url`, `events`, both as they are after the change.
+    /// metadata `url` (origin only), `events`, both as they are after the change.
     WebhookUpdated,
-    /// A webhook was deleted (`DELETE .../webhooks/{id}`). Target `webhookId`; metadata `url`.
+    /// A webhook was deleted (`DELETE .../webhooks/{id}`). Target `webhookId`; metadata `url`
+    /// (origin only).
     WebhookDeleted,
 }
 

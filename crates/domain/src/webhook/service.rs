@@ -132,7 +132,7 @@ impl WebhookService {
         tx.webhooks().insert_webhook(&webhook, &sealed).await?;
         let event = AuditEvent::new(org, Some(actor), AuditAction::WebhookCreated, now)
             .target("webhookId", webhook.id)
-            .meta("url", webhook.url.as_str())
+            .meta("url", webhook.url.origin())
             .meta("events", event_names(&webhook.events));
         tx.audit().append(&event).await?;
         tx.commit().await?;
@@ -169,7 +169,7 @@ impl WebhookService {
             self.clock.now(),
         )
         .target("webhookId", id)
-        .meta("url", webhook.url.as_str())
+        .meta("url", webhook.url.origin())
         .meta("events", event_names(&webhook.events));
         tx.audit().append(&event).await?;
         tx.commit().await?;
@@ -194,7 +194,7 @@ impl WebhookService {
             self.clock.now(),
         )
         .target("webhookId", id)
-        .meta("url", webhook.url.as_str());
+        .meta("url", webhook.url.origin());
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(())
@@ -221,7 +221,7 @@ impl WebhookService {
             attempts,
             total,
             page: page.page,
-            pages: total.div_ceil(page.limit).max(1),
+            pages: total.div_ceil(page.limit),
         })
     }
 }

@@ -100,7 +100,9 @@ struct ActorData<'a> {
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 /// The JSON body of the delivery of `entry`: `type` is the action, `timestamp` when it

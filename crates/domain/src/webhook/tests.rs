@@ -116,6 +116,9 @@ fn event_types_are_known_names_each_once() {
     assert!(EventTypes::parse(["org.created", "org.created"]).is_err());
 }
 
+/// A chat service's incoming-webhook URL: the path is the credential.
+const CHAT_HOOK: &str = "https://hooks.example.com/services/T0/B1/s3cretT0ken?x=1";
+
 fn new_hook(url: &str) -> NewWebhook {
     NewWebhook {
         url: WebhookUrl::try_from(url).unwrap(),
@@ -160,9 +163,7 @@ fn creating_seals_the_secret_for_that_row_and_audits_no_secret() {
         Arc::new(sender),
     );
 
-    let created =
-        pollster::block_on(service.create(&actor, org.id, new_hook("https://hooks.example.com")))
-            .unwrap();
+    let created = pollster::block_on(service.create(&actor, org.id, new_hook(CHAT_HOOK))).unwrap();
 
     assert!(committed[1].get());
     assert_eq!(*sealed_secret.lock().unwrap(), created.secret.text());
@@ -170,6 +171,8 @@ fn creating_seals_the_secret_for_that_row_and_audits_no_secret() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].action, AuditAction::WebhookCreated);
     assert_eq!(events[0].metadata["events"], "member.joined");
+    // The path and query hold the receiver's token; auditors read the log, not the webhooks.
+    assert_eq!(events[0].metadata["url"], "https://hooks.example.com");
     let recorded = format!("{:?}", events[0]);
     assert!(
         !recorded.contains(&created.secret.text()[6..]),

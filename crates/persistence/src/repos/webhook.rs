@@ -235,7 +235,9 @@ impl WebhookRepository for SeaTransaction {
 
     async fn update_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
         self.update(
-            "UPDATE webhooks SET url = ?, events = ? WHERE id = ? AND org_id = ?",
+            // A changed webhook is tried at once: its backoff was earned by the old settings.
+            "UPDATE webhooks SET url = ?, events = ?, failures = 0, retry_at_us = 0 \
+             WHERE id = ? AND org_id = ?",
             vec![
                 webhook.url.as_str().into(),
                 event_names(&webhook.events).into(),

@@ -206,3 +206,46 @@ async fn of_concurrent_requests_with_one_key_one_does_the_work() {
     let after = post_with_key(&app, &owner.token, &path, "invite-once", body).await;
     assert_eq!((after.status, after.replayed), (StatusCode::CREATED, true));
 }
+
+/// A kept answer can hold a secret shown once (here a webhook's signing secret): it is
+/// stored sealed, and a replay still gives it back.
+#[actix_web::test]
+async fn a_kept_answer_is_sealed_at_rest_and_replayed_whole() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let app = spawn_app().await;
+    let owner = app.sign_up("owner@example.com").await;
+    let org = app.create_org(&owner, "Acme").await;
+    let path = format!("/api/orgs/{org}/webhooks");
+    let body = json!({"url": "https://93.184.216.34/in", "events": ["org.updated"]});
+
+    let first = post_with_key(&app, &owner.token, &path, "hook-1", body.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let secret = first.body["secret"].as_str().unwrap().to_owned();
+
+    let connection = app.db.database.connection();
+    let rows = connection
+        .query_all_raw(Statement::from_string(
+            connection.get_database_backend(),
+            "SELECT body FROM idempotency_keys",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let kept: Vec<u8> = rows[0].try_get("", "body").unwrap();
+    let kept = String::from_utf8_lossy(&kept);
+    assert!(
+        !kept.contains(&secret[6..]),
+        "the secret is kept in the clear: {kept}"
+    );
+    assert!(
+        !kept.contains("93.184.216.34"),
+        "the answer is kept in the clear: {kept}"
+    );
+
+    let again = post_with_key(&app, &owner.token, &path, "hook-1", body).await;
+    assert!(again.replayed);
+    assert_eq!(
+        again.body, first.body,
+        "the replay is the first answer, secret included"
+    );
+}
