@@ -76,12 +76,12 @@ impl MemberListCache {
             return;
         }
         let mut state = self.state();
-        if let Some(old) = state.pages.remove(&(org, page)) {
+        if let Some(old) = state.pages.remove(&(org, page.clone())) {
             state.bytes -= old.body.len();
         }
         // Any page may go: they are all cheap to make again, and the map keeps no order.
         while state.bytes + size > MEMBER_LIST_CACHE_BYTES {
-            let Some(key) = state.pages.keys().next().copied() else {
+            let Some(key) = state.pages.keys().next().cloned() else {
                 break;
             };
             if let Some(evicted) = state.pages.remove(&key) {

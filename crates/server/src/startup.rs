@@ -8,6 +8,7 @@ use actix_web::HttpServer;
 use actix_web::dev::Server;
 use anyhow::Context;
 use async_trait::async_trait;
+use tenantry_console::ConsoleState;
 use tenantry_domain::audit::AuditService;
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::integration::Sealer;
@@ -46,7 +47,13 @@ impl Application {
         let retention = audit_retention(&config, state.services.audit.clone());
         let sweep = session_sweep(&config, state.services.auth.clone());
         let keys = idempotency_sweep(&config, state.idempotency.clone());
-        let mut server = HttpServer::new(move || tenantry_http::app(state.clone()))
+        let console = ConsoleState {
+            services: state.services.clone(),
+            secure_cookies: config.public_url.starts_with("https://"),
+        };
+        let mut server = HttpServer::new(move || {
+            tenantry_http::app(state.clone()).configure(tenantry_console::routes(console.clone()))
+        })
             .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
             // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
             .disable_signals();

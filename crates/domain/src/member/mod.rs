@@ -10,7 +10,8 @@ mod tests;
 pub use error::MemberError;
 pub(crate) use error::escalation_message;
 pub use model::{
-    AssignedRole, Member, MemberAccess, MemberCursor, MemberList, MemberPage, MembersVersion,
+    AssignedRole, Member, MemberAccess, MemberCursor, MemberList, MemberPage, MemberSearch,
+    MembersVersion,
     Membership, RoleChoice, RoleFilter, VersionedMembers,
 };
 pub use ports::MemberRepository;

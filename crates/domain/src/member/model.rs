@@ -239,7 +239,7 @@ pub struct MemberList {
 }
 
 /// Which slice of the member list to read. The default is the whole list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MemberPage {
     /// Start after this member; `None` starts at the first.
     pub after: Option<MemberCursor>,
@@ -248,6 +248,36 @@ pub struct MemberPage {
     pub limit: Option<u64>,
     /// Only the members holding this role.
     pub role: Option<RoleFilter>,
+    /// Only the members whose name or e-mail contains this text.
+    pub search: Option<MemberSearch>,
+}
+
+/// Text to find in members' names and e-mail addresses, compared case-insensitively: the
+/// console's member search.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct MemberSearch(String);
+
+impl MemberSearch {
+    /// The longest search text, in characters.
+    pub const MAX_CHARS: usize = 100;
+
+    /// `raw` trimmed and lower-cased; `None` when nothing is left. Refuses text over
+    /// [`MemberSearch::MAX_CHARS`] characters, naming the field `q`.
+    pub fn parse(raw: &str) -> Result<Option<Self>, ValidationError> {
+        let text = raw.trim().to_lowercase();
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::new(
+                "q",
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok((!text.is_empty()).then_some(Self(text)))
+    }
+
+    /// The lower-cased text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl MemberPage {
@@ -267,6 +297,7 @@ impl MemberPage {
                 after,
                 limit,
                 role: None,
+                search: None,
             }),
         }
     }
@@ -274,6 +305,11 @@ impl MemberPage {
     /// The same page narrowed to the members holding `role`; `None` keeps every role.
     pub fn with_role(self, role: Option<RoleFilter>) -> Self {
         Self { role, ..self }
+    }
+
+    /// The same page narrowed to the members whose name or e-mail holds `search`.
+    pub fn with_search(self, search: Option<MemberSearch>) -> Self {
+        Self { search, ..self }
     }
 }
 

@@ -37,15 +37,15 @@ pub(crate) async fn list_members(
     let page = MemberPage::try_from(query.value()?)?;
     let members = &state.services.members;
     let current = members.members_version(&auth.actor, org).await?;
-    let cached = match state.member_lists.get(org, page) {
+    let cached = match state.member_lists.get(org, page.clone()) {
         Some(cached) if cached.version == current => cached,
         _ => {
-            let _turn = state.member_lists.turn(org, page).await;
+            let _turn = state.member_lists.turn(org, page.clone()).await;
             // Whoever held the turn before may have built it meanwhile.
-            let cached = state.member_lists.get(org, page);
+            let cached = state.member_lists.get(org, page.clone());
             let held = cached.as_ref().map(|cached| cached.version);
             match (
-                members.list_since(&auth.actor, org, page, held).await?,
+                members.list_since(&auth.actor, org, page.clone(), held).await?,
                 cached,
             ) {
                 (VersionedMembers::Unchanged(_), Some(cached)) => cached,

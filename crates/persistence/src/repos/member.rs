@@ -138,6 +138,23 @@ impl MemberRepository for SeaTransaction {
             }
             None => {}
         }
+        if let Some(search) = &page.search {
+            // `%` and `_` in the text are matched as themselves.
+            let escaped: String = search
+                .as_str()
+                .chars()
+                .flat_map(|c| match c {
+                    '%' | '_' | '\\' => vec!['\\', c],
+                    c => vec![c],
+                })
+                .collect();
+            let pattern = format!("%{escaped}%");
+            sql.push_str(
+                " AND (lower(u.name) LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')",
+            );
+            values.push(pattern.clone().into());
+            values.push(pattern.into());
+        }
         sql.push_str(" ORDER BY m.joined_at_us, m.user_id");
         if let Some(limit) = page.limit {
             sql.push_str(" LIMIT ?");

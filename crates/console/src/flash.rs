@@ -1,0 +1,95 @@
+//! What a form did, shown on the page it leads back to. A form posts, the server acts, then
+//! redirects (303) to a page with `?done=<what>` or `?error=<code>`; the page looks the word
+//! up here, so no text of the request is ever echoed into a page.
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use maud::{Markup, html};
+use serde::Deserialize;
+use tenantry_domain::error::DomainError;
+
+/// The query a page reads its banner from.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Flash {
+    pub(crate) done: Option<String>,
+    pub(crate) error: Option<String>,
+}
+
+/// Back to `to` with what was done.
+pub(crate) fn done(to: &str, what: &str) -> HttpResponse {
+    see(to, "done", what)
+}
+
+/// Back to `to` with why it failed: the use case's stable error code.
+pub(crate) fn failed(to: &str, error: &impl DomainError) -> HttpResponse {
+    see(to, "error", error.code())
+}
+
+fn see(to: &str, key: &str, value: &str) -> HttpResponse {
+    let separator = if to.contains('?') { '&' } else { '?' };
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("{to}{separator}{key}={value}")))
+        .finish()
+}
+
+/// Words for what was done.
+fn done_message(what: &str) -> &'static str {
+    match what {
+        "created" => "Created.",
+        "saved" => "Saved.",
+        "removed" => "Removed.",
+        "invited" => "Invitation sent.",
+        "link" => "Join link created.",
+        "revoked" => "Revoked.",
+        "resent" => "Invitation sent again.",
+        "transferred" => "Ownership transferred.",
+        "moved" => "Member moved.",
+        "bulk" => "Invitations processed.",
+        _ => "Done.",
+    }
+}
+
+/// Words for an error code of `docs/errors.md`; the code itself for one not listed.
+fn error_message(code: &str) -> &'static str {
+    match code {
+        "forbidden" => "Your role in this organization does not allow that.",
+        "privilege_escalation" => "You cannot hand out permissions you do not hold yourself.",
+        "plan_upgrade_required" => "This needs a higher plan (Team or above).",
+        "validation_failed" => "Some of what you entered is not valid.",
+        "org_not_found" => "No such organization, or you are not a member.",
+        "member_not_found" => "No such member.",
+        "role_not_found" | "unknown_role" => "No such role.",
+        "role_name_taken" => "A role of that name exists already.",
+        "seat_limit_reached" => "The plan has no seat left.",
+        "already_member" => "That person is a member already.",
+        "already_invited" => "That address has a pending invitation already.",
+        "already_owner" => "That member owns the organization already.",
+        "custom_role_limit_reached" => "The plan allows no more custom roles.",
+        "user_not_found" => "No account with that e-mail.",
+        "same_org" => "Choose another organization.",
+        "invitation_not_found" => "No such invitation.",
+        "owner_must_transfer" | "owner_immutable" => {
+            "The owner's role changes only by transferring ownership."
+        }
+        "invalid_credentials" => "Wrong e-mail or password.",
+        "email_taken" | "account_exists" => "An account with that e-mail exists already.",
+        "mfa_code_required" | "invalid_mfa_code" => "Enter the code from your authenticator app.",
+        "csrf" => "The form expired. Please try again.",
+        "confirmation" => "Type the organization's name exactly to confirm.",
+        "mfa_required" => "This organization requires a second factor.",
+        "rate_limited" => "Too many attempts. Wait a minute.",
+        _ => "That did not work.",
+    }
+}
+
+/// The banner for `flash`, if it says anything.
+pub(crate) fn banner(flash: &Flash) -> Markup {
+    html! {
+        @if let Some(what) = &flash.done {
+            p.done role="status" { (done_message(what)) }
+        }
+        @if let Some(code) = &flash.error {
+            p.error role="alert" { (error_message(code)) " " span.muted { "(" (code) ")" } }
+        }
+    }
+}

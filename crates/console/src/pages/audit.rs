@@ -1,0 +1,5 @@
+//! The org's audit page.
+
+use actix_web::web;
+
+pub(crate) fn register(_cfg: &mut web::ServiceConfig) {}
