@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use actix_web::http::header;
 use maud::{Markup, html};
 use serde::Deserialize;
-use tenantry_domain::error::DomainError;
+use tenantry_domain::error::{DomainError, ErrorKind};
 
 /// The query a page reads its banner from.
 #[derive(Debug, Default, Deserialize)]
@@ -20,9 +20,22 @@ pub(crate) fn done(to: &str, what: &str) -> HttpResponse {
     see(to, "done", what)
 }
 
-/// Back to `to` with why it failed: the use case's stable error code.
-pub(crate) fn failed(to: &str, error: &impl DomainError) -> HttpResponse {
-    see(to, "error", error.code())
+/// Back to `to` with why it failed: the use case's stable error code. A refusal of the
+/// caller (a role without the permission, an org or thing they may not see) is no form
+/// mistake: it is answered with its status (403, 404) as a page, like a forged post.
+pub(crate) fn failed(to: &str, error: &(impl DomainError + std::fmt::Display)) -> HttpResponse {
+    let refused = match error.kind() {
+        ErrorKind::NotFound | ErrorKind::Internal | ErrorKind::Unavailable => true,
+        // A plan or an escalation rule is explained on the page; a role without the
+        // permission is a request the page never offered.
+        ErrorKind::Forbidden => error.code() == "forbidden",
+        _ => false,
+    };
+    if refused {
+        actix_web::ResponseError::error_response(&crate::pages::Refused::from_domain(error))
+    } else {
+        see(to, "error", error.code())
+    }
 }
 
 fn see(to: &str, key: &str, value: &str) -> HttpResponse {
