@@ -190,6 +190,17 @@ impl ApiError {
     pub(crate) fn message(&self) -> &str {
         &self.message
     }
+
+    /// The error as one item of a larger answer (a row of a bulk request), without a request
+    /// id: the answer around it carries that.
+    pub(crate) fn detail(&self) -> ErrorDetail {
+        ErrorDetail {
+            code: self.code,
+            message: self.message.clone(),
+            field: self.field.clone(),
+            request_id: None,
+        }
+    }
 }
 
 impl std::fmt::Display for ApiError {

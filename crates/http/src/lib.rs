@@ -4,7 +4,6 @@
 mod auth;
 mod body;
 mod client_ip;
-mod csv_export;
 mod dto;
 mod error;
 mod idempotency;

@@ -38,7 +38,7 @@ use crate::routes::{
         members::list_members, members::update_member, members::remove_member,
         members::move_member, members::transfer_ownership, members::leave_org,
         roles::list_roles, roles::create_role, roles::update_role, roles::delete_role,
-        invitations::invite_by_email, invitations::create_link, invitations::list_invitations,
+        invitations::invite_by_email, invitations::invite_in_bulk, invitations::create_link, invitations::list_invitations,
         invitations::revoke_invitation, invitations::resend_invitation,
         invitee::preview_invitation, invitee::accept_invitation, invitee::decline_invitation,
         invitee::preview_link, invitee::join,

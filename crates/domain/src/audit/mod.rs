@@ -2,6 +2,7 @@
 //! members with `audit:read` search it, page through it and export it.
 
 mod chain;
+pub mod csv;
 mod error;
 mod model;
 mod ports;

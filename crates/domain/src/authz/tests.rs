@@ -131,6 +131,12 @@ fn every_write_refuses_a_stranger_before_it_opens_a_write_transaction() {
             role: RoleChoice::default(),
         };
         refused(n, b, s.invitations.invite_by_email(me, org, invite)).await;
+        let (n, s, b) = run("invite in bulk");
+        let rows = vec![Ok(EmailInvite {
+            email: Email::try_from("bulk@example.com").unwrap(),
+            role: RoleChoice::default(),
+        })];
+        refused(n, b, s.invitations.invite_bulk(me, org, rows)).await;
         let (n, s, b) = run("create link");
         let link = LinkInvite {
             role: RoleChoice::default(),

@@ -31,6 +31,10 @@ pub enum InvitationError {
     /// too, as [`MemberError::Store`]. Kind and code are the wrapped error's.
     #[error(transparent)]
     Member(MemberError),
+    /// A row of a bulk invitation that did not parse (an address, a role); its `field` names
+    /// the part at fault. Code `validation_failed`.
+    #[error(transparent)]
+    Invalid(#[from] crate::validation::ValidationError),
     /// Inviting an address that already has a pending, unexpired invitation to the org; resend
     /// that one instead. One past its expiry does not block: it is closed as expired. Code
     /// `already_invited`.
@@ -119,6 +123,7 @@ impl DomainError for InvitationError {
                 ErrorKind::Forbidden
             }
             Self::Member(error) => error.kind(),
+            Self::Invalid(error) => error.kind(),
             Self::AlreadyInvited | Self::AccountExists => ErrorKind::Conflict,
             Self::Expired | Self::Revoked | Self::Used | Self::Declined => ErrorKind::Gone,
             Self::NotAnEmailInvitation => ErrorKind::Invalid,
@@ -134,6 +139,7 @@ impl DomainError for InvitationError {
             Self::NotFound => "invitation_not_found",
             Self::Forbidden => "forbidden",
             Self::Member(error) => error.code(),
+            Self::Invalid(error) => error.code(),
             Self::AlreadyInvited => "already_invited",
             Self::Expired => "invitation_expired",
             Self::Revoked => "invitation_revoked",
@@ -152,6 +158,7 @@ impl DomainError for InvitationError {
     fn field(&self) -> Option<&'static str> {
         match self {
             Self::Member(error) => error.field(),
+            Self::Invalid(error) => error.field(),
             _ => None,
         }
     }

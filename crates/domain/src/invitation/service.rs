@@ -20,6 +20,10 @@ use crate::org::Org;
 use crate::plan::Feature;
 use crate::ports::{Transaction, UnitOfWork};
 use crate::user::{Email, NewAccount, PasswordHasher, SignedIn, User, issue_session};
+use crate::validation::ValidationError;
+
+/// The most rows one bulk invitation takes.
+pub const MAX_BULK_ROWS: usize = 1_000;
 
 const MEMBERS_READ: Requirement = Requirement::Permission(Permission::MembersRead);
 const MEMBERS_WRITE: Requirement = Requirement::Permission(Permission::MembersWrite);
@@ -76,9 +80,71 @@ impl InvitationService {
     ) -> Result<IssuedInvitation, InvitationError> {
         let tx = Access::begin_for::<InvitationError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)])
             .await?;
-        let (org_row, role) = offer(&*tx, org, actor, invite.role).await?;
+        let (org_row, access) = authorize(&*tx, org, actor).await?;
+        let issued = self
+            .invite_in(&*tx, &org_row, &access, actor, invite, self.clock.now())
+            .await?;
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    /// Invites every address of `rows` that may be invited, in one transaction: each row is
+    /// judged as [`invite_by_email`](Self::invite_by_email) would judge it (role, escalation,
+    /// membership, pending invitation, seats, counting the rows before it), and a row refused
+    /// by a rule is reported and skipped while the others go ahead. A row that did not parse
+    /// comes in as its error and is reported as such. A failure of the store rolls every row
+    /// back. Needs `members:write`; 1 to [`MAX_BULK_ROWS`] rows.
+    #[instrument(skip_all, fields(org = %org, rows = rows.len()))]
+    pub async fn invite_bulk(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        rows: Vec<Result<EmailInvite, ValidationError>>,
+    ) -> Result<Vec<Result<IssuedInvitation, InvitationError>>, InvitationError> {
+        if rows.is_empty() || rows.len() > MAX_BULK_ROWS {
+            return Err(ValidationError::new(
+                "invitations",
+                format!("must hold 1 to {MAX_BULK_ROWS} rows"),
+            )
+            .into());
+        }
+        let tx = Access::begin_for::<InvitationError>(&*self.uow, actor, &[(org, MEMBERS_WRITE)])
+            .await?;
+        let (org_row, access) = authorize(&*tx, org, actor).await?;
         let now = self.clock.now();
-        ensure_not_member(&*tx, org, &invite.email).await?;
+        let mut results = Vec::with_capacity(rows.len());
+        for row in rows {
+            let result = match row {
+                Ok(invite) => {
+                    self.invite_in(&*tx, &org_row, &access, actor, invite, now)
+                        .await
+                }
+                Err(invalid) => Err(invalid.into()),
+            };
+            // The store failing is no row's fault: nothing of the upload is kept.
+            if let Err(InvitationError::Store(error)) = result {
+                return Err(InvitationError::Store(error));
+            }
+            results.push(result);
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    /// One e-mail invitation inside `tx`, whose org is locked and whose caller is checked.
+    async fn invite_in(
+        &self,
+        tx: &dyn Transaction,
+        org_row: &Org,
+        access: &Access,
+        actor: &Actor,
+        invite: EmailInvite,
+        now: OffsetDateTime,
+    ) -> Result<IssuedInvitation, InvitationError> {
+        let org = org_row.id;
+        let role = resolve_role(tx, org_row, invite.role).await?;
+        access.may_handle(&role)?;
+        ensure_not_member(tx, org, &invite.email).await?;
         if let Some(previous) = tx
             .invitations()
             .find_pending_for(org, &invite.email)
@@ -92,7 +158,7 @@ impl InvitationService {
                 .close_invitation(previous.id, InvitationStatus::Expired, now)
                 .await?;
         }
-        ensure_seat(&*tx, &org_row, now, 0).await?;
+        ensure_seat(tx, org_row, now, 0).await?;
         let issued = self.issue(
             org,
             InvitationKind::Email(invite.email.clone()),
@@ -112,9 +178,8 @@ impl InvitationService {
             .meta("role", issued.invitation.role.key())
             .meta("invitationId", issued.invitation.id);
         tx.audit().append(&event).await?;
-        self.queue_mail(&*tx, &org_row, actor.user_id, &issued, now)
+        self.queue_mail(tx, org_row, actor.user_id, &issued, now)
             .await?;
-        tx.commit().await?;
         Ok(issued)
     }
 

@@ -11,8 +11,7 @@ pub use error::MemberError;
 pub(crate) use error::escalation_message;
 pub use model::{
     AssignedRole, Member, MemberAccess, MemberCursor, MemberList, MemberPage, MemberSearch,
-    MembersVersion,
-    Membership, RoleChoice, RoleFilter, VersionedMembers,
+    MembersVersion, Membership, RoleChoice, RoleFilter, VersionedMembers,
 };
 pub use ports::MemberRepository;
 pub use service::{ImportReport, ImportedMember, MemberService, MoveMember};

@@ -229,3 +229,38 @@ impl From<Membership> for JoinedResponse {
         }
     }
 }
+
+/// `POST /api/orgs/{orgId}/invitations/bulk`: many e-mail invitations at once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkInvitationRequest {
+    /// 1 to 1,000 rows, each as `POST .../invitations/email` takes it.
+    #[schema(schema_with = crate::dto::schema::bulk_invitations)]
+    pub invitations: Vec<EmailInvitationRequest>,
+}
+
+/// What became of one row, in the order of the request.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkRowResult {
+    /// The row's place in the request, from 1.
+    pub row: usize,
+    /// The address as the row gave it.
+    pub email: String,
+    /// `invited` or `failed`.
+    #[schema(example = "invited")]
+    pub status: &'static str,
+    /// The new invitation, when invited.
+    pub invitation_id: Option<String>,
+    /// Why not, when failed: the code, message and field a single invitation would get.
+    pub error: Option<crate::error::ErrorDetail>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BulkInvitationResponse {
+    /// Rows invited.
+    pub invited: usize,
+    /// Rows refused; the others were applied, all in one transaction.
+    pub failed: usize,
+    pub results: Vec<BulkRowResult>,
+}

@@ -23,12 +23,5 @@ pub(crate) mod rfc3339 {
 pub(crate) fn utc(at: OffsetDateTime) -> OffsetDateTime {
     at.to_offset(time::UtcOffset::UTC)
 }
-
-/// The RFC 3339 text of a time in UTC, as in JSON bodies.
-pub(crate) fn rfc3339_text(at: OffsetDateTime) -> String {
-    utc(at)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 pub mod audit;
 pub mod invitation;

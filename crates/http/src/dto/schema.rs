@@ -7,6 +7,7 @@ use tenantry_domain::check::MAX_QUESTIONS;
 use tenantry_domain::integration::{
     Credentials, IntegrationConfig, IntegrationStatus, IntegrationType, MAX_KEY_CHARS,
 };
+use tenantry_domain::invitation::MAX_BULK_ROWS;
 use tenantry_domain::member::MemberCursor;
 use tenantry_domain::org::{OrgName, OrgSettings, SettingKey, SettingValue};
 use tenantry_domain::role::{RoleDescription, RoleName};
@@ -125,6 +126,17 @@ pub(crate) fn date_or_time() -> Schema {
     AnyOfBuilder::new()
         .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))))
         .item(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+        .into()
+}
+
+/// The rows of a bulk invitation: 1 to [`MAX_BULK_ROWS`].
+pub(crate) fn bulk_invitations() -> Schema {
+    ArrayBuilder::new()
+        .items(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+            "EmailInvitationRequest",
+        )))
+        .min_items(Some(1))
+        .max_items(Some(MAX_BULK_ROWS))
         .into()
 }
 

@@ -4,14 +4,13 @@ use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionT
 use actix_web::{HttpResponse, web};
 use futures::channel::mpsc;
 use futures::{SinkExt, Stream, StreamExt, stream};
-use tenantry_domain::audit::{AuditExport, AuditFilter, AuditPage};
+use tenantry_domain::audit::{AuditExport, AuditFilter, AuditPage, csv};
 use tenantry_domain::ids::OrgId;
 
 use super::path_id;
 use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Query;
-use crate::csv_export;
 use crate::dto::audit::{AuditFilterQuery, AuditListQuery, AuditLogResponse, ChainReportResponse};
 use crate::error::{ApiError, ErrorBody};
 
@@ -62,7 +61,8 @@ pub(crate) async fn export_audit_logs(
         .audit
         .export(&auth.actor, org, filter)
         .await?;
-    let body = stream::once(async { Ok(csv_export::header()) }).chain(read_ahead(export));
+    let body =
+        stream::once(async { Ok(web::Bytes::from(csv::header())) }).chain(read_ahead(export));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(ContentDisposition {
@@ -112,10 +112,12 @@ fn read_ahead(mut export: AuditExport) -> impl Stream<Item = Chunk> {
     // are written on the blocking pool: this thread must stay free to drive the reader.
     receiver.filter_map(|batch| async move {
         let failed = match batch {
-            Ok(Some(batch)) => match web::block(move || csv_export::rows(batch)).await {
-                Ok(chunk) => return Some(Ok(chunk)),
-                Err(error) => error.to_string(),
-            },
+            Ok(Some(batch)) => {
+                match web::block(move || web::Bytes::from(csv::rows(&batch))).await {
+                    Ok(chunk) => return Some(Ok(chunk)),
+                    Err(error) => error.to_string(),
+                }
+            }
             Ok(None) => return None,
             Err(error) => error.to_string(),
         };

@@ -9,7 +9,8 @@ use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
 use crate::dto::invitation::{
-    EmailInvitationRequest, InvitationListResponse, InvitationResponse, LinkInvitationRequest,
+    BulkInvitationRequest, BulkInvitationResponse, BulkRowResult, EmailInvitationRequest,
+    InvitationListResponse, InvitationResponse, LinkInvitationRequest,
 };
 use crate::error::{ApiError, ErrorBody};
 
@@ -43,6 +44,74 @@ pub(crate) async fn invite_by_email(
         .invite_by_email(&auth.actor, org, invite)
         .await?;
     Ok(HttpResponse::Created().json(InvitationResponse::from(issued)))
+}
+
+/// Invites up to 1,000 addresses in one transaction: each row is judged as
+/// `POST .../invitations/email` would judge it (counting the rows before it against the seats),
+/// the rows that pass are applied together, and the answer says row by row what happened. A
+/// refused row does not stop the others; a failure of the store applies none.
+#[utoipa::path(post, path = "/api/orgs/{orgId}/invitations/bulk", tag = "invitations",
+    security(("bearer" = [])), params(("orgId" = String, Path)),
+    request_body = BulkInvitationRequest,
+    responses(
+        (status = 200, description = "every row's outcome", body = BulkInvitationResponse),
+        (status = 403, description = "forbidden", body = ErrorBody),
+        (status = 404, description = "org_not_found", body = ErrorBody),
+        (status = 422, description = "validation_failed (no rows, or more than 1,000)", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
+    ))]
+pub(crate) async fn invite_in_bulk(
+    state: web::Data<ApiState>,
+    request: HttpRequest,
+    auth: Authenticated,
+    path: web::Path<String>,
+    body: Body<BulkInvitationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    invitation_attempt(&request, Some(&auth.actor))?;
+    let body = body.value()?;
+    let org: OrgId = path_id(&path)?;
+    let emails: Vec<String> = body
+        .invitations
+        .iter()
+        .map(|row| row.email.clone())
+        .collect();
+    let rows = body
+        .invitations
+        .into_iter()
+        .map(EmailInvite::try_from)
+        .collect();
+    let outcomes = state
+        .services
+        .invitations
+        .invite_bulk(&auth.actor, org, rows)
+        .await?;
+    let results: Vec<BulkRowResult> = outcomes
+        .into_iter()
+        .zip(emails)
+        .enumerate()
+        .map(|(index, (outcome, email))| match outcome {
+            Ok(issued) => BulkRowResult {
+                row: index + 1,
+                email,
+                status: "invited",
+                invitation_id: Some(issued.invitation.id.to_string()),
+                error: None,
+            },
+            Err(error) => BulkRowResult {
+                row: index + 1,
+                email,
+                status: "failed",
+                invitation_id: None,
+                error: Some(ApiError::from(error).detail()),
+            },
+        })
+        .collect();
+    let invited = results.iter().filter(|row| row.status == "invited").count();
+    Ok(HttpResponse::Ok().json(BulkInvitationResponse {
+        invited,
+        failed: results.len() - invited,
+        results,
+    }))
 }
 
 /// Creates a join link: anyone signed in who opens it joins with its role until it expires,

@@ -45,7 +45,9 @@ pub(crate) async fn list_members(
             let cached = state.member_lists.get(org, page.clone());
             let held = cached.as_ref().map(|cached| cached.version);
             match (
-                members.list_since(&auth.actor, org, page.clone(), held).await?,
+                members
+                    .list_since(&auth.actor, org, page.clone(), held)
+                    .await?,
                 cached,
             ) {
                 (VersionedMembers::Unchanged(_), Some(cached)) => cached,

@@ -147,6 +147,10 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
     );
     routes.add("/api/orgs/{org_id}/invitations/link", [post(create_link)]);
     routes.add(
+        "/api/orgs/{org_id}/invitations/bulk",
+        [post(invite_in_bulk)],
+    );
+    routes.add(
         "/api/orgs/{org_id}/invitations/{id}",
         [delete(revoke_invitation)],
     );

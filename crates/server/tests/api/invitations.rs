@@ -847,3 +847,106 @@ async fn an_invitee_who_joined_another_way_holds_one_seat_not_two() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_bulk_invitation_applies_the_rows_that_pass_and_says_why_the_others_did_not() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        let owner = app.sign_up("owner@example.com").await;
+        let member = app.sign_up("member@example.com").await;
+        let org = app.create_org(&owner, "Acme").await;
+        app.add_member(&org, &member, BuiltinRole::Member).await;
+        let bulk = format!("/api/orgs/{org}/invitations/bulk");
+        // Free plan: 5 seats, 2 taken. Three more fit; the fourth new address does not.
+        let rows = json!({"invitations": [
+            {"email": "a@example.com", "role": "viewer"},
+            {"email": "not an address"},
+            {"email": "A@example.com"},
+            {"email": "member@example.com"},
+            {"email": "b@example.com", "role": "owner"},
+            {"email": "b@example.com", "role": "admin"},
+            {"email": "c@example.com"},
+            {"email": "d@example.com"},
+        ]});
+        let answer = app.post(&bulk, &owner.token, rows).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        let outcome: Vec<(u64, &str, &str)> = answer.body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|row| {
+                (
+                    row["row"].as_u64().unwrap(),
+                    row["status"].as_str().unwrap(),
+                    row["error"]["code"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(
+            outcome,
+            [
+                (1, "invited", ""),
+                (2, "failed", "validation_failed"),
+                (3, "failed", "already_invited"),
+                (4, "failed", "already_member"),
+                (5, "failed", "validation_failed"),
+                (6, "invited", ""),
+                (7, "invited", ""),
+                (8, "failed", "seat_limit_reached"),
+            ]
+        );
+        assert_eq!(
+            (
+                answer.body["invited"].as_u64(),
+                answer.body["failed"].as_u64()
+            ),
+            (Some(3), Some(5))
+        );
+        assert_eq!(answer.body["results"][1]["error"]["field"], "email");
+
+        let listed = app
+            .get(&format!("/api/orgs/{org}/invitations"), &owner.token)
+            .await;
+        let invited: Vec<&str> = listed.body["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["email"].as_str())
+            .collect();
+        assert_eq!(invited.len(), 3, "{invited:?}");
+        assert_eq!(
+            app.deliver_mail().await.len(),
+            3,
+            "one e-mail per invitation"
+        );
+        let audit = app
+            .get(
+                &format!("/api/orgs/{org}/audit-logs?action=member.invited"),
+                &owner.token,
+            )
+            .await;
+        assert_eq!(audit.body["total"], 3);
+
+        // A member may not invite at all; the rows say nothing then: the request is refused.
+        let refused = app
+            .post(
+                &bulk,
+                &member.token,
+                json!({"invitations": [{"email": "e@example.com"}]}),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        // No rows, or too many, is a malformed request.
+        let empty = app
+            .post(&bulk, &owner.token, json!({"invitations": []}))
+            .await;
+        empty.assert_invalid("invitations", "no rows");
+        let many: Vec<_> = (0..=tenantry_domain::invitation::MAX_BULK_ROWS)
+            .map(|i| json!({"email": format!("u{i}@example.com")}))
+            .collect();
+        let over = app
+            .post(&bulk, &owner.token, json!({"invitations": many}))
+            .await;
+        over.assert_invalid("invitations", "1,001 rows");
+    }
+}
