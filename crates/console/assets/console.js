@@ -13,3 +13,9 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+document.addEventListener("change", (event) => {
+  const input = event.target.closest("input[type=file][data-into]");
+  if (!input || !input.files.length) return;
+  const target = document.getElementById(input.dataset.into);
+  input.files[0].text().then((text) => { target.value = text; });
+});

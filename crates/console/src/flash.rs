@@ -38,6 +38,12 @@ pub(crate) fn failed(to: &str, error: &(impl DomainError + std::fmt::Display)) -
     }
 }
 
+/// Back to `to` with `code`, for a refusal the console decides itself, before any use case
+/// (a typed confirmation that does not match).
+pub(crate) fn refused(to: &str, code: &str) -> HttpResponse {
+    see(to, "error", code)
+}
+
 fn see(to: &str, key: &str, value: &str) -> HttpResponse {
     let separator = if to.contains('?') { '&' } else { '?' };
     HttpResponse::SeeOther()
@@ -81,6 +87,11 @@ fn error_message(code: &str) -> &'static str {
         "user_not_found" => "No account with that e-mail.",
         "same_org" => "Choose another organization.",
         "invitation_not_found" => "No such invitation.",
+        "invitation_used" => "That invitation was used already.",
+        "invitation_revoked" => "That invitation was revoked.",
+        "invitation_declined" => "That invitation was declined.",
+        "invitation_expired" => "That invitation expired; send it again.",
+        "not_an_email_invitation" => "Only e-mail invitations can be sent again.",
         "owner_must_transfer" | "owner_immutable" => {
             "The owner's role changes only by transferring ownership."
         }

@@ -166,12 +166,7 @@ pub(crate) fn plain_page(
 }
 
 /// A page of one org, under its tabs, `tab` marked.
-pub(crate) fn org_page(
-    frame: &OrgFrame,
-    viewer: &Viewer,
-    tab: Tab,
-    body: Markup,
-) -> HttpResponse {
+pub(crate) fn org_page(frame: &OrgFrame, viewer: &Viewer, tab: Tab, body: Markup) -> HttpResponse {
     let current = frame.org.org.id;
     let switcher = html! {
         form.inline method="get" action="/console/switch" {

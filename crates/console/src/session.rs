@@ -82,9 +82,7 @@ impl FromRequest for Viewer {
     fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = request.app_data::<web::Data<ConsoleState>>().cloned();
         let raw = cookie(request, COOKIE);
-        let ip = request
-            .peer_addr()
-            .map(|address| address.ip());
+        let ip = request.peer_addr().map(|address| address.ip());
         Box::pin(async move {
             let (Some(state), Some(raw)) = (state, raw) else {
                 return Err(to_sign_in());

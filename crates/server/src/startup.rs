@@ -54,9 +54,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             tenantry_http::app(state.clone()).configure(tenantry_console::routes(console.clone()))
         })
-            .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
-            // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
-            .disable_signals();
+        .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
+        // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.
+        .disable_signals();
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }

@@ -104,7 +104,8 @@ async fn sign_in_page(
 
 /// The anonymous token of the form, checked against this browser's cookie.
 fn anonymous_form(request: &HttpRequest, body: &[u8]) -> Result<SignInForm, Refused> {
-    let form: SignInForm = serde_urlencoded::from_bytes(body).map_err(|_| Refused::forged_form())?;
+    let form: SignInForm =
+        serde_urlencoded::from_bytes(body).map_err(|_| Refused::forged_form())?;
     let expected = cookie(request, ANONYMOUS_COOKIE).unwrap_or_default();
     if csrf::matches(&expected, &form.csrf) {
         Ok(form)
@@ -135,7 +136,10 @@ async fn sign_in(
 ) -> Result<HttpResponse, Refused> {
     let form = anonymous_form(&request, &body)?;
     let refused = |error: &AuthError| {
-        let ask_code = matches!(error, AuthError::MfaCodeRequired | AuthError::InvalidMfaCode);
+        let ask_code = matches!(
+            error,
+            AuthError::MfaCodeRequired | AuthError::InvalidMfaCode
+        );
         let flash = Flash {
             done: None,
             error: Some(error.code().to_owned()),
@@ -156,7 +160,12 @@ async fn sign_in(
         return Ok(refused(&AuthError::InvalidCredentials));
     };
     let code = form.code.as_deref().filter(|code| !code.is_empty());
-    match state.services.auth.log_in(&email, &password, None, code).await {
+    match state
+        .services
+        .auth
+        .log_in(&email, &password, None, code)
+        .await
+    {
         Ok(signed) => Ok(signed_in(&state, &signed)),
         Err(error) if error.kind() == tenantry_domain::error::ErrorKind::Internal => {
             Err(Refused::from_domain(&error))
@@ -246,6 +255,9 @@ async fn sign_out(
     }
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/sign-in"))
-        .append_header((header::SET_COOKIE, set_cookie(COOKIE, "", state.secure_cookies)))
+        .append_header((
+            header::SET_COOKIE,
+            set_cookie(COOKIE, "", state.secure_cookies),
+        ))
         .finish())
 }

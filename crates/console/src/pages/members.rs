@@ -4,7 +4,7 @@
 use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
-use tenantry_domain::authz::{BuiltinRole, Permission};
+use tenantry_domain::authz::Permission;
 use tenantry_domain::ids::{OrgId, UserId};
 use tenantry_domain::member::{
     Member, MemberCursor, MemberPage, MemberSearch, MoveMember, RoleChoice, RoleFilter,
@@ -12,7 +12,7 @@ use tenantry_domain::member::{
 use tenantry_domain::role::CustomRole;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Refused, form, org_id};
+use super::{Refused, custom_roles, form, org_id, role_options};
 use crate::ConsoleState;
 use crate::flash::{self, Flash};
 use crate::layout::{OrgFrame, Tab, org_frame, org_page};
@@ -23,11 +23,23 @@ const PAGE: u64 = 50;
 
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     cfg.route("/orgs/{org}/members", web::get().to(page))
-        .route("/orgs/{org}/members/{user}/role", web::post().to(change_role))
+        .route(
+            "/orgs/{org}/members/{user}/role",
+            web::post().to(change_role),
+        )
         .route("/orgs/{org}/members/{user}/remove", web::post().to(remove))
-        .route("/orgs/{org}/members/{user}/move", web::post().to(move_member))
-        .route("/orgs/{org}/members/{user}/transfer", web::get().to(confirm_transfer))
-        .route("/orgs/{org}/members/{user}/transfer", web::post().to(transfer))
+        .route(
+            "/orgs/{org}/members/{user}/move",
+            web::post().to(move_member),
+        )
+        .route(
+            "/orgs/{org}/members/{user}/transfer",
+            web::get().to(confirm_transfer),
+        )
+        .route(
+            "/orgs/{org}/members/{user}/transfer",
+            web::post().to(transfer),
+        )
         .route("/orgs/{org}/leave", web::post().to(leave));
 }
 
@@ -44,30 +56,6 @@ fn ids(path: &(String, String)) -> Result<(OrgId, UserId), Refused> {
     let org = org_id(&path.0)?;
     let user = path.1.parse().map_err(|_| Refused::not_found())?;
     Ok((org, user))
-}
-
-/// The org's custom roles, or none where the plan has none.
-async fn custom_roles(state: &ConsoleState, viewer: &Viewer, org: OrgId) -> Vec<CustomRole> {
-    state
-        .services
-        .roles
-        .list(&viewer.actor, org)
-        .await
-        .map(|roles| roles.into_iter().map(|with_count| with_count.role).collect())
-        .unwrap_or_default()
-}
-
-/// The roles a member can be given: the built-in ones but owner, then the org's own.
-fn role_options(roles: &[CustomRole], selected: Option<&str>) -> Markup {
-    html! {
-        @for role in BuiltinRole::ALL.into_iter().filter(|r| *r != BuiltinRole::Owner) {
-            option value=(role.name()) selected[selected == Some(role.name())] { (role.name()) }
-        }
-        @for role in roles {
-            @let id = role.id.to_string();
-            option value=(id) selected[selected == Some(id.as_str())] { (role.name.as_str()) }
-        }
-    }
 }
 
 async fn page(
@@ -278,7 +266,12 @@ async fn remove(
     let _: Empty = form(&viewer, &body)?;
     let back = format!("/console/orgs/{org}/members");
     Ok(
-        match state.services.members.remove(&viewer.actor, org, user).await {
+        match state
+            .services
+            .members
+            .remove(&viewer.actor, org, user)
+            .await
+        {
             Ok(()) => flash::done(&back, "removed"),
             Err(error) => flash::failed(&back, &error),
         },
@@ -372,8 +365,10 @@ async fn leave(
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
     let _: Empty = form(&viewer, &body)?;
-    Ok(match state.services.members.leave(&viewer.actor, org).await {
-        Ok(()) => flash::done("/console/orgs", "removed"),
-        Err(error) => flash::failed(&format!("/console/orgs/{org}/members"), &error),
-    })
+    Ok(
+        match state.services.members.leave(&viewer.actor, org).await {
+            Ok(()) => flash::done("/console/orgs", "removed"),
+            Err(error) => flash::failed(&format!("/console/orgs/{org}/members"), &error),
+        },
+    )
 }

@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod bulk;
 mod invitations;
 mod members;
 mod orgs;
@@ -10,11 +11,14 @@ mod settings;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
-use maud::html;
+use maud::{Markup, html};
 use serde::de::DeserializeOwned;
+use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::error::{DomainError, ErrorKind};
 use tenantry_domain::ids::OrgId;
+use tenantry_domain::role::CustomRole;
 
+use crate::ConsoleState;
 use crate::csrf;
 use crate::session::Viewer;
 
@@ -24,9 +28,43 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     orgs::register(cfg);
     members::register(cfg);
     invitations::register(cfg);
+    bulk::register(cfg);
     roles::register(cfg);
     audit::register(cfg);
     settings::register(cfg);
+}
+
+/// The org's custom roles, or none where the plan has none.
+pub(crate) async fn custom_roles(
+    state: &ConsoleState,
+    viewer: &Viewer,
+    org: OrgId,
+) -> Vec<CustomRole> {
+    state
+        .services
+        .roles
+        .list(&viewer.actor, org)
+        .await
+        .map(|roles| {
+            roles
+                .into_iter()
+                .map(|with_count| with_count.role)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The roles a member can be given: the built-in ones but owner, then the org's own.
+pub(crate) fn role_options(roles: &[CustomRole], selected: Option<&str>) -> Markup {
+    html! {
+        @for role in BuiltinRole::ALL.into_iter().filter(|r| *r != BuiltinRole::Owner) {
+            option value=(role.name()) selected[selected == Some(role.name())] { (role.name()) }
+        }
+        @for role in roles {
+            @let id = role.id.to_string();
+            option value=(id) selected[selected == Some(id.as_str())] { (role.name.as_str()) }
+        }
+    }
 }
 
 /// A request the console will not serve, shown as a small page with its status: a forged or
@@ -71,7 +109,10 @@ impl Refused {
             ),
             ErrorKind::Internal => {
                 tracing::error!(%error, "console request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong on our side.")
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side.",
+                )
             }
         };
         Self { status, message }

@@ -12,7 +12,7 @@ use super::model::{
 use crate::audit::{AuditAction, AuditEvent};
 use crate::authz::{Access, Actor, Permission, Requirement};
 use crate::clock::Clock;
-use crate::error::StoreError;
+use crate::error::{DomainError, ErrorKind, StoreError};
 use crate::ids::{InvitationId, OrgId, UserId};
 use crate::mail::{InvitationMail, Mail, MailContent};
 use crate::member::{AssignedRole, MemberError, Membership, RoleChoice, ensure_seat, resolve_role};
@@ -121,11 +121,16 @@ impl InvitationService {
                 }
                 Err(invalid) => Err(invalid.into()),
             };
-            // The store failing is no row's fault: nothing of the upload is kept.
-            if let Err(InvitationError::Store(error)) = result {
-                return Err(InvitationError::Store(error));
+            // The store failing is no row's fault (it arrives as `Store` or inside `Member`):
+            // nothing of the upload is kept.
+            match result {
+                Err(error)
+                    if matches!(error.kind(), ErrorKind::Internal | ErrorKind::Unavailable) =>
+                {
+                    return Err(error);
+                }
+                result => results.push(result),
             }
-            results.push(result);
         }
         tx.commit().await?;
         Ok(results)

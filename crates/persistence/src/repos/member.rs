@@ -149,9 +149,7 @@ impl MemberRepository for SeaTransaction {
                 })
                 .collect();
             let pattern = format!("%{escaped}%");
-            sql.push_str(
-                " AND (lower(u.name) LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')",
-            );
+            sql.push_str(" AND (lower(u.name) LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')");
             values.push(pattern.clone().into());
             values.push(pattern.into());
         }
