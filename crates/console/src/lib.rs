@@ -11,8 +11,15 @@ mod layout;
 mod pages;
 mod session;
 
-use actix_web::web;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::{HttpRequest, web};
 use tenantry_domain::Services;
+use tenantry_domain::user::AttemptLimit;
+
+/// The client's address as the operator's proxies report it: the same rule as the API's.
+pub type ClientAddress = Arc<dyn Fn(&HttpRequest) -> Option<IpAddr> + Send + Sync>;
 
 /// What the console's handlers share.
 #[derive(Clone)]
@@ -21,6 +28,12 @@ pub struct ConsoleState {
     pub services: Services,
     /// Marks the session cookie `Secure`: on when the public URL is https.
     pub secure_cookies: bool,
+    /// Sign-up and sign-in attempts: the API's own limiter, so both faces share one allowance.
+    pub sign_in_attempts: Arc<dyn AttemptLimit>,
+    /// Invitations made or sent again: the API's own limiter too.
+    pub invitation_attempts: Arc<dyn AttemptLimit>,
+    /// Who is asking, for the limits and the audit log.
+    pub client_address: ClientAddress,
 }
 
 /// Registers the console's routes under `/console`, for `App::configure`.

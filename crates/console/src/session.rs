@@ -82,7 +82,9 @@ impl FromRequest for Viewer {
     fn from_request(request: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let state = request.app_data::<web::Data<ConsoleState>>().cloned();
         let raw = cookie(request, COOKIE);
-        let ip = request.peer_addr().map(|address| address.ip());
+        let ip = state
+            .as_ref()
+            .and_then(|state| (state.client_address)(request));
         Box::pin(async move {
             let (Some(state), Some(raw)) = (state, raw) else {
                 return Err(to_sign_in());

@@ -62,7 +62,7 @@ impl TrustedProxies {
     }
 
     /// The client of `request`.
-    pub(crate) fn client_of(&self, request: &HttpRequest) -> Option<IpAddr> {
+    pub fn client_of(&self, request: &HttpRequest) -> Option<IpAddr> {
         let headers: Vec<&str> = request
             .headers()
             .get_all(FORWARDED_FOR)

@@ -13,6 +13,8 @@ use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use tenantry_domain::user::AttemptLimit;
+
 use crate::error::ApiError;
 
 /// How often stale buckets are dropped, in checks; keeps memory bounded by recent clients.
@@ -105,6 +107,13 @@ impl AuthRateLimit {
         client: Option<IpAddr>,
         account: Option<&str>,
     ) -> Result<(), ApiError> {
+        self.attempt(client, account)
+            .map_err(ApiError::rate_limited)
+    }
+}
+
+impl AttemptLimit for AuthRateLimit {
+    fn attempt(&self, client: Option<IpAddr>, account: Option<&str>) -> Result<(), u64> {
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.per_client.retain_recent();
             self.per_account.retain_recent();
@@ -119,7 +128,7 @@ impl AuthRateLimit {
             None => Ok(()),
             Some(not_until) => {
                 let wait = not_until.wait_time_from(DefaultClock::default().now());
-                Err(ApiError::rate_limited(wait.as_secs().max(1)))
+                Err(wait.as_secs().max(1))
             }
         }
     }

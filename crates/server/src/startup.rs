@@ -47,9 +47,13 @@ impl Application {
         let retention = audit_retention(&config, state.services.audit.clone());
         let sweep = session_sweep(&config, state.services.auth.clone());
         let keys = idempotency_sweep(&config, state.idempotency.clone());
+        let proxies = state.trusted_proxies.clone();
         let console = ConsoleState {
             services: state.services.clone(),
             secure_cookies: config.public_url.starts_with("https://"),
+            sign_in_attempts: state.auth_rate_limit.clone(),
+            invitation_attempts: state.invitation_rate_limit.clone(),
+            client_address: Arc::new(move |request| proxies.client_of(request)),
         };
         let mut server = HttpServer::new(move || {
             tenantry_http::app(state.clone()).configure(tenantry_console::routes(console.clone()))

@@ -135,6 +135,15 @@ async fn sign_in(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let form = anonymous_form(&request, &body)?;
+    // Keyed by the address as validated, as the API keys its sign-ins.
+    let account = Email::try_from(form.email.as_str()).ok();
+    state
+        .sign_in_attempts
+        .attempt(
+            (state.client_address)(&request),
+            account.as_ref().map(Email::as_str),
+        )
+        .map_err(|_| Refused::rate_limited())?;
     let refused = |error: &AuthError| {
         let ask_code = matches!(
             error,
@@ -208,6 +217,10 @@ async fn sign_up(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let form = anonymous_form(&request, &body)?;
+    state
+        .sign_in_attempts
+        .attempt((state.client_address)(&request), None)
+        .map_err(|_| Refused::rate_limited())?;
     let account = Email::try_from(form.email.as_str()).and_then(|email| {
         Ok(NewAccount {
             email,

@@ -11,7 +11,7 @@ use tenantry_domain::member::RoleChoice;
 use tenantry_domain::user::Email;
 use tenantry_domain::validation::ValidationError;
 
-use super::{Refused, form, org_id};
+use super::{Refused, form, invitation_attempt, org_id};
 use crate::ConsoleState;
 use crate::layout::{OrgFrame, Tab, org_frame, org_page};
 use crate::session::Viewer;
@@ -109,6 +109,7 @@ async fn upload(
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
     let upload: UploadForm = form(&viewer, &body)?;
+    invitation_attempt(&state, &viewer)?;
     let frame = org_frame(&state, &viewer, org)
         .await
         .map_err(|error| Refused::from_domain(&error))?;

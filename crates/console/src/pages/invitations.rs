@@ -18,7 +18,7 @@ use tenantry_domain::validation::ValidationError;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Refused, custom_roles, form, org_id, role_options};
+use super::{Refused, custom_roles, form, invitation_attempt, org_id, role_options};
 use crate::ConsoleState;
 use crate::flash::{self, Flash};
 use crate::layout::{OrgFrame, Tab, org_frame, org_page};
@@ -351,6 +351,7 @@ async fn invite_by_email(
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
     let form: EmailForm = form(&viewer, &body)?;
+    invitation_attempt(&state, &viewer)?;
     let back = back(org);
     let invite = match (
         Email::try_from(form.email.as_str()),
@@ -381,6 +382,7 @@ async fn create_link(
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
     let form: LinkForm = form(&viewer, &body)?;
+    invitation_attempt(&state, &viewer)?;
     let back = back(org);
     let invite = match role_choice(&form.role)
         .and_then(|role| LinkInvite::new(role, max_uses(&form.max_uses)?))
@@ -438,6 +440,7 @@ async fn resend(
 ) -> Result<HttpResponse, Refused> {
     let (org, id) = ids(&path)?;
     let _: Empty = form(&viewer, &body)?;
+    invitation_attempt(&state, &viewer)?;
     let back = back(org);
     Ok(
         match state

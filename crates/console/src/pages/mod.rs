@@ -84,6 +84,14 @@ impl Refused {
         }
     }
 
+    /// Too many attempts from this client or account; the page says when to try again.
+    pub(crate) fn rate_limited() -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: "Too many attempts. Wait a minute, then try again.",
+        }
+    }
+
     pub(crate) fn not_found() -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
@@ -161,4 +169,16 @@ pub(crate) fn form<T: DeserializeOwned>(viewer: &Viewer, body: &[u8]) -> Result<
 /// An org id from the path: a malformed one is a page that does not exist.
 pub(crate) fn org_id(raw: &str) -> Result<OrgId, Refused> {
     raw.parse().map_err(|_| Refused::not_found())
+}
+
+/// One attempt at an invitation by `viewer`, counted as the API counts its own.
+pub(crate) fn invitation_attempt(
+    state: &crate::ConsoleState,
+    viewer: &Viewer,
+) -> Result<(), Refused> {
+    let account = viewer.actor.user_id.to_string();
+    state
+        .invitation_attempts
+        .attempt(viewer.actor.ip, Some(&account))
+        .map_err(|_| Refused::rate_limited())
 }

@@ -16,7 +16,7 @@ pub use api_token::{ApiToken, IssuedApiToken, NewApiToken, TokenLifetime, TokenN
 pub use error::AuthError;
 pub use mfa::{TotpEnrolment, TotpState};
 pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserWithPassword};
-pub use ports::{HashingFailed, PasswordHasher, SessionRepository, UserRepository};
+pub use ports::{AttemptLimit, HashingFailed, PasswordHasher, SessionRepository, UserRepository};
 pub(crate) use service::issue_session;
 pub use service::{AuthService, Me, MyMembership, SignedIn};
 pub(crate) use session_cache::SessionCache;

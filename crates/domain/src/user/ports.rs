@@ -108,3 +108,14 @@ pub trait PasswordHasher: Send + Sync {
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashingFailed(pub String);
+
+/// Limits attempts that could guess a secret (a password at sign-in, an account at sign-up,
+/// an invitation's token): the adapter that keeps the counts implements it. Both faces of the
+/// server, the API and the console, share one instance, so an attempt through either counts
+/// against the same allowance.
+pub trait AttemptLimit: Send + Sync {
+    /// Takes one attempt from `client`'s allowance and, if given, from `account`'s (an e-mail
+    /// address, or a user id once signed in); `Err` holds the seconds to wait when either is
+    /// spent.
+    fn attempt(&self, client: Option<std::net::IpAddr>, account: Option<&str>) -> Result<(), u64>;
+}
