@@ -20,6 +20,18 @@ pub(crate) fn done(to: &str, what: &str) -> HttpResponse {
     see(to, "done", what)
 }
 
+/// Back to `to` with what a use case did: `done` when it succeeded, its error otherwise.
+pub(crate) fn outcome<T, E: DomainError + std::fmt::Display>(
+    to: &str,
+    result: Result<T, E>,
+    done: &str,
+) -> HttpResponse {
+    match result {
+        Ok(_) => self::done(to, done),
+        Err(error) => failed(to, &error),
+    }
+}
+
 /// Back to `to` with why it failed: the use case's stable error code. A refusal of the
 /// caller (a role without the permission, an org or thing they may not see) is no form
 /// mistake: it is answered with its status (403, 404) as a page, like a forged post.

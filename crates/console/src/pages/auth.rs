@@ -7,7 +7,7 @@ use serde::Deserialize;
 use tenantry_domain::error::DomainError;
 use tenantry_domain::user::{AuthError, Email, NewAccount, Password, SignedIn, UserName};
 
-use super::{Refused, form};
+use super::{NoFields, Refused, form};
 use crate::ConsoleState;
 use crate::csrf::{self, ANONYMOUS_COOKIE};
 use crate::flash::{self, Flash};
@@ -254,15 +254,12 @@ async fn sign_up(
     }
 }
 
-#[derive(Deserialize)]
-struct Empty {}
-
 async fn sign_out(
     state: web::Data<ConsoleState>,
     viewer: Viewer,
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
-    let _: Empty = form(&viewer, &body)?;
+    let _: NoFields = form(&viewer, &body)?;
     if let Err(error) = state.services.auth.log_out(&viewer.token).await {
         return Err(Refused::from_domain(&error));
     }

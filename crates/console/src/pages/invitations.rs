@@ -18,7 +18,7 @@ use tenantry_domain::validation::ValidationError;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Refused, custom_roles, form, invitation_attempt, org_id, role_options};
+use super::{NoFields, Refused, custom_roles, form, invitation_attempt, org_id, role_options};
 use crate::ConsoleState;
 use crate::flash::{self, Flash};
 use crate::layout::{OrgFrame, Tab, org_frame, org_page};
@@ -407,9 +407,6 @@ async fn create_link(
     }
 }
 
-#[derive(Deserialize)]
-struct Empty {}
-
 async fn revoke(
     state: web::Data<ConsoleState>,
     viewer: Viewer,
@@ -417,19 +414,17 @@ async fn revoke(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let (org, id) = ids(&path)?;
-    let _: Empty = form(&viewer, &body)?;
+    let _: NoFields = form(&viewer, &body)?;
     let back = back(org);
-    Ok(
-        match state
+    Ok(flash::outcome(
+        &back,
+        state
             .services
             .invitations
             .revoke(&viewer.actor, org, id)
-            .await
-        {
-            Ok(()) => flash::done(&back, "revoked"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+            .await,
+        "revoked",
+    ))
 }
 
 async fn resend(
@@ -439,20 +434,18 @@ async fn resend(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let (org, id) = ids(&path)?;
-    let _: Empty = form(&viewer, &body)?;
+    let _: NoFields = form(&viewer, &body)?;
     invitation_attempt(&state, &viewer)?;
     let back = back(org);
-    Ok(
-        match state
+    Ok(flash::outcome(
+        &back,
+        state
             .services
             .invitations
             .resend(&viewer.actor, org, id)
-            .await
-        {
-            Ok(_) => flash::done(&back, "resent"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+            .await,
+        "resent",
+    ))
 }
 
 #[cfg(test)]

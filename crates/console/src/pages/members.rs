@@ -12,7 +12,7 @@ use tenantry_domain::member::{
 use tenantry_domain::role::CustomRole;
 use time::format_description::well_known::Rfc3339;
 
-use super::{Refused, custom_roles, form, org_id, role_options};
+use super::{NoFields, Refused, custom_roles, form, org_id, role_options};
 use crate::ConsoleState;
 use crate::flash::{self, Flash};
 use crate::layout::{OrgFrame, Tab, org_frame, org_page};
@@ -240,21 +240,16 @@ async fn change_role(
         Ok(choice) => choice,
         Err(invalid) => return Ok(flash::failed(&back, &invalid)),
     };
-    Ok(
-        match state
+    Ok(flash::outcome(
+        &back,
+        state
             .services
             .members
             .update_role(&viewer.actor, org, user, choice)
-            .await
-        {
-            Ok(_) => flash::done(&back, "saved"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+            .await,
+        "saved",
+    ))
 }
-
-#[derive(Deserialize)]
-struct Empty {}
 
 async fn remove(
     state: web::Data<ConsoleState>,
@@ -263,19 +258,17 @@ async fn remove(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let (org, user) = ids(&path)?;
-    let _: Empty = form(&viewer, &body)?;
+    let _: NoFields = form(&viewer, &body)?;
     let back = format!("/console/orgs/{org}/members");
-    Ok(
-        match state
+    Ok(flash::outcome(
+        &back,
+        state
             .services
             .members
             .remove(&viewer.actor, org, user)
-            .await
-        {
-            Ok(()) => flash::done(&back, "removed"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+            .await,
+        "removed",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -298,17 +291,15 @@ async fn move_member(
         target_org: target,
         role: RoleChoice::default(),
     };
-    Ok(
-        match state
+    Ok(flash::outcome(
+        &back,
+        state
             .services
             .members
             .move_member(&viewer.actor, org, user, request)
-            .await
-        {
-            Ok(_) => flash::done(&back, "moved"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+            .await,
+        "moved",
+    ))
 }
 
 async fn confirm_transfer(
@@ -342,19 +333,17 @@ async fn transfer(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let (org, user) = ids(&path)?;
-    let _: Empty = form(&viewer, &body)?;
+    let _: NoFields = form(&viewer, &body)?;
     let back = format!("/console/orgs/{org}/members");
-    Ok(
-        match state
+    Ok(flash::outcome(
+        &back,
+        state
             .services
             .members
             .transfer_ownership(&viewer.actor, org, user)
-            .await
-        {
-            Ok(_) => flash::done(&back, "transferred"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+            .await,
+        "transferred",
+    ))
 }
 
 async fn leave(
@@ -364,7 +353,7 @@ async fn leave(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
-    let _: Empty = form(&viewer, &body)?;
+    let _: NoFields = form(&viewer, &body)?;
     Ok(
         match state.services.members.leave(&viewer.actor, org).await {
             Ok(()) => flash::done("/console/orgs", "removed"),

@@ -150,6 +150,10 @@ impl ResponseError for Refused {
     }
 }
 
+/// A form with no field of its own but the CSRF token (a button that acts).
+#[derive(serde::Deserialize)]
+pub(crate) struct NoFields {}
+
 /// The fields of a form posted by `viewer`, once its CSRF token matches their session's.
 pub(crate) fn form<T: DeserializeOwned>(viewer: &Viewer, body: &[u8]) -> Result<T, Refused> {
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)

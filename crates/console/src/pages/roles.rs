@@ -10,7 +10,7 @@ use tenantry_domain::role::{
 };
 use tenantry_domain::validation::ValidationError;
 
-use super::{Refused, form, org_id};
+use super::{NoFields, Refused, form, org_id};
 use crate::ConsoleState;
 use crate::flash::{self, Flash};
 use crate::layout::{OrgFrame, Tab, org_frame, org_page};
@@ -394,12 +394,11 @@ async fn create(
         Ok(new) => new,
         Err(invalid) => return Ok(flash::failed(&back, &invalid)),
     };
-    Ok(
-        match state.services.roles.create(&viewer.actor, org, new).await {
-            Ok(_) => flash::done(&back, "created"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+    Ok(flash::outcome(
+        &back,
+        state.services.roles.create(&viewer.actor, org, new).await,
+        "created",
+    ))
 }
 
 async fn update(
@@ -438,9 +437,6 @@ async fn update(
     )
 }
 
-#[derive(serde::Deserialize)]
-struct Empty {}
-
 async fn delete(
     state: web::Data<ConsoleState>,
     viewer: Viewer,
@@ -448,14 +444,13 @@ async fn delete(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let (org, id) = ids(&path)?;
-    let _: Empty = form(&viewer, &body)?;
+    let _: NoFields = form(&viewer, &body)?;
     let back = format!("/console/orgs/{org}/roles");
-    Ok(
-        match state.services.roles.delete(&viewer.actor, org, id).await {
-            Ok(()) => flash::done(&back, "removed"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+    Ok(flash::outcome(
+        &back,
+        state.services.roles.delete(&viewer.actor, org, id).await,
+        "removed",
+    ))
 }
 
 #[cfg(test)]

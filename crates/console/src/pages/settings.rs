@@ -250,12 +250,11 @@ async fn rename(
         Ok(name) => name,
         Err(invalid) => return Ok(flash::failed(&back, &invalid)),
     };
-    Ok(
-        match state.services.orgs.rename(&viewer.actor, org, name).await {
-            Ok(_) => flash::done(&back, "saved"),
-            Err(error) => flash::failed(&back, &error),
-        },
-    )
+    Ok(flash::outcome(
+        &back,
+        state.services.orgs.rename(&viewer.actor, org, name).await,
+        "saved",
+    ))
 }
 
 #[derive(Deserialize)]
