@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod browser;
+mod console;
 mod faults;
 mod mail;
 mod ops;

@@ -187,6 +187,13 @@ const ROUTES: &[Route] = &[
         201,
     ),
     route(
+        "POST",
+        "/api/orgs/{org}/invitations/bulk",
+        Some(r#"{"invitations": [{"email": "bulk@example.com", "role": "viewer"}]}"#),
+        MANAGERS,
+        200,
+    ),
+    route(
         "GET",
         "/api/orgs/{org}/invitations",
         None,

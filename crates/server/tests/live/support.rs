@@ -178,22 +178,36 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> (u16, hyper::HeaderMap, bytes::Bytes) {
-        let mut request = hyper::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
+        let bearer = token.map(|token| format!("Bearer {token}"));
+        let mut all: Vec<(&str, &str)> = headers.to_vec();
+        if let Some(bearer) = &bearer {
+            all.push(("authorization", bearer));
         }
         let payload = match body {
             Some(body) => {
-                request = request.header("content-type", "application/json");
+                all.push(("content-type", "application/json"));
                 body.to_string()
             }
             None => String::new(),
         };
+        self.send(method, path, &all, payload).await
+    }
+
+    /// A request with exactly `headers` and the raw `payload`: the status, the response's
+    /// headers and its body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        payload: String,
+    ) -> (u16, hyper::HeaderMap, bytes::Bytes) {
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         let response = self
             .http
             .request(request.body(Full::new(payload.into())).unwrap())
@@ -371,12 +385,107 @@ impl Browser {
     /// Saves a screenshot into `$TENANTRY_SCREENSHOTS` when it is set (how `docs/` got its
     /// pictures); otherwise only checks that one can be taken.
     pub async fn screenshot(&self, name: &str) {
+        self.screenshot_into("TENANTRY_SCREENSHOTS", name).await;
+    }
+
+    /// Saves a screenshot as `<name>.png` into the directory the environment variable
+    /// `variable` names, when it is set; otherwise only checks that one can be taken. A
+    /// relative directory is taken from the workspace's root (`cargo test` runs in the crate's).
+    pub async fn screenshot_into(&self, variable: &str, name: &str) {
         let png = self.client.screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
-        if let Some(dir) = std::env::var_os("TENANTRY_SCREENSHOTS") {
+        if let Some(dir) = std::env::var_os(variable) {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .join(dir);
             std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+            std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
         }
+    }
+
+    /// Clicks the element `css` selects, a submit button or a link, and waits for the next
+    /// page to load.
+    pub async fn click(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .click()
+            .await
+            .unwrap();
+        self.client
+            .wait()
+            .for_element(Locator::Css("main h1"))
+            .await
+            .unwrap();
+    }
+
+    /// Ticks or unticks the checkbox `css` selects, or clicks any element without waiting.
+    pub async fn tick(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Chooses the option labelled `label` in the select `css` selects.
+    pub async fn select(&self, css: &str, label: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .select_by_label(label)
+            .await
+            .unwrap_or_else(|error| panic!("no option {label} in {css}: {error}"));
+    }
+
+    /// The visible text of every element `css` selects, in document order.
+    pub async fn texts(&self, css: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            texts.push(element.text().await.unwrap());
+        }
+        texts
+    }
+
+    /// The attribute `name` of every element `css` selects that has it, in document order.
+    pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+            values.extend(element.attr(name).await.unwrap());
+        }
+        values
+    }
+
+    /// How many elements `css` selects.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+    }
+
+    /// The attribute `name` of the first element `css` selects.
+    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .attr(name)
+            .await
+            .unwrap()
+    }
+
+    /// The address of the page shown.
+    pub async fn url(&self) -> String {
+        self.client.current_url().await.unwrap().to_string()
+    }
+
+    /// The value of the cookie `name` the page shown can see (`HttpOnly` ones included), as a
+    /// `cookie` request header carries it.
+    pub async fn cookie(&self, name: &str) -> String {
+        let cookie = self.client.get_named_cookie(name).await.unwrap();
+        format!("{name}={}", cookie.value())
     }
 
     pub async fn close(mut self) {
