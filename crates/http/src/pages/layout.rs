@@ -1,4 +1,6 @@
 //! The frame every invitation page shares, and the headers that keep its secret URL private.
+//! It wears the console's look (its header, palette and card; `crates/console/assets`), inline,
+//! because these pages load nothing from anywhere: their URL holds a secret.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
@@ -7,7 +9,8 @@ use maud::{DOCTYPE, Markup, html};
 
 /// Inline styles only: the pages load nothing, so their policy can forbid everything else.
 const STYLE: &str = "body{font-family:system-ui,sans-serif;background:#f4f5f7;color:#1f2328;\
-margin:0;padding:2rem 1rem}main{max-width:28rem;margin:0 auto;background:#fff;border-radius:8px;\
+margin:0}header{background:#fff;border-bottom:1px solid #e4e7eb;padding:.6rem 1.5rem;\
+font-weight:700}header a{color:#1f2328;text-decoration:none}main{max-width:28rem;margin:2rem auto;background:#fff;border-radius:8px;\
 padding:2rem;box-shadow:0 1px 3px rgba(0,0,0,.12)}h1{font-size:1.35rem;margin-top:0}\
 h2{font-size:1.05rem;margin:1.5rem 0 .5rem}label{display:block;margin:.6rem 0 .2rem;font-size:.9rem}\
 input{width:100%;box-sizing:border-box;padding:.5rem;border:1px solid #c9ced6;border-radius:4px;\
@@ -33,7 +36,10 @@ pub(crate) fn page(status: StatusCode, title: &str, body: Markup) -> HttpRespons
                 title { (title) " · Tenantry" }
                 style { (STYLE) }
             }
-            body { main { (body) } }
+            body {
+                header { a href="/console" { "Tenantry" } }
+                main { (body) }
+            }
         }
     };
     HttpResponse::build(status)

@@ -346,6 +346,7 @@ fn finished(view: &InvitationView, done: &Done) -> HttpResponse {
             @if matches!(done, Done::Registered) {
                 p.muted { "Your account is ready: sign in to the app with your e-mail and password." }
             }
+            p { a href="/console/sign-in" { "Open the console" } }
         },
         Done::Declined => html! {
             h1 { "Invitation declined" }
