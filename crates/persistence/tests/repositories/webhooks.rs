@@ -183,3 +183,87 @@ async fn deleting_a_webhook_drops_its_queue_and_attempts_of_a_deleted_one_are_no
         );
     }
 }
+
+#[tokio::test]
+async fn concurrent_workers_on_postgres_take_disjoint_webhooks_without_waiting() {
+    let Some(db) = testing::postgres().await else {
+        return;
+    };
+    let tx = db.database.begin().await.unwrap();
+    let owner = add_user(&*tx, "o@example.com").await;
+    let org = add_org(&*tx, &owner).await;
+    for _ in 0..4 {
+        add_webhook(&*tx, &org, &["member.joined"]).await;
+    }
+    append(&*tx, &org, AuditAction::MemberJoined).await;
+    tx.commit().await.unwrap();
+
+    // The first worker holds its claim uncommitted; the second must skip those webhooks (each
+    // taken whole, so its events stay in order), not wait for them.
+    let at = now();
+    let lease = at + Duration::minutes(5);
+    let first = db.database.begin().await.unwrap();
+    let second = db.database.begin().await.unwrap();
+    let mine = first.webhooks().claim_due(at, lease, 2, 10).await.unwrap();
+    let theirs = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        second.webhooks().claim_due(at, lease, 4, 10),
+    )
+    .await
+    .expect("the second worker is not blocked by the first")
+    .unwrap();
+    assert_eq!((mine.len(), theirs.len()), (2, 2));
+    assert!(mine.iter().all(|m| theirs.iter().all(|t| t.id != m.id)));
+}
+
+#[tokio::test]
+async fn an_event_that_retention_deleted_is_skipped_and_leaves_no_queue_behind() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        add_webhook(&*tx, &org, &["member.joined"]).await;
+        append(&*tx, &org, AuditAction::MemberJoined).await;
+        tx.commit().await.unwrap();
+        // Retention deletes old events oldest first, whatever a webhook still waits for.
+        let tx = db.database.begin().await.unwrap();
+        let pruned = tx
+            .audit()
+            .prune_before(org.id, now() + Duration::days(1), 100)
+            .await
+            .unwrap();
+        assert_eq!(pruned, 1);
+        tx.commit().await.unwrap();
+
+        let at = now();
+        assert!(
+            db.database
+                .read()
+                .await
+                .unwrap()
+                .webhooks()
+                .has_due(at)
+                .await
+                .unwrap()
+        );
+        let tx = db.database.begin().await.unwrap();
+        let claimed = tx
+            .webhooks()
+            .claim_due(at, at + Duration::minutes(5), 10, 10)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(claimed.is_empty(), "nothing left to send: {claimed:?}");
+        assert!(
+            !db.database
+                .read()
+                .await
+                .unwrap()
+                .webhooks()
+                .has_due(at)
+                .await
+                .unwrap(),
+            "and nothing keeps the workers busy"
+        );
+    }
+}
