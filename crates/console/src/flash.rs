@@ -76,6 +76,9 @@ fn done_message(what: &str) -> &'static str {
         "transferred" => "Ownership transferred.",
         "moved" => "Member moved.",
         "bulk" => "Invitations processed.",
+        "totp_on" => "Two-factor authentication is on.",
+        "totp_off" => "Two-factor authentication is off.",
+        "token" => "API token created.",
         _ => "Done.",
     }
 }
@@ -96,6 +99,10 @@ fn error_message(code: &str) -> &'static str {
         "already_invited" => "That address has a pending invitation already.",
         "already_owner" => "That member owns the organization already.",
         "custom_role_limit_reached" => "The plan allows no more custom roles.",
+        "webhook_limit_reached" => {
+            "This organization has the most webhooks allowed. Delete one first."
+        }
+        "webhook_not_found" => "No such webhook.",
         "user_not_found" => "No account with that e-mail.",
         "same_org" => "Choose another organization.",
         "invitation_not_found" => "No such invitation.",
@@ -110,6 +117,13 @@ fn error_message(code: &str) -> &'static str {
         "invalid_credentials" => "Wrong e-mail or password.",
         "email_taken" | "account_exists" => "An account with that e-mail exists already.",
         "mfa_code_required" | "invalid_mfa_code" => "Enter the code from your authenticator app.",
+        "wrong_mfa_code" => {
+            "That code is wrong, expired or used already. Enter the app's next one."
+        }
+        "mfa_already_enabled" => "Two-factor authentication is on already.",
+        "mfa_not_enrolled" => "Two-factor authentication is not set up. Start again.",
+        "token_not_found" => "No such API token.",
+        "token_pinned" => "A pinned token cannot make tokens beyond its organization.",
         "csrf" => "The form expired. Please try again.",
         "confirmation" => "Type the organization's name exactly to confirm.",
         "mfa_required" => "This organization requires a second factor.",

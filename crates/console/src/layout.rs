@@ -24,15 +24,17 @@ pub(crate) enum Tab {
     Invitations,
     Roles,
     Audit,
+    Webhooks,
     Settings,
 }
 
 impl Tab {
-    const ALL: [Tab; 5] = [
+    const ALL: [Tab; 6] = [
         Tab::Members,
         Tab::Invitations,
         Tab::Roles,
         Tab::Audit,
+        Tab::Webhooks,
         Tab::Settings,
     ];
 
@@ -42,6 +44,7 @@ impl Tab {
             Tab::Invitations => "Invitations",
             Tab::Roles => "Roles",
             Tab::Audit => "Audit log",
+            Tab::Webhooks => "Webhooks",
             Tab::Settings => "Settings",
         }
     }
@@ -52,6 +55,7 @@ impl Tab {
             Tab::Invitations => "invitations",
             Tab::Roles => "roles",
             Tab::Audit => "audit",
+            Tab::Webhooks => "webhooks",
             Tab::Settings => "settings",
         }
     }
@@ -63,6 +67,7 @@ impl Tab {
                 permissions.contains(Permission::MembersRead)
             }
             Tab::Audit => permissions.contains(Permission::AuditRead),
+            Tab::Webhooks => permissions.contains(Permission::SettingsWrite),
             Tab::Settings => true,
         }
     }
@@ -142,7 +147,7 @@ fn top(user_name: Option<&str>, csrf: &str, switcher: Markup) -> Markup {
             (switcher)
             span.spacer {}
             @if let Some(name) = user_name {
-                span.muted { (name) }
+                a.muted #account-link href="/console/account" title="Your account" { (name) }
                 form method="post" action="/console/sign-out" {
                     input type="hidden" name="csrf" value=(csrf);
                     button.quiet type="submit" { "Sign out" }

@@ -1,5 +1,6 @@
 //! The console's pages, one module per area, each registering its own routes.
 
+mod account;
 mod audit;
 mod auth;
 mod bulk;
@@ -8,6 +9,7 @@ mod members;
 mod orgs;
 mod roles;
 mod settings;
+mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError, web};
@@ -32,6 +34,8 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
     roles::register(cfg);
     audit::register(cfg);
     settings::register(cfg);
+    webhooks::register(cfg);
+    account::register(cfg);
 }
 
 /// The org's custom roles, or none where the plan has none.

@@ -6,6 +6,8 @@
 
 mod browser;
 mod console;
+mod console_account;
+mod console_webhooks;
 mod faults;
 mod mail;
 mod ops;
