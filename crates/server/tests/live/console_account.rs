@@ -8,32 +8,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tenantry_domain::user::TotpSecret;
 
+use crate::console_forms::{ANONYMOUS, PASSWORD, SESSION, encoded};
 use crate::support::Server;
 
 const EMAIL: &str = "tess@example.com";
-const PASSWORD: &str = "correct horse battery";
-const SESSION: &str = "tenantry_console";
-const ANONYMOUS: &str = "tenantry_console_csrf";
-
-/// `application/x-www-form-urlencoded`, as a browser encodes a form.
-fn encoded(fields: &[(&str, &str)]) -> String {
-    let escape = |text: &str| -> String {
-        text.bytes()
-            .map(|byte| match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                    char::from(byte).to_string()
-                }
-                b' ' => "+".to_owned(),
-                other => format!("%{other:02X}"),
-            })
-            .collect()
-    };
-    fields
-        .iter()
-        .map(|(key, value)| format!("{}={}", escape(key), escape(value)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
 
 /// A page as the console answers it.
 struct Page {

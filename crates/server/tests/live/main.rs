@@ -7,6 +7,7 @@
 mod browser;
 mod console;
 mod console_account;
+mod console_forms;
 mod console_webhooks;
 mod faults;
 mod mail;
