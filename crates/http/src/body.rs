@@ -10,8 +10,18 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// The largest request body accepted, in bytes; no request of this API needs more.
+/// The largest request body accepted, in bytes; no request of this API needs more, but for
+/// a bulk invitation ([`body_limit`]).
 pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// The largest body a request to `path` may send: a bulk invitation's rows need more room.
+pub(crate) fn body_limit(path: &str) -> usize {
+    if path.ends_with("/invitations/bulk") {
+        tenantry_domain::invitation::MAX_BULK_BODY_BYTES
+    } else {
+        BODY_LIMIT
+    }
+}
 
 /// The body, parsed or not. Extraction itself never fails: actix runs a handler's extractors
 /// side by side, and a body error must not answer before the bearer token has been checked.
@@ -34,19 +44,21 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
                 && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
         });
         let bytes = web::Bytes::from_request(req, payload);
-        Box::pin(async move { Ok(Body(parse(is_json, bytes.await))) })
+        let limit = body_limit(req.path());
+        Box::pin(async move { Ok(Body(parse(is_json, limit, bytes.await))) })
     }
 }
 
 fn parse<T: DeserializeOwned>(
     is_json: bool,
+    limit: usize,
     bytes: Result<web::Bytes, actix_web::Error>,
 ) -> Result<T, ApiError> {
     if !is_json {
         return Err(ApiError::unsupported_media_type());
     }
     let bytes = bytes.map_err(|error| match error.as_error::<PayloadError>() {
-        Some(PayloadError::Overflow) => ApiError::payload_too_large(BODY_LIMIT),
+        Some(PayloadError::Overflow) => ApiError::payload_too_large(limit),
         _ => ApiError::unreadable_body(error),
     })?;
     let deserializer = &mut serde_json::Deserializer::from_slice(&bytes);

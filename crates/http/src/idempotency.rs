@@ -7,7 +7,8 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{Error, FromRequest, HttpMessage, HttpResponse, web};
+use actix_web::{Error, HttpMessage, HttpResponse, web};
+use futures::StreamExt;
 use tenantry_domain::idempotency::{
     Claim, IdempotencyKey, IdempotencyScope, RequestFingerprint, StoredResponse,
 };
@@ -40,16 +41,22 @@ pub(crate) async fn idempotency(
 
     // The body is read here to fingerprint it, then handed on to the handler unchanged.
     let (http_request, mut payload) = request.into_parts();
-    let body = match web::Bytes::from_request(&http_request, &mut payload).await {
-        Ok(body) => body,
-        Err(error) => {
-            let refusal = match error.as_response_error().status_code() {
-                StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(crate::BODY_LIMIT),
-                _ => ApiError::unreadable_body(error),
-            };
-            return Ok(ServiceResponse::from_err(refusal, http_request));
-        }
-    };
+    // Read by hand: the route's own size limit (a bulk invitation's is larger) is not known
+    // to the app-wide configuration this middleware would otherwise read it with.
+    let limit = crate::body::body_limit(http_request.path());
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let refusal = match chunk {
+            Ok(chunk) if body.len() + chunk.len() <= limit => {
+                body.extend_from_slice(&chunk);
+                continue;
+            }
+            Ok(_) => ApiError::payload_too_large(limit),
+            Err(error) => ApiError::unreadable_body(error),
+        };
+        return Ok(ServiceResponse::from_err(refusal, http_request));
+    }
+    let body = body.freeze();
     let path = http_request
         .uri()
         .path_and_query()

@@ -49,7 +49,10 @@ use crate::routes::{
         webhooks::delete_webhook, webhooks::list_deliveries,
     ),
     // Reached only through `schema_with` (the batch's array is built from the domain's limit).
-    components(schemas(crate::dto::check::CheckQuestion)),
+    components(schemas(
+        crate::dto::check::CheckQuestion,
+        crate::dto::invitation::BulkInvitationRow
+    )),
     modifiers(&BearerToken, &CommonErrors),
 )]
 pub struct ApiDoc;

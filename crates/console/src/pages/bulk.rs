@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
 use tenantry_domain::error::DomainError;
-use tenantry_domain::invitation::{EmailInvite, MAX_BULK_ROWS};
+use tenantry_domain::invitation::{EmailInvite, MAX_BULK_BODY_BYTES, MAX_BULK_ROWS};
 use tenantry_domain::member::RoleChoice;
 use tenantry_domain::user::Email;
 use tenantry_domain::validation::ValidationError;
@@ -17,8 +17,13 @@ use crate::layout::{OrgFrame, Tab, org_frame, org_page};
 use crate::session::Viewer;
 
 pub(crate) fn register(cfg: &mut web::ServiceConfig) {
-    cfg.route("/orgs/{org}/invitations/bulk", web::get().to(page))
-        .route("/orgs/{org}/invitations/bulk", web::post().to(upload));
+    // A CSV of the most rows needs more room than other forms.
+    cfg.service(
+        web::resource("/orgs/{org}/invitations/bulk")
+            .app_data(web::PayloadConfig::new(MAX_BULK_BODY_BYTES))
+            .route(web::get().to(page))
+            .route(web::post().to(upload)),
+    );
 }
 
 fn upload_form(frame: &OrgFrame, viewer: &Viewer) -> Markup {

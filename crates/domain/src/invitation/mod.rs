@@ -14,7 +14,7 @@ pub use model::{
     InvitationView, IssuedInvitation, LinkInvite, NewInvitee,
 };
 pub use ports::InvitationRepository;
-pub use service::{InvitationService, InvitationSettings, MAX_BULK_ROWS};
+pub use service::{InvitationService, InvitationSettings, MAX_BULK_BODY_BYTES, MAX_BULK_ROWS};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockInvitationRepository;

@@ -25,6 +25,10 @@ use crate::validation::ValidationError;
 /// The most rows one bulk invitation takes.
 pub const MAX_BULK_ROWS: usize = 1_000;
 
+/// The largest body of a bulk invitation, in bytes: room for [`MAX_BULK_ROWS`] rows of the
+/// longest address and a custom role's id, where every other request needs far less.
+pub const MAX_BULK_BODY_BYTES: usize = 512 * 1024;
+
 const MEMBERS_READ: Requirement = Requirement::Permission(Permission::MembersRead);
 const MEMBERS_WRITE: Requirement = Requirement::Permission(Permission::MembersWrite);
 

@@ -234,9 +234,32 @@ impl From<Membership> for JoinedResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BulkInvitationRequest {
-    /// 1 to 1,000 rows, each as `POST .../invitations/email` takes it.
+    /// 1 to 1,000 rows.
     #[schema(schema_with = crate::dto::schema::bulk_invitations)]
-    pub invitations: Vec<EmailInvitationRequest>,
+    pub invitations: Vec<BulkInvitationRow>,
+}
+
+/// One row of a bulk invitation. Its values are judged row by row, as
+/// `POST .../invitations/email` judges its body, and a row that breaks a rule is reported in
+/// the answer, not refused with the request: so the document promises only their types here.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkInvitationRow {
+    /// An address; trimmed and lower-cased before use.
+    pub email: String,
+    /// admin, auditor, member, viewer, or a custom role's id (default: member).
+    pub role: Option<String>,
+}
+
+impl TryFrom<BulkInvitationRow> for EmailInvite {
+    type Error = ValidationError;
+
+    fn try_from(row: BulkInvitationRow) -> Result<Self, Self::Error> {
+        EmailInvite::try_from(EmailInvitationRequest {
+            email: row.email,
+            role: row.role,
+        })
+    }
 }
 
 /// What became of one row, in the order of the request.

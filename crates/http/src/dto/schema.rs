@@ -133,7 +133,7 @@ pub(crate) fn date_or_time() -> Schema {
 pub(crate) fn bulk_invitations() -> Schema {
     ArrayBuilder::new()
         .items(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
-            "EmailInvitationRequest",
+            "BulkInvitationRow",
         )))
         .min_items(Some(1))
         .max_items(Some(MAX_BULK_ROWS))

@@ -199,6 +199,10 @@ impl Routes<'_> {
         for (_, route) in routes {
             resource = resource.route(route);
         }
+        let limit = crate::body::body_limit(path);
+        if limit != crate::BODY_LIMIT {
+            resource = resource.app_data(web::PayloadConfig::new(limit));
+        }
         self.cfg.service(resource);
         self.table.push((path, methods));
     }

@@ -950,3 +950,40 @@ async fn a_bulk_invitation_applies_the_rows_that_pass_and_says_why_the_others_di
         over.assert_invalid("invitations", "1,001 rows");
     }
 }
+
+#[actix_web::test]
+async fn a_bulk_invitation_of_the_most_rows_fits_in_one_request() {
+    let app = crate::helpers::spawn_app().await;
+    let owner = app.sign_up("owner@example.com").await;
+    let org = app.create_org(&owner, "Acme").await;
+    app.set_plan(&org, Plan::Team).await;
+    let role = app
+        .post(
+            &format!("/api/orgs/{org}/roles"),
+            &owner.token,
+            json!({"name": "Scanner", "permissions": ["scans:read"]}),
+        )
+        .await;
+    let role = role.body["_id"].as_str().unwrap().to_owned();
+    // Long addresses and a custom role's id on every row: about 100 KB, over the 64 KiB
+    // every other request may send.
+    let rows: Vec<_> = (0..tenantry_domain::invitation::MAX_BULK_ROWS)
+        .map(|i| json!({"email": format!("someone.with.a.long.name.{i}@subsidiary.example.com"), "role": role}))
+        .collect();
+    let body = json!({"invitations": rows});
+    assert!(body.to_string().len() > tenantry_http::BODY_LIMIT);
+    let answer = app
+        .post(
+            &format!("/api/orgs/{org}/invitations/bulk"),
+            &owner.token,
+            body,
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body["error"]);
+    // The team plan's 50 seats, the owner's among them.
+    assert_eq!(answer.body["invited"], 49);
+    assert_eq!(
+        answer.body["results"][999]["error"]["code"],
+        "seat_limit_reached"
+    );
+}
