@@ -60,18 +60,8 @@ async fn render(
     flash: &Flash,
     once: Once<'_>,
 ) -> Result<HttpResponse, Refused> {
-    let me = state
-        .services
-        .auth
-        .me(&viewer.actor)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
-    let tokens = state
-        .services
-        .auth
-        .list_api_tokens(&viewer.actor)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let me = state.services.auth.me(&viewer.actor).await?;
+    let tokens = state.services.auth.list_api_tokens(&viewer.actor).await?;
     let org_names: HashMap<OrgId, &str> = me
         .memberships
         .iter()

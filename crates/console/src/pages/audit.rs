@@ -167,9 +167,7 @@ async fn page(
     request: HttpRequest,
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     let (query, malformed) = AuditQuery::read(&request);
     let filters = Filters::of(&query);
     let parsed = match malformed {
@@ -184,8 +182,7 @@ async fn page(
                 .services
                 .audit
                 .list(&viewer.actor, org, filter, page)
-                .await
-                .map_err(|error| Refused::from_domain(&error))?;
+                .await?;
             (Some(log), None)
         }
         Err(invalid) => (None, Some(invalid)),

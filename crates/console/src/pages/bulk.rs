@@ -51,9 +51,7 @@ async fn page(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     Ok(org_page(
         &frame,
         &viewer,
@@ -115,9 +113,7 @@ async fn upload(
     let org = org_id(&path)?;
     let upload: UploadForm = form(&viewer, &body)?;
     invitation_attempt(&state, &viewer)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     let parsed = match rows(&upload.csv) {
         Ok(parsed) => parsed,
         Err(invalid) => {
@@ -133,8 +129,7 @@ async fn upload(
         .services
         .invitations
         .invite_bulk(&viewer.actor, org, invites)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+        .await?;
     let invited = outcomes.iter().filter(|outcome| outcome.is_ok()).count();
     let body = html! {
         section.card {

@@ -70,15 +70,8 @@ async fn render(
     flash: &Flash,
     created: Option<&IssuedInvitation>,
 ) -> Result<HttpResponse, Refused> {
-    let frame = org_frame(state, viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
-    let invitations = state
-        .services
-        .invitations
-        .list(&viewer.actor, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(state, viewer, org).await?;
+    let invitations = state.services.invitations.list(&viewer.actor, org).await?;
     let roles = custom_roles(state, viewer, org).await;
     let inviters = inviter_names(state, viewer, org, &roles, &invitations).await?;
     let resendable = resendable(&invitations);
@@ -221,15 +214,12 @@ async fn inviter_names(
         if wanted.is_empty() {
             break;
         }
-        let holders = MemberPage::new(None, None)
-            .map_err(|error| Refused::from_domain(&error))?
-            .with_role(Some(filter));
+        let holders = MemberPage::new(None, None)?.with_role(Some(filter));
         let list = state
             .services
             .members
             .list(&viewer.actor, org, holders)
-            .await
-            .map_err(|error| Refused::from_domain(&error))?;
+            .await?;
         for member in list.members {
             if wanted.remove(&member.user.id) {
                 names.insert(member.user.id, member.user.name.as_str().to_owned());

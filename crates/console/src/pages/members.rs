@@ -65,31 +65,26 @@ async fn page(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     let after = query
         .after
         .as_deref()
         .map(str::parse::<MemberCursor>)
         .transpose()
         .map_err(|_| Refused::not_found())?;
-    let search = MemberSearch::parse(query.q.as_deref().unwrap_or_default())
-        .map_err(|error| Refused::from_domain(&error))?;
+    let search = MemberSearch::parse(query.q.as_deref().unwrap_or_default())?;
     let role = match query.role.as_deref().filter(|role| !role.is_empty()) {
-        Some(role) => Some(RoleFilter::try_from(role).map_err(|e| Refused::from_domain(&e))?),
+        Some(role) => Some(RoleFilter::try_from(role)?),
         None => None,
     };
-    let members_page = MemberPage::new(after, Some(PAGE))
-        .map_err(|error| Refused::from_domain(&error))?
+    let members_page = MemberPage::new(after, Some(PAGE))?
         .with_role(role)
         .with_search(search);
     let list = state
         .services
         .members
         .list(&viewer.actor, org, members_page)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+        .await?;
     let roles = custom_roles(&state, &viewer, org).await;
     let flash = Flash {
         done: query.done.clone(),
@@ -308,9 +303,7 @@ async fn confirm_transfer(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Refused> {
     let (org, user) = ids(&path)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     let body = html! {
         section.card {
             h1 { "Transfer ownership" }

@@ -131,6 +131,13 @@ impl Refused {
     }
 }
 
+/// A use case's refusal, as its page: `?` on a use case's result in a handler.
+impl<E: DomainError + std::fmt::Display> From<E> for Refused {
+    fn from(error: E) -> Self {
+        Self::from_domain(&error)
+    }
+}
+
 impl std::fmt::Display for Refused {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.status, self.message)

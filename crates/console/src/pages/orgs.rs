@@ -24,18 +24,8 @@ async fn list(
     viewer: Viewer,
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, Refused> {
-    let orgs = state
-        .services
-        .orgs
-        .list(&viewer.actor)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
-    let me = state
-        .services
-        .auth
-        .me(&viewer.actor)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let orgs = state.services.orgs.list(&viewer.actor).await?;
+    let me = state.services.auth.me(&viewer.actor).await?;
     let body = html! {
         section.card {
             h1 { "Your organizations" }

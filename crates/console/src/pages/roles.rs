@@ -171,9 +171,7 @@ async fn page(
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     let roles = listed(&state, &viewer, org).await?;
     let held = frame.permissions();
     let writer = frame.may(Permission::MembersWrite);
@@ -279,9 +277,7 @@ async fn edit_page(
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, Refused> {
     let (org, id) = ids(&path)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     if !frame.may(Permission::MembersWrite) {
         return Err(Refused::from_domain(&RoleError::Forbidden));
     }

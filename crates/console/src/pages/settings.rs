@@ -141,9 +141,7 @@ async fn page(
     flash: web::Query<Flash>,
 ) -> Result<HttpResponse, Refused> {
     let org = org_id(&path)?;
-    let frame = org_frame(&state, &viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(&state, &viewer, org).await?;
     let summary = &frame.org;
     let plan = summary.org.plan;
     let limits = plan.limits();

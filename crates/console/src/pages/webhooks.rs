@@ -220,15 +220,8 @@ async fn render(
     created: Option<&CreatedWebhook>,
     refusal: Option<&Refusal<'_>>,
 ) -> Result<HttpResponse, Refused> {
-    let frame = org_frame(state, viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
-    let webhooks = state
-        .services
-        .webhooks
-        .list(&viewer.actor, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(state, viewer, org).await?;
+    let webhooks = state.services.webhooks.list(&viewer.actor, org).await?;
     let body = html! {
         section.card {
             h1 { "Webhooks of " (frame.org.org.name.as_str()) }
@@ -408,15 +401,12 @@ async fn render_edit(
     query: &EditQuery,
     refusal: Option<&Refusal<'_>>,
 ) -> Result<HttpResponse, Refused> {
-    let frame = org_frame(state, viewer, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?;
+    let frame = org_frame(state, viewer, org).await?;
     let webhook = state
         .services
         .webhooks
         .list(&viewer.actor, org)
-        .await
-        .map_err(|error| Refused::from_domain(&error))?
+        .await?
         .into_iter()
         .find(|webhook| webhook.id == id)
         .ok_or_else(Refused::not_found)?;
@@ -426,8 +416,7 @@ async fn render_edit(
                 .services
                 .webhooks
                 .deliveries(&viewer.actor, org, id, page)
-                .await
-                .map_err(|error| Refused::from_domain(&error))?;
+                .await?;
             (Some(log), None)
         }
         Err(invalid) => (None, Some(invalid)),
