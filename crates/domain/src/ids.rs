@@ -77,3 +77,11 @@ id_type!(
     /// An endpoint of an org that receives its audit events as signed webhooks.
     WebhookId
 );
+id_type!(
+    /// A token an org's identity provider uses to reach the org's directory (SCIM).
+    ScimTokenId
+);
+id_type!(
+    /// A group of an org's directory (SCIM).
+    ScimGroupId
+);

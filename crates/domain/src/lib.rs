@@ -83,6 +83,7 @@ pub mod audit;
 pub mod authz;
 pub mod check;
 pub mod clock;
+pub mod directory;
 pub mod error;
 pub mod idempotency;
 pub mod ids;

@@ -10,7 +10,8 @@ use std::str::FromStr;
 pub enum Plan {
     /// 5 seats, no custom roles, 1 framework, no paid feature; audit events kept 30 days.
     Free,
-    /// 50 seats, 20 custom roles, 5 frameworks, every feature; audit events kept 365 days.
+    /// 50 seats, 20 custom roles, 5 frameworks, every feature but directory sync; audit
+    /// events kept 365 days.
     Team,
     /// No limits, every feature; audit events kept for ever.
     Enterprise,
@@ -26,17 +27,21 @@ pub enum Feature {
     /// Exporting the audit log ([`crate::audit::AuditService::export`]); listing it is on
     /// every plan.
     AuditExport,
+    /// Directory sync: the org's identity provider provisions its members over SCIM
+    /// ([`crate::directory::DirectoryService`]). Enterprise only.
+    Directory,
 }
 
 impl Feature {
     /// Every feature; the API reports each as one of an org's feature flags.
-    pub const ALL: [Feature; 2] = [Self::CustomRoles, Self::AuditExport];
+    pub const ALL: [Feature; 3] = [Self::CustomRoles, Self::AuditExport, Self::Directory];
 
     /// The name clients see among an org's feature flags.
     pub const fn name(self) -> &'static str {
         match self {
             Self::CustomRoles => "custom_roles",
             Self::AuditExport => "audit_export",
+            Self::Directory => "scim",
         }
     }
 }
@@ -98,10 +103,12 @@ impl Plan {
         }
     }
 
-    /// Whether the plan has `feature`: Team and Enterprise have every feature, Free none.
+    /// Whether the plan has `feature`: Team has every feature but directory sync, Enterprise
+    /// every one, Free none.
     pub const fn includes(self, feature: Feature) -> bool {
         match feature {
             Feature::CustomRoles | Feature::AuditExport => !matches!(self, Self::Free),
+            Feature::Directory => matches!(self, Self::Enterprise),
         }
     }
 

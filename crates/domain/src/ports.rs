@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 
 use crate::audit::AuditRepository;
+use crate::directory::DirectoryRepository;
 use crate::error::StoreError;
 use crate::integration::IntegrationRepository;
 use crate::invitation::InvitationRepository;
@@ -59,6 +60,8 @@ pub trait Transaction: Send + Sync {
     fn integrations(&self) -> &dyn IntegrationRepository;
     /// The orgs' webhooks and their delivery queues.
     fn webhooks(&self) -> &dyn WebhookRepository;
+    /// Orgs' directories (SCIM): tokens, settings, managed users and groups.
+    fn directory(&self) -> &dyn DirectoryRepository;
     /// Makes every write of the transaction permanent. Dropping the transaction instead rolls
     /// them all back; a read transaction ([`UnitOfWork::read`]) is simply dropped.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

@@ -7,6 +7,7 @@ use time::Duration;
 use crate::audit::AuditService;
 use crate::check::CheckService;
 use crate::clock::Clock;
+use crate::directory::DirectoryService;
 use crate::integration::{IntegrationService, Sealer};
 use crate::invitation::{InvitationService, InvitationSettings};
 use crate::member::MemberService;
@@ -64,6 +65,8 @@ pub struct Services {
     pub checks: CheckService,
     /// An org's webhooks and their delivery log.
     pub webhooks: WebhookService,
+    /// Directory sync (SCIM): the org's identity provider provisions its members.
+    pub directory: DirectoryService,
 }
 
 impl Services {
@@ -104,6 +107,7 @@ impl Services {
             ),
             audit: AuditService::new(uow.clone(), clock.clone()),
             members: MemberService::new(uow.clone(), clock.clone()),
+            directory: DirectoryService::new(uow.clone(), clock.clone()),
             checks: CheckService::new(uow.clone()),
             roles: RoleService::new(uow, clock),
         }

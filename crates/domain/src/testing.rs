@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::audit::{AuditRepository, MockAuditRepository};
 use crate::clock::Clock;
+use crate::directory::{DirectoryRepository, MockDirectoryRepository};
 use crate::error::StoreError;
 use crate::ids::{OrgId, UserId};
 use crate::integration::{IntegrationRepository, MockIntegrationRepository};
@@ -46,6 +47,8 @@ pub struct MockTransaction {
     pub integrations: MockIntegrationRepository,
     /// What `webhooks()` answers.
     pub webhooks: MockWebhookRepository,
+    /// What `directory()` answers.
+    pub directory: MockDirectoryRepository,
     committed: Committed,
     begun: Committed,
     /// What `given_member` set, for `find_accesses`.
@@ -95,6 +98,7 @@ impl MockTransaction {
                 org_requires_mfa: false,
                 has_mfa: false,
                 members_version: crate::member::MembersVersion(7),
+                suspended: false,
             });
         self.members
             .expect_find_member()
@@ -246,6 +250,9 @@ impl Transaction for SharedTransaction {
     }
     fn webhooks(&self) -> &dyn WebhookRepository {
         &self.0.webhooks
+    }
+    fn directory(&self) -> &dyn DirectoryRepository {
+        &self.0.directory
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.0.committed.0.store(true, Ordering::SeqCst);

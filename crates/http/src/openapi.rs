@@ -15,7 +15,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::routes::{
-    account, audit, checks, health, integrations, invitations, invitee, members, orgs, roles,
+    account, audit, checks, health, integrations, invitations, invitee, members, orgs, roles, scim,
     tenant, webhooks,
 };
 
@@ -47,6 +47,8 @@ use crate::routes::{
         checks::check_permissions, checks::check_permissions_batch,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::update_webhook,
         webhooks::delete_webhook, webhooks::list_deliveries,
+        scim::create_scim_token, scim::list_scim_tokens, scim::revoke_scim_token,
+        scim::get_scim_settings, scim::put_scim_settings,
     ),
     // Reached only through `schema_with` (the batch's array is built from the domain's limit).
     components(schemas(

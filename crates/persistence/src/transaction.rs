@@ -4,6 +4,7 @@ use sea_orm::{
     FromQueryResult, QueryResult, Statement, Value,
 };
 use tenantry_domain::audit::AuditRepository;
+use tenantry_domain::directory::DirectoryRepository;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::integration::IntegrationRepository;
 use tenantry_domain::invitation::InvitationRepository;
@@ -155,6 +156,9 @@ impl Transaction for SeaTransaction {
         self
     }
     fn webhooks(&self) -> &dyn WebhookRepository {
+        self
+    }
+    fn directory(&self) -> &dyn DirectoryRepository {
         self
     }
     fn integrations(&self) -> &dyn IntegrationRepository {

@@ -16,6 +16,7 @@ use tenantry_domain::user::AuthService;
 use tenantry_domain::{Services, ServicesConfig};
 use tenantry_http::{ApiState, AuthRateLimit, GaugeSource, Readiness, StoreGauges, TrustedProxies};
 use tenantry_persistence::{Database, DbBackend, PoolSettings};
+use tenantry_scim::ScimState;
 use tenantry_vault::{AesGcmSealer, SecretKey};
 
 use crate::config::Config;
@@ -55,8 +56,15 @@ impl Application {
             invitation_attempts: state.invitation_rate_limit.clone(),
             client_address: Arc::new(move |request| proxies.client_of(request)),
         };
+        let scim_proxies = state.trusted_proxies.clone();
+        let scim = ScimState {
+            services: state.services.clone(),
+            client_address: Arc::new(move |request| scim_proxies.client_of(request)),
+        };
         let mut server = HttpServer::new(move || {
-            tenantry_http::app(state.clone()).configure(tenantry_console::routes(console.clone()))
+            tenantry_http::app(state.clone())
+                .configure(tenantry_console::routes(console.clone()))
+                .configure(tenantry_scim::routes(scim.clone()))
         })
         .shutdown_timeout(SHUTDOWN_GRACE_SECONDS)
         // actix would stop at once on SIGINT; `stop_on_signal` makes both signals graceful.

@@ -226,6 +226,7 @@ fn feature_label(feature: Feature) -> &'static str {
     match feature {
         Feature::CustomRoles => "Custom roles",
         Feature::AuditExport => "Audit log export",
+        Feature::Directory => "Directory sync (SCIM)",
     }
 }
 

@@ -324,6 +324,15 @@ impl MemberRepository for MemoryTx {
         not_kept("members.delete_member")
     }
 
+    async fn set_suspended(
+        &self,
+        _: OrgId,
+        _: UserId,
+        _: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        not_kept("members.set_suspended")
+    }
+
     async fn reassign_custom_role(
         &self,
         _: OrgId,
@@ -396,6 +405,7 @@ fn access(state: &State, org: OrgId, user: UserId) -> Result<Option<MemberAccess
         org_requires_mfa: org_row.org.settings.requires_mfa(),
         has_mfa: account.user.mfa_enabled,
         members_version: MembersVersion(org_row.members_version),
+        suspended: false,
     }))
 }
 

@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use tenantry_domain::audit::{AuditEvent, AuditRepository, ChainLink};
 use tenantry_domain::authz::BuiltinRole;
+use tenantry_domain::directory::DirectoryRepository;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{OrgId, RoleId, UserId};
 use tenantry_domain::integration::IntegrationRepository;
@@ -200,6 +201,10 @@ impl Transaction for MemoryTx {
     }
 
     fn webhooks(&self) -> &dyn WebhookRepository {
+        self
+    }
+
+    fn directory(&self) -> &dyn DirectoryRepository {
         self
     }
 

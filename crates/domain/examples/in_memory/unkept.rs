@@ -1,12 +1,19 @@
-//! The repositories of which the example's flow uses nothing: the e-mail outbox, integrations
-//! and webhooks. Every method refuses through [`not_kept`], so a use case that reaches one
+//! The repositories of which the example's flow uses nothing: the e-mail outbox, integrations,
+//! webhooks and directories. Every method refuses through [`not_kept`], so a use case that reaches one
 //! fails with an internal error that names the method, instead of acting on a made-up answer.
 
 use async_trait::async_trait;
+use tenantry_domain::directory::{
+    DirectoryGroupRecord, DirectoryRepository, DirectoryTokenInfo, DirectoryUserRecord,
+    ProvisioningSettings,
+};
 use tenantry_domain::error::StoreError;
-use tenantry_domain::ids::{IntegrationId, InvitationId, OrgId, WebhookId};
+use tenantry_domain::ids::{
+    IntegrationId, InvitationId, OrgId, ScimGroupId, ScimTokenId, UserId, WebhookId,
+};
 use tenantry_domain::integration::{Integration, IntegrationRepository, SealedCredentials};
 use tenantry_domain::mail::{Mail, OutboxMessage, OutboxRepository};
+use tenantry_domain::user::TokenHash;
 use tenantry_domain::webhook::{
     ClaimedWebhook, DeliveryAttempt, RoundOutcome, Webhook, WebhookRepository,
 };
@@ -148,5 +155,88 @@ impl WebhookRepository for MemoryTx {
 
     async fn record_round(&self, _: &RoundOutcome) -> Result<(), StoreError> {
         not_kept("webhooks.record_round")
+    }
+}
+
+#[async_trait]
+impl DirectoryRepository for MemoryTx {
+    async fn insert_token(&self, _: &DirectoryTokenInfo, _: &TokenHash) -> Result<(), StoreError> {
+        not_kept("directory.insert_token")
+    }
+
+    async fn list_tokens(&self, _: OrgId) -> Result<Vec<DirectoryTokenInfo>, StoreError> {
+        not_kept("directory.list_tokens")
+    }
+
+    async fn delete_token(&self, _: OrgId, _: ScimTokenId) -> Result<bool, StoreError> {
+        not_kept("directory.delete_token")
+    }
+
+    async fn find_token(&self, _: &TokenHash) -> Result<Option<DirectoryTokenInfo>, StoreError> {
+        not_kept("directory.find_token")
+    }
+
+    async fn settings(&self, _: OrgId) -> Result<Option<ProvisioningSettings>, StoreError> {
+        not_kept("directory.settings")
+    }
+
+    async fn save_settings(&self, _: OrgId, _: &ProvisioningSettings) -> Result<(), StoreError> {
+        not_kept("directory.save_settings")
+    }
+
+    async fn insert_user(&self, _: &DirectoryUserRecord) -> Result<(), StoreError> {
+        not_kept("directory.insert_user")
+    }
+
+    async fn update_user(&self, _: &DirectoryUserRecord, _: u64) -> Result<bool, StoreError> {
+        not_kept("directory.update_user")
+    }
+
+    async fn find_user(
+        &self,
+        _: OrgId,
+        _: UserId,
+    ) -> Result<Option<DirectoryUserRecord>, StoreError> {
+        not_kept("directory.find_user")
+    }
+
+    async fn find_user_by_name(
+        &self,
+        _: OrgId,
+        _: &str,
+    ) -> Result<Option<DirectoryUserRecord>, StoreError> {
+        not_kept("directory.find_user_by_name")
+    }
+
+    async fn list_users(&self, _: OrgId) -> Result<Vec<DirectoryUserRecord>, StoreError> {
+        not_kept("directory.list_users")
+    }
+
+    async fn insert_group(&self, _: &DirectoryGroupRecord) -> Result<(), StoreError> {
+        not_kept("directory.insert_group")
+    }
+
+    async fn update_group(&self, _: &DirectoryGroupRecord, _: u64) -> Result<bool, StoreError> {
+        not_kept("directory.update_group")
+    }
+
+    async fn find_group(
+        &self,
+        _: OrgId,
+        _: ScimGroupId,
+    ) -> Result<Option<DirectoryGroupRecord>, StoreError> {
+        not_kept("directory.find_group")
+    }
+
+    async fn list_groups(&self, _: OrgId) -> Result<Vec<DirectoryGroupRecord>, StoreError> {
+        not_kept("directory.list_groups")
+    }
+
+    async fn delete_group(&self, _: OrgId, _: ScimGroupId) -> Result<bool, StoreError> {
+        not_kept("directory.delete_group")
+    }
+
+    async fn group_keys_of(&self, _: OrgId, _: UserId) -> Result<Vec<String>, StoreError> {
+        not_kept("directory.group_keys_of")
     }
 }

@@ -89,11 +89,40 @@ pub enum AuditAction {
     /// A webhook was deleted (`DELETE .../webhooks/{id}`). Target `webhookId`; metadata `url`
     /// (origin only).
     WebhookDeleted,
+    /// The owner made a directory (SCIM) token (`POST .../scim/tokens`). Target `tokenId`;
+    /// metadata `name`.
+    DirectoryTokenCreated,
+    /// The owner revoked a directory token (`DELETE .../scim/tokens/{id}`). Target `tokenId`.
+    DirectoryTokenRevoked,
+    /// The owner set the directory settings (`PUT .../scim/settings`). Metadata `defaultRole`,
+    /// `groupRoles` (how many mappings).
+    DirectorySettingsUpdated,
+    /// The org's identity provider provisioned a person (SCIM `POST /Users`); no actor, metadata
+    /// `via` = `scim` and `scimTokenId` as on every directory change. Target `userId`, `email`;
+    /// metadata `role`, `userName`, `existingMember`, `active`.
+    MemberProvisioned,
+    /// The identity provider suspended a member (`active: false`). Target `userId`.
+    MemberSuspended,
+    /// The identity provider restored a suspended member (`active: true`). Target `userId`.
+    MemberRestored,
+    /// The identity provider removed a member (SCIM `DELETE /Users/{id}`); the account stays.
+    /// Target `userId`; metadata `role`.
+    MemberDeprovisioned,
+    /// The identity provider changed what it says about a member, other than `active`. Target
+    /// `userId`; metadata `userName`.
+    DirectoryUserUpdated,
+    /// The identity provider made a group. Target `groupId`; metadata `displayName`, `members`
+    /// (how many).
+    DirectoryGroupCreated,
+    /// The identity provider changed a group. Target `groupId`; metadata `displayName`, `members`.
+    DirectoryGroupUpdated,
+    /// The identity provider deleted a group. Target `groupId`; metadata `displayName`, `members`.
+    DirectoryGroupDeleted,
 }
 
 impl AuditAction {
     /// Every action, in declaration order: the names the API's `action` filter accepts.
-    pub const ALL: [Self; 26] = [
+    pub const ALL: [Self; 37] = [
         Self::OrgCreated,
         Self::OrgUpdated,
         Self::OrgPlanChanged,
@@ -120,6 +149,17 @@ impl AuditAction {
         Self::WebhookCreated,
         Self::WebhookUpdated,
         Self::WebhookDeleted,
+        Self::DirectoryTokenCreated,
+        Self::DirectoryTokenRevoked,
+        Self::DirectorySettingsUpdated,
+        Self::MemberProvisioned,
+        Self::MemberSuspended,
+        Self::MemberRestored,
+        Self::MemberDeprovisioned,
+        Self::DirectoryUserUpdated,
+        Self::DirectoryGroupCreated,
+        Self::DirectoryGroupUpdated,
+        Self::DirectoryGroupDeleted,
     ];
 
     /// The dotted name (`member.invited`) that the store keeps, the API shows and the `action`
@@ -153,6 +193,17 @@ impl AuditAction {
             Self::WebhookCreated => "webhook.created",
             Self::WebhookUpdated => "webhook.updated",
             Self::WebhookDeleted => "webhook.deleted",
+            Self::DirectoryTokenCreated => "scim.token_created",
+            Self::DirectoryTokenRevoked => "scim.token_revoked",
+            Self::DirectorySettingsUpdated => "scim.settings_updated",
+            Self::MemberProvisioned => "member.provisioned",
+            Self::MemberSuspended => "member.suspended",
+            Self::MemberRestored => "member.restored",
+            Self::MemberDeprovisioned => "member.deprovisioned",
+            Self::DirectoryUserUpdated => "scim.user_updated",
+            Self::DirectoryGroupCreated => "scim.group_created",
+            Self::DirectoryGroupUpdated => "scim.group_updated",
+            Self::DirectoryGroupDeleted => "scim.group_deleted",
         }
     }
 }

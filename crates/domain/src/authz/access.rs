@@ -145,6 +145,9 @@ impl Access {
         found: Option<MemberAccess>,
         requirement: Requirement,
     ) -> Result<Self, AccessDenied> {
+        // A suspended member is, for every purpose, not a member: the same 404, whatever
+        // credential they hold.
+        let found = found.filter(|found| !found.suspended);
         // Without a second factor a member of an org that requires one is refused everything
         // there; enrolling happens under `/api/me`, outside any org.
         if found

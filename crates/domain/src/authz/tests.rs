@@ -237,6 +237,7 @@ fn the_check_is_made_again_under_the_lock() {
             org_requires_mfa: false,
             has_mfa: false,
             members_version: MembersVersion(1),
+            suspended: false,
         }))
     });
     tx.members.expect_delete_member().never();

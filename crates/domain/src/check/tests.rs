@@ -23,6 +23,7 @@ fn access(role: AssignedRole, org_requires_mfa: bool, has_mfa: bool) -> MemberAc
         org_requires_mfa,
         has_mfa,
         members_version: MembersVersion::default(),
+        suspended: false,
     }
 }
 

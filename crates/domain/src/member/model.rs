@@ -80,6 +80,9 @@ pub struct MemberAccess {
     /// The org's member-list version, read with the membership so that a list request needs
     /// no second read to learn it.
     pub members_version: MembersVersion,
+    /// Whether the org's identity provider suspended the membership; a suspended member is
+    /// refused everything in the org, as a stranger is.
+    pub suspended: bool,
 }
 
 /// The version of an org's member list: it moves, in the same transaction, with every change
@@ -108,6 +111,9 @@ pub struct Member {
     pub role: AssignedRole,
     /// When the user joined the org; the member list is ordered by it, then by user id.
     pub joined_at: OffsetDateTime,
+    /// Whether the org's identity provider suspended the member: they keep seat and role
+    /// but can act in the org no more.
+    pub suspended: bool,
 }
 
 /// A role named in a request: a built-in name other than `owner`, or a custom role's id.

@@ -46,6 +46,13 @@ pub trait MemberRepository: Send + Sync {
         user: UserId,
         role: &AssignedRole,
     ) -> Result<(), StoreError>;
+    /// Suspends the membership from `at`, or lifts the suspension with `None`.
+    async fn set_suspended(
+        &self,
+        org: OrgId,
+        user: UserId,
+        at: Option<time::OffsetDateTime>,
+    ) -> Result<(), StoreError>;
     /// Ends the user's membership of the org; the account and its other memberships stay.
     async fn delete_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError>;
     /// Gives every holder of a custom role a built-in one instead; returns how many there were.

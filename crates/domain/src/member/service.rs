@@ -300,6 +300,7 @@ impl MemberService {
             user,
             role,
             joined_at: now,
+            suspended: false,
         })
     }
 
@@ -442,10 +443,16 @@ async fn member_view(tx: &dyn Transaction, membership: Membership) -> Result<Mem
         .find_user(membership.user_id)
         .await?
         .ok_or(MemberError::MemberNotFound)?;
+    let suspended = tx
+        .members()
+        .find_access(membership.org_id, membership.user_id)
+        .await?
+        .is_some_and(|access| access.suspended);
     Ok(Member {
         user,
         role: membership.role,
         joined_at: membership.joined_at,
+        suspended,
     })
 }
 

@@ -92,6 +92,7 @@ fn a_page_says_where_the_next_starts_only_when_more_members_follow() {
                         user: user(UserId::generate()),
                         role: builtin(BuiltinRole::Member),
                         joined_at: NOW,
+                        suspended: false,
                     })
                     .collect())
             });

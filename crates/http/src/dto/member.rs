@@ -20,6 +20,9 @@ pub struct MemberResponse {
     pub role_name: String,
     #[serde(with = "rfc3339")]
     pub joined_at: OffsetDateTime,
+    /// The org's identity provider suspended the member (SCIM `active: false`): they keep
+    /// their seat and role but can act in the org no more.
+    pub suspended: bool,
 }
 
 impl From<Member> for MemberResponse {
@@ -31,6 +34,7 @@ impl From<Member> for MemberResponse {
             role: member.role.key(),
             role_name: member.role.display_name().to_owned(),
             joined_at: utc(member.joined_at),
+            suspended: member.suspended,
         }
     }
 }

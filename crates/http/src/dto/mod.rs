@@ -9,6 +9,7 @@ pub mod member;
 pub mod org;
 pub mod role;
 pub(crate) mod schema;
+pub mod scim;
 pub mod tenant;
 pub mod token;
 pub mod webhook;

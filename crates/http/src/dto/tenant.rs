@@ -161,6 +161,8 @@ pub struct TenantMemberResponse {
     pub last_login: Option<OffsetDateTime>,
     /// Whether the member has turned on a second factor.
     pub mfa_enabled: bool,
+    /// Whether the org's identity provider suspended the member.
+    pub suspended: bool,
 }
 
 impl From<Member> for TenantMemberResponse {
@@ -173,6 +175,7 @@ impl From<Member> for TenantMemberResponse {
             role_name: member.role.display_name().to_owned(),
             last_login: member.user.last_login_at.map(utc),
             mfa_enabled: member.user.mfa_enabled,
+            suspended: member.suspended,
         }
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod invitee;
 pub(crate) mod members;
 pub(crate) mod orgs;
 pub(crate) mod roles;
+pub(crate) mod scim;
 pub(crate) mod tenant;
 pub(crate) mod webhooks;
 
@@ -30,6 +31,7 @@ pub(crate) use invitee::*;
 pub(crate) use members::*;
 pub(crate) use orgs::*;
 pub(crate) use roles::*;
+pub(crate) use scim::*;
 pub(crate) use tenant::*;
 pub(crate) use webhooks::*;
 
@@ -130,6 +132,18 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
     routes.add(
         "/api/orgs/{org_id}/webhooks/{id}/deliveries",
         [get(list_deliveries)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/scim/tokens",
+        [get(list_scim_tokens), post(create_scim_token)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/scim/tokens/{id}",
+        [delete(revoke_scim_token)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/scim/settings",
+        [get(get_scim_settings), put(put_scim_settings)],
     );
     routes.add("/api/orgs/{org_id}/audit-logs", [get(list_audit_logs)]);
     routes.add(

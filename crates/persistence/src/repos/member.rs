@@ -46,6 +46,7 @@ struct MemberRow {
     last_login_at: Option<OffsetDateTime>,
     mfa_enabled_at: Option<OffsetDateTime>,
     joined_at: OffsetDateTime,
+    suspended_at: Option<OffsetDateTime>,
     #[sea_orm(nested)]
     role: RoleColumns,
 }
@@ -57,7 +58,7 @@ const FIND_MEMBER: &str = " FROM memberships m \
 const LIST_MEMBERS: &str = "SELECT u.id AS user_id, u.email AS email, u.name AS name, \
      u.created_at AS created_at, \
      u.last_login_at AS last_login_at, u.mfa_enabled_at AS mfa_enabled_at, \
-     m.joined_at AS joined_at, ";
+     m.joined_at AS joined_at, m.suspended_at AS suspended_at, ";
 const LIST_MEMBERS_FROM: &str = " FROM memberships m \
      JOIN users u ON u.id = m.user_id \
      LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
@@ -167,6 +168,7 @@ impl MemberRepository for SeaTransaction {
                 Ok(Member {
                     role: row.role.into_role(org.as_uuid())?,
                     joined_at: row.joined_at,
+                    suspended: row.suspended_at.is_some(),
                     user: User {
                         id: UserId::from_uuid(row.user_id),
                         email: Email::from_trusted(row.email),
@@ -218,6 +220,20 @@ impl MemberRepository for SeaTransaction {
         Ok(())
     }
 
+    async fn set_suspended(
+        &self,
+        org: OrgId,
+        user: UserId,
+        at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        self.update(
+            "UPDATE memberships SET suspended_at = ? WHERE org_id = ? AND user_id = ?",
+            vec![at.into(), org.as_uuid().into(), user.as_uuid().into()],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn delete_member(&self, org: OrgId, user: UserId) -> Result<(), StoreError> {
         memberships::Entity::delete_many()
             .filter(memberships::Column::OrgId.eq(org.as_uuid()))
@@ -254,6 +270,7 @@ struct AccessRow {
     settings: String,
     members_version: i64,
     mfa_enabled_at: Option<OffsetDateTime>,
+    suspended_at: Option<OffsetDateTime>,
     user_id: Uuid,
     #[sea_orm(nested)]
     membership: MembershipRow,
@@ -272,7 +289,8 @@ impl SeaTransaction {
         let placeholders = vec!["?"; users.len()].join(", ");
         let sql = format!(
             "SELECT o.settings AS settings, o.members_version AS members_version, \
-             u.mfa_enabled_at AS mfa_enabled_at, m.user_id AS user_id, \
+             u.mfa_enabled_at AS mfa_enabled_at, m.suspended_at AS suspended_at, \
+             m.user_id AS user_id, \
              m.joined_at AS joined_at, {ROLE_SELECT} FROM memberships m \
              JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
              LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
@@ -289,6 +307,7 @@ impl SeaTransaction {
                 Ok(MemberAccess {
                     org_requires_mfa: super::org::settings_from_json(&row.settings)?.requires_mfa(),
                     has_mfa: row.mfa_enabled_at.is_some(),
+                    suspended: row.suspended_at.is_some(),
                     members_version: MembersVersion(
                         u64::try_from(row.members_version).unwrap_or(0),
                     ),

@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_counts;
+mod directory;
 mod integration;
 mod invitation;
 mod member;
