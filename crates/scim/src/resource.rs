@@ -113,9 +113,9 @@ pub fn user_from_json(body: &Value) -> Result<DirectoryUser, ScimError> {
     };
     let mut kept = Map::new();
     // Whether the client stated `active` at all: an unstated one is rendered as unstated, and
-    // counts as true.
+    // counts as true. Only the fact is kept; the membership holds the value.
     if get(body, "active").is_some() {
-        kept.insert("active".into(), active.into());
+        kept.insert("active".into(), true.into());
     }
     if let Some(name) = get(body, "name") {
         let name = name

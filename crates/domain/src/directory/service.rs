@@ -6,8 +6,8 @@ use tracing::instrument;
 
 use super::error::DirectoryError;
 use super::model::{
-    DirectoryCaller, DirectoryGroup, DirectoryGroupRecord, DirectoryToken, DirectoryTokenInfo,
-    DirectoryUser, DirectoryUserRecord, ProvisioningSettings,
+    DirectoryCaller, DirectoryGroup, DirectoryGroupRecord, DirectoryName, DirectoryToken,
+    DirectoryTokenInfo, DirectoryUser, DirectoryUserRecord, ProvisioningSettings,
 };
 use crate::audit::{AuditAction, AuditEvent};
 use crate::authz::{Access, Actor, Requirement};
@@ -300,12 +300,16 @@ impl DirectoryService {
     ) -> Result<Vec<DirectoryUserRecord>, DirectoryError> {
         let tx = self.uow.read_one().await?;
         match user_name {
-            Some(name) => Ok(tx
-                .directory()
-                .find_user_by_name(caller.org_id, &name.trim().to_lowercase())
-                .await?
-                .into_iter()
-                .collect()),
+            // A name no user could have finds no one.
+            Some(name) => match DirectoryName::parse("userName", name) {
+                Ok(name) => Ok(tx
+                    .directory()
+                    .find_user_by_name(caller.org_id, &name.key())
+                    .await?
+                    .into_iter()
+                    .collect()),
+                Err(_) => Ok(Vec::new()),
+            },
             None => Ok(tx.directory().list_users(caller.org_id).await?),
         }
     }
@@ -355,10 +359,13 @@ impl DirectoryService {
                 .append(&caller_event(caller, action, now).target("userId", id))
                 .await?;
         }
-        let changed_otherwise = DirectoryUser {
-            active: current.user.active,
-            ..user.clone()
-        } != current.user;
+        // What the store keeps besides `active`; the address and name only serve provisioning.
+        let changed_otherwise = (&user.user_name, &user.external_id, &user.attributes)
+            != (
+                &current.user.user_name,
+                &current.user.external_id,
+                &current.user.attributes,
+            );
         let record = DirectoryUserRecord {
             user,
             updated_at: now,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod directory;
 mod idempotency;
 mod invitations;
 mod outbox;

@@ -1,5 +1,5 @@
-//! `spawn_app`: the production wiring (`api_state` + `tenantry_http::app`) over a fresh
-//! database, driven with actix's test utilities.
+//! `spawn_app`: the production wiring (`api_state` + `tenantry_http::app`, with the SCIM
+//! endpoint) over a fresh database, driven with actix's test utilities.
 
 use actix_http::Request;
 use actix_web::body::MessageBody;
@@ -92,7 +92,12 @@ pub async fn spawn_app_with(
     };
     let state = api_state(&config, db.database.clone()).unwrap();
     let services = state.services.clone();
-    let service = test::init_service(tenantry_http::app(state)).await;
+    let scim = tenantry_scim::ScimState {
+        services: services.clone(),
+        client_address: Arc::new(|request| request.peer_addr().map(|peer| peer.ip())),
+    };
+    let service =
+        test::init_service(tenantry_http::app(state).configure(tenantry_scim::routes(scim))).await;
     TestApp {
         service,
         services,

@@ -23,6 +23,7 @@ mod operator;
 mod orgs;
 mod permission_checks;
 mod roles;
+mod scim;
 mod tenant;
 mod tokens;
 mod webhooks;

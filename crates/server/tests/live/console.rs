@@ -7,7 +7,7 @@
 //! Screenshots of the main pages land in `$TENANTRY_CONSOLE_SCREENSHOTS` when it is set
 //! (`docs/console`, relative to the workspace's root).
 
-use crate::support::{Browser, Server, browser_available, tenantry};
+use crate::support::{Browser, Server, browser_available};
 use serde_json::Value;
 
 const OWNER: &str = "owner@example.com";
@@ -80,20 +80,6 @@ async fn get(server: &Server, path: &str, cookie: &str) -> (u16, hyper::HeaderMa
         .send("GET", path, &[("cookie", cookie)], String::new())
         .await;
     (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-/// `tenantry set-plan`, as an operator runs it beside the server.
-fn set_plan(server: &Server, org: &str, plan: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let status = tenantry(
-        dir.path(),
-        &[("TENANTRY_DATABASE_URL", &server.database_url)],
-    )
-    .args(["set-plan", org, plan])
-    .stderr(std::process::Stdio::null())
-    .status()
-    .unwrap();
-    assert!(status.success(), "set-plan {org} {plan}");
 }
 
 /// The row of `email` in the members table.
@@ -236,7 +222,7 @@ async fn an_owner_runs_an_org_from_the_console_and_a_member_can_do_only_what_her
     // Custom roles need the team plan: the page says so until an operator sets it.
     owner.open(&format!("{orgs}/roles")).await;
     assert_eq!(owner.count("#roles-upgrade").await, 1);
-    set_plan(&server, &org, "team");
+    server.set_plan(&org, "team");
     owner.open(&format!("{orgs}/roles")).await;
     assert_eq!(owner.count("#roles-upgrade").await, 0);
     owner.fill("role-name", "Scanner").await;

@@ -14,5 +14,6 @@ mod mail;
 mod ops;
 mod owasp;
 mod replicas;
+mod scim;
 mod support;
 mod webhooks;

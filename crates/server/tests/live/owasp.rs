@@ -38,7 +38,8 @@ struct Route {
     method: &'static str,
     /// With `{org}`, `{second}` (another org where the caller holds the same role),
     /// `{target}` (a viewer), `{role}` (a custom role), `{invitation}` (a pending e-mail
-    /// invitation), `{integration}` and `{webhook}` filled in, in the path and the body alike.
+    /// invitation), `{integration}`, `{webhook}` and `{scim_token}` filled in, in the path and
+    /// the body alike.
     path: &'static str,
     body: Option<&'static str>,
     allowed: &'static [Who],
@@ -257,6 +258,29 @@ const ROUTES: &[Route] = &[
         MANAGERS,
         200,
     ),
+    route("GET", "/api/orgs/{org}/scim/tokens", None, &[Owner], 200),
+    route(
+        "POST",
+        "/api/orgs/{org}/scim/tokens",
+        Some(r#"{"name": "idp"}"#),
+        &[Owner],
+        201,
+    ),
+    route(
+        "DELETE",
+        "/api/orgs/{org}/scim/tokens/{scim_token}",
+        None,
+        &[Owner],
+        204,
+    ),
+    route("GET", "/api/orgs/{org}/scim/settings", None, &[Owner], 200),
+    route(
+        "PUT",
+        "/api/orgs/{org}/scim/settings",
+        Some(r#"{"defaultRole": "viewer", "groupRoles": []}"#),
+        &[Owner],
+        200,
+    ),
     route("GET", "/api/org/profile", None, &CAST, 200),
     route(
         "PUT",
@@ -458,7 +482,7 @@ impl Binary {
         assert!(status.success());
     }
 
-    /// A team-plan org of `tenant`'s owner where everyone holds their role (the target, a
+    /// An enterprise-plan org of `tenant`'s owner where everyone holds their role (the target, a
     /// viewer, only if `with_target`), with a custom role `Ops`, a pending e-mail invitation
     /// and an integration. It becomes everyone's current org when `current`.
     async fn org(&self, tenant: &Tenant, with_target: bool, current: bool) -> World {
@@ -469,7 +493,8 @@ impl Binary {
             .as_str()
             .unwrap()
             .to_owned();
-        self.set_plan(&org, "team");
+        // Enterprise: every feature, the directory (SCIM) included.
+        self.set_plan(&org, "enterprise");
         let roles = format!("/api/orgs/{org}/roles");
         let support = self
             .ok(
@@ -558,7 +583,20 @@ impl Binary {
             .as_str()
             .unwrap()
             .to_owned();
+        let scim_token = self
+            .ok(
+                201,
+                "POST",
+                &format!("/api/orgs/{org}/scim/tokens"),
+                owner,
+                json!({"name": "idp"}),
+            )
+            .await["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let mut ids = BTreeMap::from([
+            ("scim_token", scim_token),
             ("webhook", webhook),
             ("org", org),
             ("target", tenant.target.id.clone()),
@@ -594,6 +632,8 @@ impl Binary {
             format!("/api/orgs/{org}/invitations"),
             format!("/api/orgs/{org}/audit-logs?limit=200"),
             format!("/api/orgs/{org}/webhooks"),
+            format!("/api/orgs/{org}/scim/tokens"),
+            format!("/api/orgs/{org}/scim/settings"),
             "/api/org/profile".to_owned(),
             "/api/org/integrations".to_owned(),
             "/api/me/tokens".to_owned(),
@@ -632,6 +672,7 @@ fn documented(route: &Route) -> String {
         ("{invitation}", "{id}"),
         ("{integration}", "{id}"),
         ("{webhook}", "{id}"),
+        ("{scim_token}", "{id}"),
     ]
     .iter()
     .fold(route.path.to_owned(), |path, (ours, theirs)| {

@@ -219,6 +219,17 @@ impl Server {
         (status, headers, bytes)
     }
 
+    /// `tenantry set-plan`, as an operator runs it beside the server.
+    pub fn set_plan(&self, org: &str, plan: &str) {
+        let dir = tempfile::tempdir().unwrap();
+        let status = tenantry(dir.path(), &[("TENANTRY_DATABASE_URL", &self.database_url)])
+            .args(["set-plan", org, plan])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "set-plan {org} {plan}");
+    }
+
     /// Signs up and returns the bearer token.
     pub async fn sign_up(&self, email: &str, name: &str) -> String {
         let (status, body) = self
