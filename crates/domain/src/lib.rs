@@ -72,6 +72,7 @@
 //!     org_requires_mfa: false,
 //!     has_mfa: false,
 //!     members_version: MembersVersion::default(),
+//!     suspended: false,
 //! };
 //! assert!(explain(user, Some(&viewer), Permission::ScansRead).allowed);
 //! assert!(!explain(user, Some(&viewer), Permission::ScansWrite).allowed);

@@ -171,7 +171,11 @@ fn row(frame: &OrgFrame, viewer: &Viewer, member: &Member, roles: &[CustomRole])
         .collect();
     html! {
         tr data-email=(member.user.email.as_str()) {
-            td { (member.user.name.as_str()) }
+            td {
+                (member.user.name.as_str())
+                // The identity provider's suspension (SCIM): seat and role kept, no access.
+                @if member.suspended { " " span.muted { "(suspended)" } }
+            }
             td { (member.user.email.as_str()) }
             td.role { (member.role.display_name()) }
             td { (date(member.joined_at)) }

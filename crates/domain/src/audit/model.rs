@@ -46,6 +46,17 @@ pub enum AuditAction {
     /// [`AuditAction::MemberMovedOut`] in the other. Target `userId`; metadata `sourceOrgId`,
     /// `role`.
     MemberMovedIn,
+    /// The org's identity provider provisioned a person (SCIM `POST /Users`); no actor, metadata
+    /// `via` = `scim` and `scimTokenId` as on every directory change. Target `userId`, `email`;
+    /// metadata `role`, `userName`, `existingMember`, `active`.
+    MemberProvisioned,
+    /// The identity provider suspended a member (`active: false`). Target `userId`.
+    MemberSuspended,
+    /// The identity provider restored a suspended member (`active: true`). Target `userId`.
+    MemberRestored,
+    /// The identity provider removed a member (SCIM `DELETE /Users/{id}`); the account stays.
+    /// Target `userId`; metadata `role`.
+    MemberDeprovisioned,
     /// A custom role was created (`POST .../roles`). Target `roleId`; metadata `name`,
     /// `permissions` (comma-separated slugs).
     RoleCreated,
@@ -97,17 +108,6 @@ pub enum AuditAction {
     /// The owner set the directory settings (`PUT .../scim/settings`). Metadata `defaultRole`,
     /// `groupRoles` (how many mappings).
     DirectorySettingsUpdated,
-    /// The org's identity provider provisioned a person (SCIM `POST /Users`); no actor, metadata
-    /// `via` = `scim` and `scimTokenId` as on every directory change. Target `userId`, `email`;
-    /// metadata `role`, `userName`, `existingMember`, `active`.
-    MemberProvisioned,
-    /// The identity provider suspended a member (`active: false`). Target `userId`.
-    MemberSuspended,
-    /// The identity provider restored a suspended member (`active: true`). Target `userId`.
-    MemberRestored,
-    /// The identity provider removed a member (SCIM `DELETE /Users/{id}`); the account stays.
-    /// Target `userId`; metadata `role`.
-    MemberDeprovisioned,
     /// The identity provider changed what it says about a member, other than `active`. Target
     /// `userId`; metadata `userName`.
     DirectoryUserUpdated,
@@ -135,6 +135,10 @@ impl AuditAction {
         Self::MemberLeft,
         Self::MemberMovedOut,
         Self::MemberMovedIn,
+        Self::MemberProvisioned,
+        Self::MemberSuspended,
+        Self::MemberRestored,
+        Self::MemberDeprovisioned,
         Self::RoleCreated,
         Self::RoleUpdated,
         Self::RoleDeleted,
@@ -152,10 +156,6 @@ impl AuditAction {
         Self::DirectoryTokenCreated,
         Self::DirectoryTokenRevoked,
         Self::DirectorySettingsUpdated,
-        Self::MemberProvisioned,
-        Self::MemberSuspended,
-        Self::MemberRestored,
-        Self::MemberDeprovisioned,
         Self::DirectoryUserUpdated,
         Self::DirectoryGroupCreated,
         Self::DirectoryGroupUpdated,

@@ -77,6 +77,7 @@ pub struct Verdict {
 ///     org_requires_mfa: false,
 ///     has_mfa: false,
 ///     members_version: MembersVersion::default(),
+///     suspended: false,
 /// };
 /// let read = explain(user, Some(&auditor), Permission::ScansRead);
 /// assert!(read.allowed);

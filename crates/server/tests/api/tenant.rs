@@ -44,7 +44,7 @@ async fn the_profile_is_the_oldest_membership_until_another_is_chosen_and_agrees
         assert_eq!(profile.body["max_frameworks"], 1);
         assert_eq!(
             profile.body["feature_flags"],
-            json!({"custom_roles": false, "audit_export": false})
+            json!({"custom_roles": false, "audit_export": false, "scim": false})
         );
         assert_eq!(profile.body["settings"], json!({}));
 
@@ -63,7 +63,7 @@ async fn the_profile_is_the_oldest_membership_until_another_is_chosen_and_agrees
         assert_eq!(profile.body["max_users"], 50);
         assert_eq!(
             profile.body["feature_flags"],
-            json!({"custom_roles": true, "audit_export": true})
+            json!({"custom_roles": true, "audit_export": true, "scim": false})
         );
 
         // Another session of the same user keeps its own choice; login can make one.
