@@ -5,12 +5,14 @@ use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tenantry_domain::Services;
-use tenantry_domain::directory::{DirectoryCaller, DirectoryError, DirectoryToken};
+use tenantry_domain::directory::{
+    DirectoryCaller, DirectoryError, DirectoryGroupRecord, DirectoryToken, DirectoryUserRecord,
+};
 use tenantry_domain::ids::{OrgId, ScimGroupId, UserId};
 
 use crate::error::{SCIM_JSON, ScimError};
@@ -57,23 +59,23 @@ pub fn register(cfg: &mut web::ServiceConfig) {
         .service(resource("/Schemas").get(schemas))
         .service(resource("/Schemas/{id}").get(schema))
         .service(resource("/.search").post(search_all))
-        .service(resource("/Users").get(list_users).post(create_user))
+        .service(resource("/Users").get(list_users).post(create::<Users>))
         .service(resource("/Users/.search").post(search_users))
         .service(
             resource("/Users/{id}")
-                .get(get_user)
-                .put(replace_user)
-                .patch(patch_user)
-                .delete(delete_user),
+                .get(get::<Users>)
+                .put(replace::<Users>)
+                .patch(patch::<Users>)
+                .delete(delete::<Users>),
         )
-        .service(resource("/Groups").get(list_groups).post(create_group))
+        .service(resource("/Groups").get(list_groups).post(create::<Groups>))
         .service(resource("/Groups/.search").post(search_groups))
         .service(
             resource("/Groups/{id}")
-                .get(get_group)
-                .put(replace_group)
-                .patch(patch_group)
-                .delete(delete_group),
+                .get(get::<Groups>)
+                .put(replace::<Groups>)
+                .patch(patch::<Groups>)
+                .delete(delete::<Groups>),
         );
 }
 
@@ -139,22 +141,18 @@ fn base_url(request: &HttpRequest, org: OrgId) -> Base {
     Base(format!("{}://{}/scim/v2/{org}", info.scheme(), info.host()))
 }
 
-fn scim_json(status: actix_web::http::StatusCode, body: &Value) -> HttpResponse {
+fn scim_json(status: StatusCode, body: &Value) -> HttpResponse {
     HttpResponse::build(status)
         .content_type(SCIM_JSON)
         .body(body.to_string())
 }
 
 /// A resource with its `ETag`, and `Location` when it was just made.
-fn resource_response(
-    status: actix_web::http::StatusCode,
-    body: &Value,
-    version: u64,
-) -> HttpResponse {
+fn resource_response(status: StatusCode, body: &Value, version: u64) -> HttpResponse {
     let mut response = HttpResponse::build(status);
     response.content_type(SCIM_JSON);
     response.insert_header((header::ETAG, resource::etag(version)));
-    if status == actix_web::http::StatusCode::CREATED
+    if status == StatusCode::CREATED
         && let Some(location) = body["meta"]["location"].as_str()
     {
         response.insert_header((header::LOCATION, location.to_owned()));
@@ -208,7 +206,7 @@ fn list_of(resources: Vec<Value>, total: usize, start: usize) -> Value {
 async fn service_provider_config(caller: Caller) -> HttpResponse {
     let location = format!("{}/ServiceProviderConfig", caller.base.0);
     scim_json(
-        actix_web::http::StatusCode::OK,
+        StatusCode::OK,
         &with_location(parsed(SERVICE_PROVIDER_CONFIG), location),
     )
 }
@@ -229,7 +227,7 @@ fn discovered(caller: &Caller, document: &str, endpoint: &str, id_of: &str) -> V
 async fn resource_types(caller: Caller) -> HttpResponse {
     let items = discovered(&caller, RESOURCE_TYPES, "ResourceTypes", "id");
     let total = items.len();
-    scim_json(actix_web::http::StatusCode::OK, &list_of(items, total, 1))
+    scim_json(StatusCode::OK, &list_of(items, total, 1))
 }
 
 async fn resource_type(
@@ -240,14 +238,14 @@ async fn resource_type(
     discovered(&caller, RESOURCE_TYPES, "ResourceTypes", "id")
         .into_iter()
         .find(|item| item["id"] == id.as_str())
-        .map(|item| scim_json(actix_web::http::StatusCode::OK, &item))
+        .map(|item| scim_json(StatusCode::OK, &item))
         .ok_or_else(|| ScimError::not_found(format!("no resource type {id}")))
 }
 
 async fn schemas(caller: Caller) -> HttpResponse {
     let items = discovered(&caller, SCHEMAS, "Schemas", "id");
     let total = items.len();
-    scim_json(actix_web::http::StatusCode::OK, &list_of(items, total, 1))
+    scim_json(StatusCode::OK, &list_of(items, total, 1))
 }
 
 async fn schema(
@@ -258,7 +256,7 @@ async fn schema(
     discovered(&caller, SCHEMAS, "Schemas", "id")
         .into_iter()
         .find(|item| item["id"] == id.as_str())
-        .map(|item| scim_json(actix_web::http::StatusCode::OK, &item))
+        .map(|item| scim_json(StatusCode::OK, &item))
         .ok_or_else(|| ScimError::not_found(format!("no schema {id}")))
 }
 
@@ -412,37 +410,25 @@ fn list_query(request: &HttpRequest) -> Result<Query, ScimError> {
 async fn list_users(caller: Caller, request: HttpRequest) -> Result<HttpResponse, ScimError> {
     let plan = Plan::new(&list_query(&request)?)?;
     let users = users_of(&caller, &plan).await?;
-    Ok(scim_json(
-        actix_web::http::StatusCode::OK,
-        &plan.answer(users),
-    ))
+    Ok(scim_json(StatusCode::OK, &plan.answer(users)))
 }
 
 async fn search_users(caller: Caller, body: web::Bytes) -> Result<HttpResponse, ScimError> {
     let plan = Plan::new(&search_body(&body)?)?;
     let users = users_of(&caller, &plan).await?;
-    Ok(scim_json(
-        actix_web::http::StatusCode::OK,
-        &plan.answer(users),
-    ))
+    Ok(scim_json(StatusCode::OK, &plan.answer(users)))
 }
 
 async fn list_groups(caller: Caller, request: HttpRequest) -> Result<HttpResponse, ScimError> {
     let plan = Plan::new(&list_query(&request)?)?;
     let groups = groups_of(&caller).await?;
-    Ok(scim_json(
-        actix_web::http::StatusCode::OK,
-        &plan.answer(groups),
-    ))
+    Ok(scim_json(StatusCode::OK, &plan.answer(groups)))
 }
 
 async fn search_groups(caller: Caller, body: web::Bytes) -> Result<HttpResponse, ScimError> {
     let plan = Plan::new(&search_body(&body)?)?;
     let groups = groups_of(&caller).await?;
-    Ok(scim_json(
-        actix_web::http::StatusCode::OK,
-        &plan.answer(groups),
-    ))
+    Ok(scim_json(StatusCode::OK, &plan.answer(groups)))
 }
 
 /// A search over users and groups at once (RFC 7644 §3.4.3).
@@ -452,83 +438,181 @@ async fn search_all(caller: Caller, body: web::Bytes) -> Result<HttpResponse, Sc
     if plan.user_name_lookup().is_none() {
         resources.extend(groups_of(&caller).await?);
     }
-    Ok(scim_json(
-        actix_web::http::StatusCode::OK,
-        &plan.answer(resources),
-    ))
+    Ok(scim_json(StatusCode::OK, &plan.answer(resources)))
 }
 
-// ---- Users ---------------------------------------------------------------------------------
+// ---- Users and groups ----------------------------------------------------------------------
 
-fn user_id(path: web::Path<(String, String)>) -> Result<UserId, ScimError> {
+/// What the handlers of `/Users/{id}` and `/Groups/{id}` need of their kind of resource.
+trait Resource {
+    type Id: std::str::FromStr + Copy;
+    type Record;
+    const KIND: Kind;
+    const NOT_FOUND: &'static str;
+
+    async fn create(caller: &Caller, body: &Value) -> Result<Self::Record, ScimError>;
+    async fn find(caller: &Caller, id: Self::Id) -> Result<Self::Record, DirectoryError>;
+    /// The outer error refuses the body; the inner one is the use case's.
+    async fn replace(
+        caller: &Caller,
+        id: Self::Id,
+        body: &Value,
+        version: Option<u64>,
+    ) -> Result<Result<Self::Record, DirectoryError>, ScimError>;
+    async fn delete(caller: &Caller, id: Self::Id) -> Result<(), DirectoryError>;
+    fn version(record: &Self::Record) -> u64;
+    fn render(record: &Self::Record, base: &Base) -> Value;
+}
+
+/// `/Users`: people the directory manages.
+struct Users;
+
+impl Resource for Users {
+    type Id = UserId;
+    type Record = DirectoryUserRecord;
+    const KIND: Kind = Kind::User;
+    const NOT_FOUND: &'static str = "user not found";
+
+    async fn create(caller: &Caller, body: &Value) -> Result<Self::Record, ScimError> {
+        let user = resource::user_from_json(body)?;
+        let directory = &caller.state.services.directory;
+        Ok(directory.create_user(&caller.caller, user).await?)
+    }
+
+    async fn find(caller: &Caller, id: UserId) -> Result<Self::Record, DirectoryError> {
+        caller
+            .state
+            .services
+            .directory
+            .user(&caller.caller, id)
+            .await
+    }
+
+    async fn replace(
+        caller: &Caller,
+        id: UserId,
+        body: &Value,
+        version: Option<u64>,
+    ) -> Result<Result<Self::Record, DirectoryError>, ScimError> {
+        let user = resource::user_from_json(body)?;
+        let directory = &caller.state.services.directory;
+        Ok(directory
+            .replace_user(&caller.caller, id, user, version)
+            .await)
+    }
+
+    async fn delete(caller: &Caller, id: UserId) -> Result<(), DirectoryError> {
+        caller
+            .state
+            .services
+            .directory
+            .delete_user(&caller.caller, id)
+            .await
+    }
+
+    fn version(record: &Self::Record) -> u64 {
+        record.version
+    }
+
+    fn render(record: &Self::Record, base: &Base) -> Value {
+        resource::user_json(record, base)
+    }
+}
+
+/// `/Groups`: groups whose members the org's settings may give a role.
+struct Groups;
+
+impl Resource for Groups {
+    type Id = ScimGroupId;
+    type Record = DirectoryGroupRecord;
+    const KIND: Kind = Kind::Group;
+    const NOT_FOUND: &'static str = "group not found";
+
+    async fn create(caller: &Caller, body: &Value) -> Result<Self::Record, ScimError> {
+        let group = resource::group_from_json(body)?;
+        let directory = &caller.state.services.directory;
+        Ok(directory.create_group(&caller.caller, group).await?)
+    }
+
+    async fn find(caller: &Caller, id: ScimGroupId) -> Result<Self::Record, DirectoryError> {
+        caller
+            .state
+            .services
+            .directory
+            .group(&caller.caller, id)
+            .await
+    }
+
+    async fn replace(
+        caller: &Caller,
+        id: ScimGroupId,
+        body: &Value,
+        version: Option<u64>,
+    ) -> Result<Result<Self::Record, DirectoryError>, ScimError> {
+        let group = resource::group_from_json(body)?;
+        let directory = &caller.state.services.directory;
+        Ok(directory
+            .replace_group(&caller.caller, id, group, version)
+            .await)
+    }
+
+    async fn delete(caller: &Caller, id: ScimGroupId) -> Result<(), DirectoryError> {
+        caller
+            .state
+            .services
+            .directory
+            .delete_group(&caller.caller, id)
+            .await
+    }
+
+    fn version(record: &Self::Record) -> u64 {
+        record.version
+    }
+
+    fn render(record: &Self::Record, base: &Base) -> Value {
+        resource::group_json(record, base)
+    }
+}
+
+fn resource_id<R: Resource>(path: web::Path<(String, String)>) -> Result<R::Id, ScimError> {
     let (_, id) = path.into_inner();
-    id.parse()
-        .map_err(|_| ScimError::not_found("user not found"))
+    id.parse().map_err(|_| ScimError::not_found(R::NOT_FOUND))
 }
 
-fn group_id(path: web::Path<(String, String)>) -> Result<ScimGroupId, ScimError> {
-    let (_, id) = path.into_inner();
-    id.parse()
-        .map_err(|_| ScimError::not_found("group not found"))
+fn answer<R: Resource>(status: StatusCode, record: &R::Record, base: &Base) -> HttpResponse {
+    resource_response(status, &R::render(record, base), R::version(record))
 }
 
-async fn create_user(caller: Caller, body: web::Bytes) -> Result<HttpResponse, ScimError> {
-    let user = resource::user_from_json(&parse_body(&body)?)?;
-    let record = caller
-        .state
-        .services
-        .directory
-        .create_user(&caller.caller, user)
-        .await?;
-    let body = resource::user_json(&record, &caller.base);
-    Ok(resource_response(
-        actix_web::http::StatusCode::CREATED,
-        &body,
-        record.version,
-    ))
+async fn create<R: Resource>(caller: Caller, body: web::Bytes) -> Result<HttpResponse, ScimError> {
+    let record = R::create(&caller, &parse_body(&body)?).await?;
+    Ok(answer::<R>(StatusCode::CREATED, &record, &caller.base))
 }
 
-async fn get_user(
+async fn get<R: Resource>(
     caller: Caller,
     path: web::Path<(String, String)>,
     request: HttpRequest,
 ) -> Result<HttpResponse, ScimError> {
     let plan = Plan::new(&list_query(&request)?)?;
-    let record = caller
-        .state
-        .services
-        .directory
-        .user(&caller.caller, user_id(path)?)
-        .await?;
-    let mut body = resource::user_json(&record, &caller.base);
+    let record = R::find(&caller, resource_id::<R>(path)?).await?;
+    let mut body = R::render(&record, &caller.base);
     resource::project(&mut body, &plan.attributes, &plan.excluded);
     Ok(resource_response(
-        actix_web::http::StatusCode::OK,
+        StatusCode::OK,
         &body,
-        record.version,
+        R::version(&record),
     ))
 }
 
-async fn replace_user(
+async fn replace<R: Resource>(
     caller: Caller,
     path: web::Path<(String, String)>,
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ScimError> {
-    let id = user_id(path)?;
-    let user = resource::user_from_json(&parse_body(&body)?)?;
-    let record = caller
-        .state
-        .services
-        .directory
-        .replace_user(&caller.caller, id, user, if_match(&request)?)
-        .await?;
-    let body = resource::user_json(&record, &caller.base);
-    Ok(resource_response(
-        actix_web::http::StatusCode::OK,
-        &body,
-        record.version,
-    ))
+    let id = resource_id::<R>(path)?;
+    let record = R::replace(&caller, id, &parse_body(&body)?, if_match(&request)?).await??;
+    Ok(answer::<R>(StatusCode::OK, &record, &caller.base))
 }
 
 fn patch_request(body: &[u8]) -> Result<PatchRequest, ScimError> {
@@ -539,38 +623,27 @@ fn patch_request(body: &[u8]) -> Result<PatchRequest, ScimError> {
 
 /// PATCH is applied to the resource as the client reads it, and the result replaces it if
 /// nothing changed in between; otherwise it is applied again to the newer state.
-async fn patch_user(
+async fn patch<R: Resource>(
     caller: Caller,
     path: web::Path<(String, String)>,
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ScimError> {
-    let id = user_id(path)?;
+    let id = resource_id::<R>(path)?;
     let patch = patch_request(&body)?;
     let asked = if_match(&request)?;
-    let directory = &caller.state.services.directory;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let current = directory.user(&caller.caller, id).await?;
-        if asked.is_some_and(|version| version != current.version) {
+        let current = R::find(&caller, id).await?;
+        let version = R::version(&current);
+        if asked.is_some_and(|asked| asked != version) {
             return Err(DirectoryError::VersionMismatch.into());
         }
-        let mut resource = resource::user_json(&current, &caller.base);
-        patch::apply(&mut resource, &patch, &|attr| Kind::User.multi_valued(attr))?;
-        let user = resource::user_from_json(&resource)?;
-        match directory
-            .replace_user(&caller.caller, id, user, Some(current.version))
-            .await
-        {
-            Ok(record) => {
-                let body = resource::user_json(&record, &caller.base);
-                return Ok(resource_response(
-                    actix_web::http::StatusCode::OK,
-                    &body,
-                    record.version,
-                ));
-            }
+        let mut resource = R::render(&current, &caller.base);
+        patch::apply(&mut resource, &patch, &|attr| R::KIND.multi_valued(attr))?;
+        match R::replace(&caller, id, &resource, Some(version)).await? {
+            Ok(record) => return Ok(answer::<R>(StatusCode::OK, &record, &caller.base)),
             Err(DirectoryError::VersionMismatch) if asked.is_none() && attempt < PATCH_ATTEMPTS => {
             }
             Err(error) => return Err(error.into()),
@@ -578,130 +651,10 @@ async fn patch_user(
     }
 }
 
-async fn delete_user(
+async fn delete<R: Resource>(
     caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ScimError> {
-    caller
-        .state
-        .services
-        .directory
-        .delete_user(&caller.caller, user_id(path)?)
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-// ---- Groups --------------------------------------------------------------------------------
-
-async fn create_group(caller: Caller, body: web::Bytes) -> Result<HttpResponse, ScimError> {
-    let group = resource::group_from_json(&parse_body(&body)?)?;
-    let record = caller
-        .state
-        .services
-        .directory
-        .create_group(&caller.caller, group)
-        .await?;
-    let body = resource::group_json(&record, &caller.base);
-    Ok(resource_response(
-        actix_web::http::StatusCode::CREATED,
-        &body,
-        record.version,
-    ))
-}
-
-async fn get_group(
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    request: HttpRequest,
-) -> Result<HttpResponse, ScimError> {
-    let plan = Plan::new(&list_query(&request)?)?;
-    let record = caller
-        .state
-        .services
-        .directory
-        .group(&caller.caller, group_id(path)?)
-        .await?;
-    let mut body = resource::group_json(&record, &caller.base);
-    resource::project(&mut body, &plan.attributes, &plan.excluded);
-    Ok(resource_response(
-        actix_web::http::StatusCode::OK,
-        &body,
-        record.version,
-    ))
-}
-
-async fn replace_group(
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    request: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ScimError> {
-    let id = group_id(path)?;
-    let group = resource::group_from_json(&parse_body(&body)?)?;
-    let record = caller
-        .state
-        .services
-        .directory
-        .replace_group(&caller.caller, id, group, if_match(&request)?)
-        .await?;
-    let body = resource::group_json(&record, &caller.base);
-    Ok(resource_response(
-        actix_web::http::StatusCode::OK,
-        &body,
-        record.version,
-    ))
-}
-
-async fn patch_group(
-    caller: Caller,
-    path: web::Path<(String, String)>,
-    request: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, ScimError> {
-    let id = group_id(path)?;
-    let patch = patch_request(&body)?;
-    let asked = if_match(&request)?;
-    let directory = &caller.state.services.directory;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let current = directory.group(&caller.caller, id).await?;
-        if asked.is_some_and(|version| version != current.version) {
-            return Err(DirectoryError::VersionMismatch.into());
-        }
-        let mut resource = resource::group_json(&current, &caller.base);
-        patch::apply(&mut resource, &patch, &|attr| {
-            Kind::Group.multi_valued(attr)
-        })?;
-        let group = resource::group_from_json(&resource)?;
-        match directory
-            .replace_group(&caller.caller, id, group, Some(current.version))
-            .await
-        {
-            Ok(record) => {
-                let body = resource::group_json(&record, &caller.base);
-                return Ok(resource_response(
-                    actix_web::http::StatusCode::OK,
-                    &body,
-                    record.version,
-                ));
-            }
-            Err(DirectoryError::VersionMismatch) if asked.is_none() && attempt < PATCH_ATTEMPTS => {
-            }
-            Err(error) => return Err(error.into()),
-        }
-    }
-}
-
-async fn delete_group(
-    caller: Caller,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ScimError> {
-    caller
-        .state
-        .services
-        .directory
-        .delete_group(&caller.caller, group_id(path)?)
-        .await?;
+    R::delete(&caller, resource_id::<R>(path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -134,7 +134,7 @@ impl DirectoryService {
         tx.directory().save_settings(org, &settings).await?;
         let now = self.clock.now();
         let event = AuditEvent::new(org, Some(actor), AuditAction::DirectorySettingsUpdated, now)
-            .meta("defaultRole", role_key(settings.default_role))
+            .meta("defaultRole", settings.default_role.to_string())
             .meta("groupRoles", settings.group_roles.len());
         tx.audit().append(&event).await?;
         let managed: Vec<UserId> = tx
@@ -725,13 +725,6 @@ fn group_event(
         .target("groupId", record.id)
         .meta("displayName", record.group.display_name.as_str())
         .meta("members", record.group.members.len())
-}
-
-fn role_key(choice: RoleChoice) -> String {
-    match choice {
-        RoleChoice::Builtin(role) => role.name().to_owned(),
-        RoleChoice::Custom(id) => id.to_string(),
-    }
 }
 
 fn name_taken(error: crate::error::StoreError) -> DirectoryError {

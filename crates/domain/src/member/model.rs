@@ -127,6 +127,17 @@ pub enum RoleChoice {
     Custom(RoleId),
 }
 
+/// The text requests and stored settings use: the built-in name or the custom role's id, what
+/// [`RoleChoice::try_from`] reads back.
+impl fmt::Display for RoleChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Builtin(role) => f.write_str(role.name()),
+            Self::Custom(id) => id.fmt(f),
+        }
+    }
+}
+
 impl Default for RoleChoice {
     fn default() -> Self {
         Self::Builtin(BuiltinRole::Member)

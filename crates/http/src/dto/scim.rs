@@ -80,23 +80,16 @@ pub struct ScimSettingsBody {
     pub group_roles: Vec<GroupRoleBody>,
 }
 
-fn role_text(choice: RoleChoice) -> String {
-    match choice {
-        RoleChoice::Builtin(role) => role.name().to_owned(),
-        RoleChoice::Custom(id) => id.to_string(),
-    }
-}
-
 impl From<ProvisioningSettings> for ScimSettingsBody {
     fn from(settings: ProvisioningSettings) -> Self {
         Self {
-            default_role: role_text(settings.default_role),
+            default_role: settings.default_role.to_string(),
             group_roles: settings
                 .group_roles
                 .into_iter()
                 .map(|mapping| GroupRoleBody {
                     group: mapping.group.as_str().to_owned(),
-                    role: role_text(mapping.role),
+                    role: mapping.role.to_string(),
                 })
                 .collect(),
         }

@@ -103,13 +103,6 @@ struct StoredGroupRole {
     role: String,
 }
 
-fn role_text(choice: RoleChoice) -> String {
-    match choice {
-        RoleChoice::Builtin(role) => role.name().to_owned(),
-        RoleChoice::Custom(id) => id.to_string(),
-    }
-}
-
 fn role_choice(text: &str) -> Result<RoleChoice, StoreError> {
     RoleChoice::try_from(text).map_err(|_| corrupt("scim settings role", text))
 }
@@ -311,13 +304,13 @@ impl DirectoryRepository for SeaTransaction {
         settings: &ProvisioningSettings,
     ) -> Result<(), StoreError> {
         let stored = StoredSettings {
-            default_role: role_text(settings.default_role),
+            default_role: settings.default_role.to_string(),
             group_roles: settings
                 .group_roles
                 .iter()
                 .map(|mapping| StoredGroupRole {
                     group: mapping.group.as_str().to_owned(),
-                    role: role_text(mapping.role),
+                    role: mapping.role.to_string(),
                 })
                 .collect(),
         };
