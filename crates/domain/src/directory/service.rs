@@ -433,7 +433,7 @@ impl DirectoryService {
         let org = caller.org_id;
         let tx = self.uow.begin().await?;
         let org_row = lock_directory(&*tx, org).await?;
-        let group = known_members(&*tx, org, group).await?;
+        let group = known_members(&*tx, org, group, &BTreeSet::new()).await?;
         let now = self.clock.now();
         let record = DirectoryGroupRecord {
             id: ScimGroupId::generate(),
@@ -507,10 +507,19 @@ impl DirectoryService {
         if expected_version.is_some_and(|version| version != current.version) {
             return Err(DirectoryError::VersionMismatch);
         }
-        let group = known_members(&*tx, org, group).await?;
+        let before: BTreeSet<UserId> = current.group.members.iter().copied().collect();
+        let group = known_members(&*tx, org, group, &before).await?;
         let now = self.clock.now();
-        let mut touched: BTreeSet<UserId> = current.group.members.iter().copied().collect();
-        touched.extend(group.members.iter().copied());
+        let after: BTreeSet<UserId> = group.members.iter().copied().collect();
+        // A renamed group may match another mapping: all its members' roles may change.
+        // Otherwise only those who joined or left do, so one more member of a large group
+        // costs a few statements, not one per member.
+        let touched: BTreeSet<UserId> =
+            if group.display_name.key() == current.group.display_name.key() {
+                before.symmetric_difference(&after).copied().collect()
+            } else {
+                before.union(&after).copied().collect()
+            };
         let record = DirectoryGroupRecord {
             group,
             updated_at: now,
@@ -687,20 +696,24 @@ async fn lock_directory(tx: &dyn Transaction, org: OrgId) -> Result<Org, Directo
     Ok(org_row)
 }
 
-/// The group with its members deduplicated, once each is known to be a managed person.
+/// The group with its members deduplicated, once each is known to be a managed person; those
+/// in `known` (the group's members already) are not looked up again.
 async fn known_members(
     tx: &dyn Transaction,
     org: OrgId,
     group: DirectoryGroup,
+    known: &BTreeSet<UserId>,
 ) -> Result<DirectoryGroup, DirectoryError> {
     let mut seen = BTreeSet::new();
     let mut members = Vec::with_capacity(group.members.len());
     for user in group.members {
         if seen.insert(user) {
-            tx.directory()
-                .find_user(org, user)
-                .await?
-                .ok_or(DirectoryError::UnknownMember)?;
+            if !known.contains(&user) {
+                tx.directory()
+                    .find_user(org, user)
+                    .await?
+                    .ok_or(DirectoryError::UnknownMember)?;
+            }
             members.push(user);
         }
     }

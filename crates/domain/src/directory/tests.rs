@@ -362,3 +362,80 @@ fn an_account_address_comes_from_emails_or_an_address_like_user_name() {
     assert_eq!(person("bo", true).account_email(), None);
     assert_eq!(person("bo", true).account_name().as_str(), "bo");
 }
+
+#[test]
+fn one_more_member_of_a_group_is_looked_up_and_given_a_role_alone() {
+    let org = org(Plan::Enterprise);
+    let (a, b, newcomer) = (UserId::generate(), UserId::generate(), UserId::generate());
+    let group_id = crate::ids::ScimGroupId::generate();
+    let current = DirectoryGroupRecord {
+        id: group_id,
+        org_id: org.id,
+        group: DirectoryGroup {
+            display_name: DirectoryName::parse("displayName", "Admins").unwrap(),
+            external_id: None,
+            members: vec![a, b],
+            attributes: Attributes::default(),
+        },
+        created_at: NOW,
+        updated_at: NOW,
+        version: 2,
+    };
+    let mut tx = MockTransaction::default();
+    tx.given_org(&org);
+    tx.given_role(&org, newcomer, builtin(BuiltinRole::Member));
+    let events = tx.record_audit();
+    let found = current.clone();
+    tx.directory
+        .expect_find_group()
+        .returning(move |_, _| Ok(Some(found.clone())));
+    tx.directory
+        .expect_find_user()
+        .withf(move |_, user| *user == newcomer)
+        .times(1)
+        .returning(|org_id, user| Ok(Some(record_for(org_id, user))));
+    tx.directory
+        .expect_update_group()
+        .withf(|record, expected| *expected == 2 && record.group.members.len() == 3)
+        .times(1)
+        .returning(|_, _| Ok(true));
+    tx.directory.expect_settings().returning(|_| {
+        Ok(Some(ProvisioningSettings {
+            default_role: RoleChoice::Builtin(BuiltinRole::Member),
+            group_roles: vec![GroupRole {
+                group: DirectoryName::parse("group", "admins").unwrap(),
+                role: RoleChoice::Builtin(BuiltinRole::Admin),
+            }],
+        }))
+    });
+    tx.directory
+        .expect_group_keys_of()
+        .withf(move |_, user| *user == newcomer)
+        .times(1)
+        .returning(|_, _| Ok(vec!["admins".to_owned()]));
+    tx.members
+        .expect_set_member_role()
+        .withf(move |_, user, role| *user == newcomer && *role == builtin(BuiltinRole::Admin))
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let (uow, committed) = unit_of_work(vec![tx]);
+    let group = DirectoryGroup {
+        members: vec![a, b, newcomer],
+        ..current.group.clone()
+    };
+
+    let replaced =
+        pollster::block_on(service(uow).replace_group(&caller(&org), group_id, group, None))
+            .unwrap();
+
+    assert!(committed[0].get());
+    assert_eq!(replaced.version, 3);
+    let actions: Vec<_> = events.lock().unwrap().iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::DirectoryGroupUpdated,
+            AuditAction::MemberRoleUpdated
+        ]
+    );
+}
