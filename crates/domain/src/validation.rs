@@ -122,7 +122,9 @@ pub(crate) fn trimmed_text(
     if length == 0 {
         return Err(ValidationError::new(field, "must not be empty"));
     }
-    if length > max {
+    // As sent, too: the API document's `maxLength` counts the characters of the request,
+    // spaces that trimming would drop included.
+    if length > max || raw.chars().count() > max {
         return Err(ValidationError::new(
             field,
             format!("must be at most {max} characters"),
@@ -135,4 +137,23 @@ pub(crate) fn trimmed_text(
         ));
     }
     Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_counts_the_text_as_sent_and_as_kept() {
+        let full = "a".repeat(10);
+        assert_eq!(
+            trimmed_text("name", &full, 10).as_deref(),
+            Ok(full.as_str())
+        );
+        // Trimming would bring it under the limit, but the request itself is over it.
+        assert!(trimmed_text("name", &format!(" {full}"), 10).is_err());
+        // NFKC can lengthen a name: the ligature is three letters once kept.
+        assert!(trimmed_text("name", &format!("{}\u{FB03}", "a".repeat(8)), 10).is_err());
+        assert_eq!(trimmed_text("name", "  Ada ", 10).as_deref(), Ok("Ada"));
+    }
 }

@@ -53,7 +53,8 @@ use crate::routes::{
     // Reached only through `schema_with` (the batch's array is built from the domain's limit).
     components(schemas(
         crate::dto::check::CheckQuestion,
-        crate::dto::invitation::BulkInvitationRow
+        crate::dto::invitation::BulkInvitationRow,
+        crate::dto::scim::GroupRoleBody
     )),
     modifiers(&BearerToken, &CommonErrors),
 )]

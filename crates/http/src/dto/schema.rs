@@ -4,6 +4,7 @@
 use tenantry_domain::audit::AuditAction;
 use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::check::MAX_QUESTIONS;
+use tenantry_domain::directory::{DirectoryName, ProvisioningSettings};
 use tenantry_domain::integration::{
     Credentials, IntegrationConfig, IntegrationStatus, IntegrationType, MAX_KEY_CHARS,
 };
@@ -45,6 +46,21 @@ pub(crate) fn user_name() -> Schema {
 
 pub(crate) fn token_name() -> Schema {
     name(TokenName::MAX_CHARS).into()
+}
+
+/// A directory group's display name, as the directory keys it.
+pub(crate) fn directory_name() -> Schema {
+    name(DirectoryName::MAX_CHARS).into()
+}
+
+/// The directory's group-to-role mappings, up to the domain's limit.
+pub(crate) fn group_roles() -> Schema {
+    ArrayBuilder::new()
+        .items(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+            "GroupRoleBody",
+        )))
+        .max_items(Some(ProvisioningSettings::MAX_GROUP_ROLES))
+        .into()
 }
 
 /// A custom role's name, which is no built-in role's name in any case.

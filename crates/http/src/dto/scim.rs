@@ -15,7 +15,7 @@ use super::{rfc3339, utc};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewScimTokenRequest {
     /// A label, such as the identity provider's name.
-    #[schema(min_length = 1, max_length = 100)]
+    #[schema(schema_with = crate::dto::schema::token_name)]
     pub name: String,
 }
 
@@ -60,9 +60,10 @@ pub struct ScimTokenListResponse {
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct GroupRoleBody {
     /// The group's displayName, compared without regard to case.
-    #[schema(min_length = 1, max_length = 256)]
+    #[schema(schema_with = crate::dto::schema::directory_name)]
     pub group: String,
     /// admin, auditor, member, viewer or a custom role's id.
+    #[schema(schema_with = crate::dto::schema::role_choice)]
     pub role: String,
 }
 
@@ -72,10 +73,11 @@ pub struct GroupRoleBody {
 pub struct ScimSettingsBody {
     /// The role of a person the directory provisions: admin, auditor, member (the default),
     /// viewer or a custom role's id.
+    #[schema(schema_with = crate::dto::schema::role_choice)]
     pub default_role: String,
     /// In order: a managed member gets the role of the first mapping whose group holds them,
     /// else the default role. With none, roles are managed by hand.
-    #[schema(max_items = 50)]
+    #[schema(schema_with = crate::dto::schema::group_roles)]
     #[serde(default)]
     pub group_roles: Vec<GroupRoleBody>,
 }
