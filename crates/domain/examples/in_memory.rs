@@ -42,7 +42,7 @@ use tenantry_domain::role::{NewRole, RoleName};
 use tenantry_domain::user::{Email, NewAccount, Password, UserName};
 use tenantry_domain::{Services, ServicesConfig};
 
-use stand_ins::{ExampleHasher, NoWebhooks, PlainSealer};
+use stand_ins::{ExampleHasher, NoDns, NoWebhooks, PlainSealer};
 use store::MemoryStore;
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -58,6 +58,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
         Arc::new(SystemClock),
         Arc::new(PlainSealer),
         Arc::new(NoWebhooks),
+        Arc::new(NoDns),
         ServicesConfig::default(),
     );
 

@@ -85,3 +85,7 @@ id_type!(
     /// A group of an org's directory (SCIM).
     ScimGroupId
 );
+id_type!(
+    /// A DNS domain an org claims (verified by a TXT record).
+    DomainId
+);

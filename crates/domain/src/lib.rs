@@ -7,7 +7,8 @@
 //! [`Services`] gathers them, one service per context: [`Services::auth`] (accounts, sessions,
 //! API tokens, TOTP), [`Services::orgs`], [`Services::members`], [`Services::roles`] (custom
 //! roles), [`Services::invitations`], [`Services::audit`], [`Services::integrations`],
-//! [`Services::checks`] (permission checks with reasons) and [`Services::webhooks`]; the
+//! [`Services::checks`] (permission checks with reasons), [`Services::webhooks`] and
+//! [`Services::domains`] (verified domains and auto-join); the
 //! delivery workers' use cases are [`mail::DeliveryService`] and
 //! [`webhook::WebhookDeliveryService`]. Every use case takes the acting
 //! [`authz::Actor`] first and checks, through [`authz::Access`], what it needs of that actor
@@ -25,7 +26,8 @@
 //!   ([`org::OrgRepository`], [`member::MemberRepository`], [`role::RoleRepository`],
 //!   [`user::UserRepository`], [`audit::AuditRepository`], ...) over one database transaction;
 //! - [`user::PasswordHasher`], [`integration::Sealer`] (credentials at rest),
-//!   [`clock::Clock`], [`mail::Mailer`], [`webhook::WebhookSender`] (outgoing webhooks), and [`idempotency::IdempotencyStore`] for HTTP
+//!   [`clock::Clock`], [`mail::Mailer`], [`webhook::WebhookSender`] (outgoing webhooks),
+//!   [`domains::DnsResolver`] (TXT look-ups), and [`idempotency::IdempotencyStore`] for HTTP
 //!   retries.
 //!
 //! # Example
@@ -36,6 +38,7 @@
 //! ```
 //! use std::sync::Arc;
 //! use tenantry_domain::clock::SystemClock;
+//! use tenantry_domain::domains::DnsResolver;
 //! use tenantry_domain::integration::Sealer;
 //! use tenantry_domain::ports::UnitOfWork;
 //! use tenantry_domain::user::PasswordHasher;
@@ -47,9 +50,10 @@
 //!     hasher: Arc<dyn PasswordHasher>,
 //!     sealer: Arc<dyn Sealer>,
 //!     sender: Arc<dyn WebhookSender>,
+//!     resolver: Arc<dyn DnsResolver>,
 //! ) -> Services {
 //!     let clock = Arc::new(SystemClock);
-//!     Services::new(store, hasher, clock, sealer, sender, ServicesConfig::default())
+//!     Services::new(store, hasher, clock, sealer, sender, resolver, ServicesConfig::default())
 //! }
 //! ```
 //!
@@ -85,6 +89,7 @@ pub mod authz;
 pub mod check;
 pub mod clock;
 pub mod directory;
+pub mod domains;
 pub mod error;
 pub mod idempotency;
 pub mod ids;

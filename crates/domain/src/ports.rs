@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::audit::AuditRepository;
 use crate::directory::DirectoryRepository;
+use crate::domains::DomainRepository;
 use crate::error::StoreError;
 use crate::integration::IntegrationRepository;
 use crate::invitation::InvitationRepository;
@@ -62,6 +63,8 @@ pub trait Transaction: Send + Sync {
     fn webhooks(&self) -> &dyn WebhookRepository;
     /// Orgs' directories (SCIM): tokens, settings, managed users and groups.
     fn directory(&self) -> &dyn DirectoryRepository;
+    /// The domains orgs claim and verify.
+    fn domains(&self) -> &dyn DomainRepository;
     /// Makes every write of the transaction permanent. Dropping the transaction instead rolls
     /// them all back; a read transaction ([`UnitOfWork::read`]) is simply dropped.
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

@@ -8,6 +8,7 @@ use crate::audit::AuditService;
 use crate::check::CheckService;
 use crate::clock::Clock;
 use crate::directory::DirectoryService;
+use crate::domains::{DnsResolver, DomainService};
 use crate::integration::{IntegrationService, Sealer};
 use crate::invitation::{InvitationService, InvitationSettings};
 use crate::member::MemberService;
@@ -67,18 +68,22 @@ pub struct Services {
     pub webhooks: WebhookService,
     /// Directory sync (SCIM): the org's identity provider provisions its members.
     pub directory: DirectoryService,
+    /// Verified domains, auto-join and the org's invite-only-within-its-domains policy.
+    pub domains: DomainService,
 }
 
 impl Services {
     /// Wires every use case to the same store, password hasher, clock, sealer (which
     /// encrypts integration credentials, TOTP and webhook secrets at rest) and webhook sender
-    /// (which judges the URLs webhooks may post to), with `config`.
+    /// (which judges the URLs webhooks may post to) and DNS resolver (which looks up the TXT
+    /// records that verify domains), with `config`.
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         sealer: Arc<dyn Sealer>,
         sender: Arc<dyn WebhookSender>,
+        resolver: Arc<dyn DnsResolver>,
         config: ServicesConfig,
     ) -> Self {
         let auth = AuthService::new(
@@ -88,7 +93,8 @@ impl Services {
             sealer.clone(),
             config.token_ttl,
             config.session_cache_ttl,
-        );
+        )
+        .linking_to(&config.public_url);
         Self {
             integrations: IntegrationService::new(uow.clone(), clock.clone(), sealer.clone()),
             webhooks: WebhookService::new(uow.clone(), clock.clone(), sealer.clone(), sender),
@@ -108,6 +114,7 @@ impl Services {
             audit: AuditService::new(uow.clone(), clock.clone()),
             members: MemberService::new(uow.clone(), clock.clone()),
             directory: DirectoryService::new(uow.clone(), clock.clone()),
+            domains: DomainService::new(uow.clone(), clock.clone(), resolver),
             checks: CheckService::new(uow.clone()),
             roles: RoleService::new(uow, clock),
         }

@@ -10,6 +10,7 @@ use time::OffsetDateTime;
 use crate::audit::{AuditRepository, MockAuditRepository};
 use crate::clock::Clock;
 use crate::directory::{DirectoryRepository, MockDirectoryRepository};
+use crate::domains::{DomainRepository, MockDomainRepository};
 use crate::error::StoreError;
 use crate::ids::{OrgId, UserId};
 use crate::integration::{IntegrationRepository, MockIntegrationRepository};
@@ -49,6 +50,8 @@ pub struct MockTransaction {
     pub webhooks: MockWebhookRepository,
     /// What `directory()` answers.
     pub directory: MockDirectoryRepository,
+    /// What `domains()` answers.
+    pub domains: MockDomainRepository,
     committed: Committed,
     begun: Committed,
     /// What `given_member` set, for `find_accesses`.
@@ -253,6 +256,9 @@ impl Transaction for SharedTransaction {
     }
     fn directory(&self) -> &dyn DirectoryRepository {
         &self.0.directory
+    }
+    fn domains(&self) -> &dyn DomainRepository {
+        &self.0.domains
     }
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         self.0.committed.0.store(true, Ordering::SeqCst);

@@ -2,7 +2,7 @@
 //! is the only place that decides what a recipient reads.
 
 use maud::{DOCTYPE, Markup, html};
-use tenantry_domain::mail::{InvitationMail, Mail, MailContent};
+use tenantry_domain::mail::{EmailVerificationMail, InvitationMail, Mail, MailContent};
 use time::{OffsetDateTime, UtcOffset};
 
 /// A message ready for a transport: both bodies carry the same information, so a client that
@@ -17,6 +17,43 @@ pub struct Rendered {
 pub fn render(mail: &Mail) -> Rendered {
     match &mail.content {
         MailContent::Invitation(invitation) => invitation_mail(invitation),
+        MailContent::EmailVerification(verification) => verification_mail(verification),
+    }
+}
+
+fn verification_mail(verification: &EmailVerificationMail) -> Rendered {
+    let EmailVerificationMail {
+        name,
+        expires_at,
+        link,
+    } = verification;
+    let expiry = utc_minutes(*expires_at);
+    let subject = "Verify your e-mail address for Tenantry".to_owned();
+    let text = format!(
+        "Hello {name},\n\n\
+         Confirm that this is your address by opening this link:\n{link}\n\n\
+         The link works until {expiry}. If you did not sign up for Tenantry, you can ignore \
+         this e-mail.\n"
+    );
+    let html = page(
+        &subject,
+        html! {
+            p { "Hello " (name) "," }
+            p { "Confirm that this is your address:" }
+            p {
+                a href=(link) style=(BUTTON_STYLE) { "Verify my address" }
+            }
+            p { "Or open this link:" br; a href=(link) { (link) } }
+            p style=(FOOTNOTE_STYLE) {
+                "The link works until " (expiry)
+                ". If you did not sign up for Tenantry, you can ignore this e-mail."
+            }
+        },
+    );
+    Rendered {
+        subject,
+        text,
+        html: html.into_string(),
     }
 }
 
@@ -169,6 +206,33 @@ mod tests {
         assert_eq!(
             rendered.subject,
             format!("{hostile} invited you to {hostile} on Tenantry")
+        );
+    }
+
+    #[test]
+    fn a_verification_mail_carries_its_link_and_escapes_the_name() {
+        let mail = Mail {
+            to: Email::try_from("jane@example.com").unwrap(),
+            content: MailContent::EmailVerification(EmailVerificationMail {
+                name: "<b>Jane</b>".into(),
+                expires_at: datetime!(2026-12-08 11:00 +01:00),
+                link: "https://tenantry.example/verify-email/tev_abc".into(),
+            }),
+        };
+        let rendered = render(&mail);
+        assert_eq!(rendered.subject, "Verify your e-mail address for Tenantry");
+        for part in [&rendered.text, &rendered.html] {
+            assert!(
+                part.contains("https://tenantry.example/verify-email/tev_abc"),
+                "{part}"
+            );
+            assert!(part.contains("2026-12-08 10:00 UTC"), "{part}");
+        }
+        assert!(rendered.text.contains("<b>Jane</b>"));
+        assert!(
+            rendered.html.contains("&lt;b&gt;Jane&lt;/b&gt;"),
+            "{}",
+            rendered.html
         );
     }
 

@@ -15,8 +15,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
 
 use crate::routes::{
-    account, audit, checks, health, integrations, invitations, invitee, members, orgs, roles, scim,
-    tenant, webhooks,
+    account, audit, checks, domains, health, integrations, invitations, invitee, members, orgs,
+    roles, scim, tenant, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -26,10 +26,12 @@ use crate::routes::{
         health::healthz, health::readyz, crate::metrics::metrics, document, docs,
         crate::pages::offer::invitation_page, crate::pages::offer::submit_invitation,
         crate::pages::offer::join_page, crate::pages::offer::submit_join,
+        crate::pages::verify::verify_email_page, crate::pages::verify::submit_verify_email,
         account::sign_up, account::log_in, account::log_out, account::current_session,
         account::me,
         account::set_active_org, account::create_token, account::list_tokens,
         account::revoke_token, account::start_totp, account::verify_totp, account::disable_totp,
+        account::verify_email, account::resend_verification,
         tenant::get_profile, tenant::update_profile, tenant::list_tenant_members,
         tenant::invite_to_tenant,
         integrations::list_integrations, integrations::create_integration,
@@ -49,6 +51,9 @@ use crate::routes::{
         webhooks::delete_webhook, webhooks::list_deliveries,
         scim::create_scim_token, scim::list_scim_tokens, scim::revoke_scim_token,
         scim::get_scim_settings, scim::put_scim_settings,
+        domains::list_domains, domains::add_domain, domains::verify_domain,
+        domains::update_domain, domains::delete_domain, domains::put_domain_policy,
+        domains::join_by_domain,
     ),
     // Reached only through `schema_with` (the batch's array is built from the domain's limit).
     components(schemas(

@@ -5,6 +5,7 @@ use sea_orm::{
 };
 use tenantry_domain::audit::AuditRepository;
 use tenantry_domain::directory::DirectoryRepository;
+use tenantry_domain::domains::DomainRepository;
 use tenantry_domain::error::StoreError;
 use tenantry_domain::integration::IntegrationRepository;
 use tenantry_domain::invitation::InvitationRepository;
@@ -159,6 +160,9 @@ impl Transaction for SeaTransaction {
         self
     }
     fn directory(&self) -> &dyn DirectoryRepository {
+        self
+    }
+    fn domains(&self) -> &dyn DomainRepository {
         self
     }
     fn integrations(&self) -> &dyn IntegrationRepository {

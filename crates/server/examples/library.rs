@@ -47,6 +47,7 @@ async fn main() -> anyhow::Result<()> {
         Arc::new(SystemClock),
         Arc::new(AesGcmSealer::new(&SecretKey::generate()?)?),
         Arc::new(HttpSender::new(SenderSettings::default())),
+        Arc::new(tenantry_dns::HickoryDns::system()?),
         ServicesConfig::default(),
     );
 

@@ -51,6 +51,11 @@ pub struct Config {
     /// Lets webhooks post to private, loopback and link-local addresses. Off by default: an
     /// org admin could otherwise reach services inside the operator's network.
     pub webhook_allow_private: bool,
+    /// The DNS server (`ip:port`, or `ip` for port 53) that domain verification asks, over
+    /// UDP and TCP; unset: the system's resolvers (`/etc/resolv.conf`).
+    pub dns_server: Option<String>,
+    /// How often pending domains are looked up again, in seconds.
+    pub domain_recheck_interval_s: NonZeroU64,
     /// Lifetime of a bearer token, in days.
     pub token_ttl_days: NonZeroU16,
     /// How long an instance trusts a bearer token it checked before reading it again, in
@@ -109,6 +114,8 @@ impl Default for Config {
             webhook_timeout_ms: NonZeroU64::new(10_000).unwrap_or(NonZeroU64::MIN),
             webhook_workers: NonZeroU16::new(4).unwrap_or(NonZeroU16::MIN),
             webhook_allow_private: false,
+            dns_server: None,
+            domain_recheck_interval_s: NonZeroU64::new(300).unwrap_or(NonZeroU64::MIN),
             token_ttl_days: NonZeroU16::new(30).unwrap_or(NonZeroU16::MIN),
             session_cache_seconds: 5,
             invitation_ttl_days: NonZeroU16::new(7).unwrap_or(NonZeroU16::MIN),
@@ -159,6 +166,8 @@ impl Config {
                 "webhook_timeout_ms",
                 "webhook_workers",
                 "webhook_allow_private",
+                "dns_server",
+                "domain_recheck_interval_s",
                 "token_ttl_days",
                 "session_cache_seconds",
                 "invitation_ttl_days",

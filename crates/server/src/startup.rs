@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use tenantry_console::ConsoleState;
 use tenantry_domain::audit::AuditService;
 use tenantry_domain::clock::SystemClock;
+use tenantry_domain::domains::{DnsError, DnsResolver, DomainService};
 use tenantry_domain::integration::Sealer;
 use tenantry_domain::user::AuthService;
 use tenantry_domain::{Services, ServicesConfig};
@@ -48,6 +49,7 @@ impl Application {
         let retention = audit_retention(&config, state.services.audit.clone());
         let sweep = session_sweep(&config, state.services.auth.clone());
         let keys = idempotency_sweep(&config, state.idempotency.clone());
+        let domains = domain_recheck(&config, state.services.domains.clone());
         let proxies = state.trusted_proxies.clone();
         let console = ConsoleState {
             services: state.services.clone(),
@@ -80,6 +82,7 @@ impl Application {
             retention,
             sweep,
             keys,
+            domains,
         ];
         jobs.extend(webhook_workers(
             &config,
@@ -200,6 +203,7 @@ pub fn services(config: &Config, database: Database) -> anyhow::Result<Services>
         Arc::new(SystemClock),
         sealer(config)?,
         webhook_sender(config),
+        dns_resolver(config)?,
         ServicesConfig {
             token_ttl: time::Duration::days(i64::from(config.token_ttl_days.get())),
             invitation_ttl: time::Duration::days(i64::from(config.invitation_ttl_days.get())),
@@ -257,6 +261,66 @@ fn audit_retention(config: &Config, audit: AuditService) -> Job {
                 Ok(0) => {}
                 Ok(deleted) => tracing::info!(deleted, "expired audit events deleted"),
                 Err(error) => tracing::error!(%error, "audit retention failed; will retry"),
+            }
+            false
+        }
+    })
+}
+
+/// The resolver domain verification asks: `dns_server` when set, else the system's.
+fn dns_resolver(config: &Config) -> anyhow::Result<Arc<dyn DnsResolver>> {
+    if let Some(server) = config
+        .dns_server
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+    {
+        let server = server.trim();
+        let address = server
+            .parse::<std::net::SocketAddr>()
+            .or_else(|_| {
+                server
+                    .parse::<std::net::IpAddr>()
+                    .map(|ip| std::net::SocketAddr::new(ip, 53))
+            })
+            .with_context(|| {
+                format!(
+                    "invalid TENANTRY_DNS_SERVER `{server}`: give ip:port, or an ip for port 53"
+                )
+            })?;
+        return Ok(Arc::new(tenantry_dns::HickoryDns::with_server(address)));
+    }
+    match tenantry_dns::HickoryDns::system() {
+        Ok(resolver) => Ok(Arc::new(resolver)),
+        // Only domain verification needs DNS: the rest of the service, and the commands, work
+        // without it. Verifying then fails with this reason until the system is fixed.
+        Err(error) => {
+            tracing::warn!(%error, "no DNS resolver: domains cannot be verified; set TENANTRY_DNS_SERVER");
+            Ok(Arc::new(NoResolver(error)))
+        }
+    }
+}
+
+/// What domain verification asks when the system has no usable resolver configuration.
+struct NoResolver(DnsError);
+
+#[async_trait]
+impl DnsResolver for NoResolver {
+    async fn txt_records(&self, _: &str) -> Result<Vec<String>, DnsError> {
+        Err(self.0.clone())
+    }
+}
+
+/// Looks up pending domains again, so a record published later verifies its domain without
+/// anyone asking.
+fn domain_recheck(config: &Config, domains: DomainService) -> Job {
+    let interval = std::time::Duration::from_secs(config.domain_recheck_interval_s.get());
+    Job::every("domain recheck", interval, move || {
+        let domains = domains.clone();
+        async move {
+            match domains.recheck_pending().await {
+                Ok(0) => {}
+                Ok(verified) => tracing::info!(verified, "pending domains verified"),
+                Err(error) => tracing::error!(%error, "domain recheck failed; will retry"),
             }
             false
         }

@@ -63,6 +63,8 @@ impl UserRepository for MemoryTx {
         let state = self.state()?;
         let found = state.users.values().find(|row| row.user.email == *email);
         Ok(found.map(|row| UserWithPassword {
+            // Never verified here: `mark_email_verified` is not kept.
+            email_verified: false,
             user: row.user.clone(),
             password_hash: row.password_hash.clone(),
         }))
@@ -108,6 +110,30 @@ impl UserRepository for MemoryTx {
 
     async fn mark_email_verified(&self, _: UserId, _: OffsetDateTime) -> Result<(), StoreError> {
         not_kept("users.mark_email_verified")
+    }
+
+    async fn save_email_verification(
+        &self,
+        id: UserId,
+        token: &TokenHash,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        // Sign-up issues one; keeping it per account replaces an older one, as the port asks.
+        self.state_mut()?
+            .email_verifications
+            .insert(id, (token.clone(), expires_at));
+        Ok(())
+    }
+
+    async fn find_email_verification(
+        &self,
+        _: &TokenHash,
+    ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError> {
+        not_kept("users.find_email_verification")
+    }
+
+    async fn delete_email_verification(&self, _: &TokenHash) -> Result<bool, StoreError> {
+        not_kept("users.delete_email_verification")
     }
 }
 

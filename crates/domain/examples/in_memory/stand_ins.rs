@@ -120,3 +120,19 @@ impl WebhookSender for NoWebhooks {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
+
+/// Answers every DNS question with an error: the example verifies no domain, and a stand-in
+/// that made up records would verify anything.
+pub struct NoDns;
+
+#[async_trait]
+impl tenantry_domain::domains::DnsResolver for NoDns {
+    async fn txt_records(
+        &self,
+        _: &str,
+    ) -> Result<Vec<String>, tenantry_domain::domains::DnsError> {
+        Err(tenantry_domain::domains::DnsError(
+            "the example has no DNS resolver".into(),
+        ))
+    }
+}

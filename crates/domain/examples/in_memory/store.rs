@@ -40,6 +40,10 @@ pub struct State {
     pub roles: BTreeMap<RoleId, CustomRole>,
     /// Every org's audit log, in the order appended.
     pub audit: Vec<(ChainLink, AuditEvent)>,
+    /// Each account's e-mail verification token (its hash) and expiry: one live link each.
+    pub email_verifications: BTreeMap<UserId, (TokenHash, OffsetDateTime)>,
+    /// Mail queued by the use cases (sign-up mails a verification link); nothing sends it.
+    pub outbox: Vec<tenantry_domain::mail::Mail>,
 }
 
 #[derive(Clone)]
@@ -205,6 +209,10 @@ impl Transaction for MemoryTx {
     }
 
     fn directory(&self) -> &dyn DirectoryRepository {
+        self
+    }
+
+    fn domains(&self) -> &dyn tenantry_domain::domains::DomainRepository {
         self
     }
 

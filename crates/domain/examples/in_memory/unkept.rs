@@ -1,15 +1,17 @@
-//! The repositories of which the example's flow uses nothing: the e-mail outbox, integrations,
-//! webhooks and directories. Every method refuses through [`not_kept`], so a use case that reaches one
-//! fails with an internal error that names the method, instead of acting on a made-up answer.
+//! The repositories of which the example's flow uses nothing: the e-mail outbox (but for
+//! queueing, which sign-up does), integrations, webhooks, directories and domains. Every other
+//! method refuses through [`not_kept`], so a use case that reaches one fails with an internal
+//! error that names the method, instead of acting on a made-up answer.
 
 use async_trait::async_trait;
 use tenantry_domain::directory::{
     DirectoryGroupRecord, DirectoryRepository, DirectoryTokenInfo, DirectoryUserRecord,
     ProvisioningSettings,
 };
+use tenantry_domain::domains::{DomainName, DomainRepository, OrgDomain};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{
-    IntegrationId, InvitationId, OrgId, ScimGroupId, ScimTokenId, UserId, WebhookId,
+    DomainId, IntegrationId, InvitationId, OrgId, ScimGroupId, ScimTokenId, UserId, WebhookId,
 };
 use tenantry_domain::integration::{Integration, IntegrationRepository, SealedCredentials};
 use tenantry_domain::mail::{Mail, OutboxMessage, OutboxRepository};
@@ -23,14 +25,51 @@ use uuid::Uuid;
 use crate::store::{MemoryTx, not_kept};
 
 #[async_trait]
+impl DomainRepository for MemoryTx {
+    async fn insert_domain(&self, _: &OrgDomain) -> Result<(), StoreError> {
+        not_kept("domains.insert_domain")
+    }
+
+    async fn list_domains(&self, _: OrgId) -> Result<Vec<OrgDomain>, StoreError> {
+        not_kept("domains.list_domains")
+    }
+
+    async fn find_domain(&self, _: OrgId, _: DomainId) -> Result<Option<OrgDomain>, StoreError> {
+        not_kept("domains.find_domain")
+    }
+
+    async fn find_verified(&self, _: &DomainName) -> Result<Option<OrgDomain>, StoreError> {
+        not_kept("domains.find_verified")
+    }
+
+    async fn mark_verified(&self, _: DomainId, _: OffsetDateTime) -> Result<(), StoreError> {
+        not_kept("domains.mark_verified")
+    }
+
+    async fn update_domain(&self, _: &OrgDomain) -> Result<(), StoreError> {
+        not_kept("domains.update_domain")
+    }
+
+    async fn delete_domain(&self, _: OrgId, _: DomainId) -> Result<bool, StoreError> {
+        not_kept("domains.delete_domain")
+    }
+
+    async fn claim_pending(&self, _: OffsetDateTime, _: u32) -> Result<Vec<OrgDomain>, StoreError> {
+        not_kept("domains.claim_pending")
+    }
+}
+
+#[async_trait]
 impl OutboxRepository for MemoryTx {
+    /// Kept, unlike the rest: sign-up queues the mail that verifies the address.
     async fn enqueue(
         &self,
-        _: &Mail,
+        mail: &Mail,
         _: Option<InvitationId>,
         _: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        not_kept("outbox.enqueue")
+        self.state_mut()?.outbox.push(mail.clone());
+        Ok(())
     }
 
     async fn discard_unsent(&self, _: InvitationId) -> Result<u64, StoreError> {

@@ -118,11 +118,22 @@ pub enum AuditAction {
     DirectoryGroupUpdated,
     /// The identity provider deleted a group. Target `groupId`; metadata `displayName`, `members`.
     DirectoryGroupDeleted,
+    /// An owner or admin claimed a domain (`POST .../domains`). Target `domainId`, `domain`.
+    DomainAdded,
+    /// The domain's TXT record was found (`POST .../domains/{id}/verify`, or the periodic
+    /// check, then without actor). Target `domainId`, `domain`; metadata `via` (`request` or
+    /// `recheck`).
+    DomainVerified,
+    /// The domain's auto-join settings changed (`PATCH .../domains/{id}`). Target `domainId`,
+    /// `domain`; metadata `autoJoin`, `defaultRole` as they are after the change.
+    DomainUpdated,
+    /// The domain was given up (`DELETE .../domains/{id}`). Target `domainId`, `domain`.
+    DomainRemoved,
 }
 
 impl AuditAction {
     /// Every action, in declaration order: the names the API's `action` filter accepts.
-    pub const ALL: [Self; 37] = [
+    pub const ALL: [Self; 41] = [
         Self::OrgCreated,
         Self::OrgUpdated,
         Self::OrgPlanChanged,
@@ -160,6 +171,10 @@ impl AuditAction {
         Self::DirectoryGroupCreated,
         Self::DirectoryGroupUpdated,
         Self::DirectoryGroupDeleted,
+        Self::DomainAdded,
+        Self::DomainVerified,
+        Self::DomainUpdated,
+        Self::DomainRemoved,
     ];
 
     /// The dotted name (`member.invited`) that the store keeps, the API shows and the `action`
@@ -204,6 +219,10 @@ impl AuditAction {
             Self::DirectoryGroupCreated => "scim.group_created",
             Self::DirectoryGroupUpdated => "scim.group_updated",
             Self::DirectoryGroupDeleted => "scim.group_deleted",
+            Self::DomainAdded => "domain.added",
+            Self::DomainVerified => "domain.verified",
+            Self::DomainUpdated => "domain.updated",
+            Self::DomainRemoved => "domain.removed",
         }
     }
 }

@@ -57,6 +57,8 @@ fn stranger(caller: UserId) -> (Services, Committed) {
         Arc::new(MockSealer::new()),
         // No expectation: a stranger's URL must not be resolved.
         Arc::new(crate::webhook::MockWebhookSender::new()),
+        // No expectation either: a stranger's domain must not be looked up.
+        Arc::new(crate::domains::MockDnsResolver::new()),
         crate::ServicesConfig {
             session_cache_ttl: Duration::ZERO,
             ..Default::default()

@@ -77,6 +77,10 @@ pub enum InvitationError {
         "your e-mail address is not verified yet; accept through the link in the invitation e-mail"
     )]
     EmailUnverified,
+    /// Inviting an address outside the org's verified domains while the org allows only those
+    /// (`invite_only_verified_domains`). Code `domain_not_allowed`, field `email`.
+    #[error("this organization invites only addresses on its verified domains")]
+    DomainNotAllowed,
     /// Resending a join link: only e-mail invitations can be sent again. Code
     /// `not_an_email_invitation`.
     #[error("only an invitation by e-mail can be sent again")]
@@ -126,7 +130,7 @@ impl DomainError for InvitationError {
             Self::Invalid(error) => error.kind(),
             Self::AlreadyInvited | Self::AccountExists => ErrorKind::Conflict,
             Self::Expired | Self::Revoked | Self::Used | Self::Declined => ErrorKind::Gone,
-            Self::NotAnEmailInvitation => ErrorKind::Invalid,
+            Self::NotAnEmailInvitation | Self::DomainNotAllowed => ErrorKind::Invalid,
             Self::Hashing(_) => ErrorKind::Internal,
             Self::Store(error) => error.kind(),
         }
@@ -150,6 +154,7 @@ impl DomainError for InvitationError {
             Self::AccountExists => "account_exists",
             Self::EmailUnverified => "email_unverified",
             Self::NotAnEmailInvitation => "not_an_email_invitation",
+            Self::DomainNotAllowed => "domain_not_allowed",
             Self::Hashing(_) => "internal",
             Self::Store(error) => error.code(),
         }
@@ -159,6 +164,7 @@ impl DomainError for InvitationError {
         match self {
             Self::Member(error) => error.field(),
             Self::Invalid(error) => error.field(),
+            Self::DomainNotAllowed => Some("email"),
             _ => None,
         }
     }

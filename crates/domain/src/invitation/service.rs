@@ -153,6 +153,9 @@ impl InvitationService {
         let org = org_row.id;
         let role = resolve_role(tx, org_row, invite.role).await?;
         access.may_handle(&role)?;
+        if !crate::domains::ensure_invitable(tx, org_row, &invite.email).await? {
+            return Err(InvitationError::DomainNotAllowed);
+        }
         ensure_not_member(tx, org, &invite.email).await?;
         if let Some(previous) = tx
             .invitations()
@@ -452,7 +455,10 @@ impl InvitationService {
         let signed_in =
             issue_session(&*tx, user, now, self.settings.session_ttl, Some(org.id)).await?;
         tx.commit().await?;
-        Ok(signed_in)
+        Ok(SignedIn {
+            email_verified: channel == Channel::Email,
+            ..signed_in
+        })
     }
 
     /// The invitee says no; the e-mailed token is proof enough of who they are.

@@ -76,6 +76,7 @@ fn user(id: UserId, address: &str, name: &str) -> User {
 
 fn with_password(user: User) -> UserWithPassword {
     UserWithPassword {
+        email_verified: false,
         user,
         password_hash: PasswordHash::new("hashed:whatever".into()),
     }
@@ -209,6 +210,7 @@ fn actions(events: &Arc<Mutex<Vec<AuditEvent>>>) -> Vec<&'static str> {
 fn invitation_mail(mail: &Mail) -> &InvitationMail {
     match &mail.content {
         MailContent::Invitation(content) => content,
+        other => panic!("not an invitation: {other:?}"),
     }
 }
 

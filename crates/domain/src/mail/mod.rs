@@ -9,7 +9,7 @@ mod ports;
 mod tests;
 
 pub use delivery::{DeliveryReport, DeliveryService, RetryPolicy};
-pub use model::{InvitationMail, Mail, MailContent, MailError, Mailer};
+pub use model::{EmailVerificationMail, InvitationMail, Mail, MailContent, MailError, Mailer};
 pub use ports::{OutboxMessage, OutboxRepository};
 
 #[cfg(any(test, feature = "mocks"))]

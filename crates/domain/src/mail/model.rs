@@ -21,6 +21,20 @@ pub struct Mail {
 pub enum MailContent {
     /// An invitation by e-mail to join an org; tagged `invitation`.
     Invitation(InvitationMail),
+    /// "Confirm your e-mail address", with the link that does; tagged `email_verification`.
+    EmailVerification(EmailVerificationMail),
+}
+
+/// The link that confirms a new account's address, sent at sign-up and on request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailVerificationMail {
+    /// The account's name when the message was queued.
+    pub name: String,
+    /// When the link stops working. RFC 3339 in the outbox.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Absolute: `$TENANTRY_PUBLIC_URL/verify-email/<token>`.
+    pub link: String,
 }
 
 /// "`inviter` invited you to join `org` as `role`", with the link that accepts.

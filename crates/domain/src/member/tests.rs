@@ -565,6 +565,7 @@ fn the_operator_adds_only_known_users_who_are_not_members_into_free_seats() {
     tx.given_org(&org);
     tx.users.expect_find_user_by_email().returning(move |_| {
         Ok(Some(crate::user::UserWithPassword {
+            email_verified: false,
             user: user(known),
             password_hash: crate::user::PasswordHash::new("x".into()),
         }))

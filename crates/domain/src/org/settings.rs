@@ -82,6 +82,18 @@ impl OrgSettings {
     /// The setting that makes a second factor mandatory for the org's members.
     pub const REQUIRE_MFA: &'static str = "require_mfa";
 
+    /// The setting that refuses invitations by e-mail to addresses outside the org's
+    /// verified domains (see [`crate::domains`]).
+    pub const INVITE_ONLY_VERIFIED_DOMAINS: &'static str = "invite_only_verified_domains";
+
+    /// Whether invitations by e-mail must go to the org's verified domains
+    /// (`invite_only_verified_domains: true`).
+    pub fn invite_only_verified_domains(&self) -> bool {
+        self.0.iter().any(|(key, value)| {
+            key.as_str() == Self::INVITE_ONLY_VERIFIED_DOMAINS && *value == SettingValue::Bool(true)
+        })
+    }
+
     /// Whether members need a second factor to act in the org (`require_mfa: true`).
     pub fn requires_mfa(&self) -> bool {
         self.0.iter().any(|(key, value)| {

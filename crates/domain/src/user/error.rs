@@ -63,6 +63,13 @@ pub enum AuthError {
     /// not raise it; the adapter that admits requests does.
     #[error("a service token can only check permissions")]
     ServiceTokenScope,
+    /// A verification link whose token is unknown, used, replaced by a newer one or expired.
+    /// Ask for a new one (`POST /api/me/email/verify`).
+    #[error("this verification link is unknown, used or expired; ask for a new one")]
+    VerificationNotFound,
+    /// Asking for a verification link for an address that is verified already.
+    #[error("this e-mail address is verified already")]
+    EmailAlreadyVerified,
     /// The password hasher failed. Internal.
     #[error(transparent)]
     Hashing(#[from] HashingFailed),
@@ -82,7 +89,10 @@ impl DomainError for AuthError {
             Self::WrongMfaCode => ErrorKind::Invalid,
             Self::MfaAlreadyEnabled | Self::MfaNotEnrolled => ErrorKind::Conflict,
             Self::Seal(_) => ErrorKind::Internal,
-            Self::OrgNotFound | Self::TokenNotFound => ErrorKind::NotFound,
+            Self::OrgNotFound | Self::TokenNotFound | Self::VerificationNotFound => {
+                ErrorKind::NotFound
+            }
+            Self::EmailAlreadyVerified => ErrorKind::Conflict,
             Self::TokenPinned | Self::ServiceTokenNeedsOwner | Self::ServiceTokenScope => {
                 ErrorKind::Forbidden
             }
@@ -104,6 +114,8 @@ impl DomainError for AuthError {
             Self::MfaNotEnrolled => "mfa_not_enrolled",
             Self::Seal(_) => "internal",
             Self::TokenNotFound => "token_not_found",
+            Self::VerificationNotFound => "verification_not_found",
+            Self::EmailAlreadyVerified => "email_already_verified",
             Self::TokenPinned => "token_pinned",
             Self::ServiceTokenNeedsOwner => "forbidden",
             Self::ServiceTokenScope => "service_token_scope",

@@ -11,6 +11,7 @@ mod session_cache;
 mod tests;
 mod token;
 mod totp;
+mod verification;
 
 pub use api_token::{ApiToken, IssuedApiToken, NewApiToken, TokenLifetime, TokenName};
 pub use error::AuthError;
@@ -24,6 +25,7 @@ pub use session_cache::{CurrentSession, SESSION_CACHE_CAPACITY};
 pub use token::{Session, SessionToken, TokenHash};
 pub(crate) use token::{random_secret, secret_type};
 pub use totp::TotpSecret;
+pub use verification::{EMAIL_VERIFICATION_TTL, EmailVerificationToken, VERIFY_EMAIL_PATH};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::{MockPasswordHasher, MockSessionRepository, MockUserRepository};

@@ -177,6 +177,8 @@ pub struct UserWithPassword {
     pub user: User,
     /// What the presented password is verified against.
     pub password_hash: PasswordHash,
+    /// Whether the account has shown that it reads its address's mailbox.
+    pub email_verified: bool,
 }
 
 /// The validated body of a sign-up.

@@ -53,6 +53,23 @@ pub trait UserRepository: Send + Sync {
     async fn use_totp_step(&self, id: UserId, step: u64) -> Result<bool, StoreError>;
     /// Records that proof (the first time only).
     async fn mark_email_verified(&self, id: UserId, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Keeps the hash of the account's e-mail verification token until `expires_at`,
+    /// replacing the one it had: only the newest link works.
+    async fn save_email_verification(
+        &self,
+        id: UserId,
+        token: &TokenHash,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// The account a verification token was issued to, and when it expires; `None` for a
+    /// token that is unknown, used or replaced.
+    async fn find_email_verification(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError>;
+    /// Uses the token up; false when it was already gone, so of two requests racing with
+    /// one token only one wins.
+    async fn delete_email_verification(&self, token: &TokenHash) -> Result<bool, StoreError>;
 }
 
 /// Storage of bearer tokens, sign-in sessions and API tokens alike, found by the hash of their

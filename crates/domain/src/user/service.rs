@@ -9,11 +9,13 @@ use super::model::{Email, NewAccount, Password, User};
 use super::ports::PasswordHasher;
 use super::session_cache::{CurrentSession, SessionCache};
 use super::token::{Session, SessionToken};
+use super::verification::{EMAIL_VERIFICATION_TTL, EmailVerificationToken, VERIFY_EMAIL_PATH};
 use crate::authz::Actor;
 use crate::clock::Clock;
 use crate::error::StoreError;
 use crate::ids::{OrgId, SessionId, UserId};
 use crate::integration::Sealer;
+use crate::mail::{EmailVerificationMail, Mail, MailContent};
 use crate::member::{AssignedRole, Membership};
 use crate::org::OrgName;
 use crate::ports::{Transaction, UnitOfWork};
@@ -29,6 +31,9 @@ pub struct SignedIn {
     /// When the token stops working: issue time plus
     /// [`ServicesConfig::token_ttl`](crate::ServicesConfig::token_ttl). Fixed, never extended.
     pub expires_at: OffsetDateTime,
+    /// Whether the account's address is verified. False after sign-up, until the link mailed
+    /// then is followed.
+    pub email_verified: bool,
 }
 
 /// One org in [`Me::memberships`], with the caller's role there.
@@ -61,6 +66,7 @@ pub struct AuthService {
     pub(super) sealer: Arc<dyn Sealer>,
     token_ttl: Duration,
     sessions: Arc<SessionCache>,
+    public_url: Arc<str>,
 }
 
 impl AuthService {
@@ -84,12 +90,20 @@ impl AuthService {
             sealer,
             token_ttl,
             sessions: Arc::new(SessionCache::new(session_cache_ttl)),
+            public_url: Arc::from("http://127.0.0.1:8080"),
         }
+    }
+
+    /// Sets the base of the links in verification e-mails (a trailing `/` is dropped).
+    pub fn linking_to(mut self, public_url: &str) -> Self {
+        self.public_url = Arc::from(public_url.trim_end_matches('/'));
+        self
     }
 
     /// Creates an account and signs it in at once: a new token with no active org, and
     /// `last_login_at` equal to the creation time. Needs no caller. Refuses an e-mail that already
-    /// has an account ([`AuthError::EmailTaken`]).
+    /// has an account ([`AuthError::EmailTaken`]). Queues, in the same transaction, the e-mail
+    /// whose link verifies the address.
     #[instrument(skip_all)]
     pub async fn sign_up(&self, account: NewAccount) -> Result<SignedIn, AuthError> {
         let password_hash = self.hasher.hash(&account.password).await?;
@@ -110,9 +124,94 @@ impl AuthService {
                 StoreError::Conflict(_) => AuthError::EmailTaken,
                 other => AuthError::Store(other),
             })?;
+        self.queue_verification(&*tx, &user, now).await?;
         let signed_in = issue_session(&*tx, user, now, self.token_ttl, None).await?;
         tx.commit().await?;
         Ok(signed_in)
+    }
+
+    /// Issues a verification token for `user` (replacing any earlier one) and queues the
+    /// e-mail that carries it.
+    async fn queue_verification(
+        &self,
+        tx: &dyn Transaction,
+        user: &User,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let token = EmailVerificationToken::generate();
+        let expires_at = now + EMAIL_VERIFICATION_TTL;
+        tx.users()
+            .save_email_verification(user.id, &token.hash(), expires_at)
+            .await?;
+        let mail = Mail {
+            to: user.email.clone(),
+            content: MailContent::EmailVerification(EmailVerificationMail {
+                name: user.name.as_str().to_owned(),
+                expires_at,
+                link: format!("{}/{VERIFY_EMAIL_PATH}/{}", self.public_url, token.expose()),
+            }),
+        };
+        tx.outbox().enqueue(&mail, None, now).await
+    }
+
+    /// The address a verification token would confirm, without using it up: what the page a
+    /// link opens shows (mail scanners open links, so only a POST confirms).
+    #[instrument(skip_all)]
+    pub async fn verification_preview(
+        &self,
+        token: &EmailVerificationToken,
+    ) -> Result<Email, AuthError> {
+        let tx = self.uow.read().await?;
+        let user = live_verification(&*tx, token, self.clock.now()).await?;
+        Ok(tx
+            .users()
+            .find_user(user)
+            .await?
+            .ok_or(AuthError::VerificationNotFound)?
+            .email)
+    }
+
+    /// Confirms the address a verification token was sent to, and uses the token up.
+    /// Refuses an unknown, used, replaced or expired token
+    /// ([`AuthError::VerificationNotFound`]).
+    #[instrument(skip_all)]
+    pub async fn verify_email(&self, token: &EmailVerificationToken) -> Result<User, AuthError> {
+        let now = self.clock.now();
+        let tx = self.uow.begin().await?;
+        let id = live_verification(&*tx, token, now).await?;
+        if !tx.users().delete_email_verification(&token.hash()).await? {
+            return Err(AuthError::VerificationNotFound);
+        }
+        let user = tx
+            .users()
+            .find_user(id)
+            .await?
+            .ok_or(AuthError::VerificationNotFound)?;
+        tx.users().mark_email_verified(id, now).await?;
+        tx.commit().await?;
+        // On this instance the account's sessions show the change at once; elsewhere within
+        // the session cache's time to live.
+        self.sessions.forget_user(id);
+        Ok(user)
+    }
+
+    /// Mails a new verification link to the caller's address; the earlier link stops
+    /// working. Refuses an address already verified ([`AuthError::EmailAlreadyVerified`]).
+    #[instrument(skip_all)]
+    pub async fn resend_verification(&self, actor: &Actor) -> Result<(), AuthError> {
+        let tx = self.uow.begin().await?;
+        let user = tx
+            .users()
+            .find_user(actor.user_id)
+            .await?
+            .ok_or(AuthError::Unauthenticated)?;
+        if tx.users().email_verified(user.id).await? {
+            return Err(AuthError::EmailAlreadyVerified);
+        }
+        self.queue_verification(&*tx, &user, self.clock.now())
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Signs in, optionally straight into one of the user's orgs (the session's active org). A
@@ -161,7 +260,10 @@ impl AuthService {
         };
         let signed_in = issue_session(&*tx, user, now, self.token_ttl, org).await?;
         tx.commit().await?;
-        Ok(signed_in)
+        Ok(SignedIn {
+            email_verified: found.email_verified,
+            ..signed_in
+        })
     }
 
     /// Makes `org` the org that `/api/org` works on for this session; the user must belong
@@ -374,6 +476,18 @@ async fn member_of(
         .ok_or(AuthError::OrgNotFound)
 }
 
+/// The account a verification token was issued to, if the token is still good at `now`.
+async fn live_verification(
+    tx: &dyn Transaction,
+    token: &EmailVerificationToken,
+    now: OffsetDateTime,
+) -> Result<UserId, AuthError> {
+    match tx.users().find_email_verification(&token.hash()).await? {
+        Some((user, expires_at)) if now < expires_at => Ok(user),
+        _ => Err(AuthError::VerificationNotFound),
+    }
+}
+
 fn api_token(session: Session) -> Option<ApiToken> {
     Some(ApiToken {
         id: session.id,
@@ -410,5 +524,6 @@ pub(crate) async fn issue_session(
         user,
         token,
         expires_at: session.expires_at,
+        email_verified: false,
     })
 }

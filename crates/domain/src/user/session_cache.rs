@@ -25,6 +25,8 @@ pub struct CurrentSession {
     pub session: Session,
     /// Its account, as read with the session: up to the session cache's time to live old.
     pub user: User,
+    /// Whether the account's address was verified, as read with the session.
+    pub email_verified: bool,
 }
 
 impl CurrentSession {
@@ -103,6 +105,12 @@ impl SessionCache {
             let session = &entry.current.session;
             session.pinned_org != Some(org) && session.active_org != Some(org)
         });
+    }
+
+    /// Forgets the sessions of `user`, whose account changed in a way they show.
+    pub(crate) fn forget_user(&self, user: crate::ids::UserId) {
+        self.entries()
+            .retain(|_, entry| entry.current.session.user_id != user);
     }
 
     pub(crate) fn forget_session(&self, id: SessionId) {

@@ -55,6 +55,7 @@ fn account() -> NewAccount {
 
 fn stored(password: &str) -> UserWithPassword {
     UserWithPassword {
+        email_verified: false,
         user: User {
             id: UserId::generate(),
             email: Email::try_from("jane@example.com").unwrap(),
@@ -82,13 +83,50 @@ fn sign_up_stores_the_hash_never_the_password_and_issues_a_token() {
         .withf(|session| session.expires_at == NOW + TTL)
         .times(1)
         .returning(|_| Ok(()));
+    let saved = Arc::new(std::sync::Mutex::new(None));
+    let keep = saved.clone();
+    tx.users
+        .expect_save_email_verification()
+        .withf(|_, _, expires_at| *expires_at == NOW + crate::user::EMAIL_VERIFICATION_TTL)
+        .times(1)
+        .returning(move |_, hash, _| {
+            *keep.lock().unwrap() = Some(hash.clone());
+            Ok(())
+        });
+    let queued = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = queued.clone();
+    tx.outbox
+        .expect_enqueue()
+        .times(1)
+        .returning(move |mail, about, _| {
+            assert!(about.is_none());
+            sink.lock().unwrap().push(mail.clone());
+            Ok(())
+        });
     let (service, committed) = auth(vec![tx], hasher());
 
     let signed_in = pollster::block_on(service.sign_up(account())).unwrap();
 
     assert_eq!(signed_in.expires_at, NOW + TTL);
     assert_eq!(signed_in.user.last_login_at, Some(NOW));
+    assert!(!signed_in.email_verified);
     assert!(committed[0].get());
+    // The mail carries the token whose hash was stored, under the public URL.
+    let mail = queued.lock().unwrap().pop().unwrap();
+    assert_eq!(mail.to.as_str(), "jane@example.com");
+    let crate::mail::MailContent::EmailVerification(content) = mail.content else {
+        panic!("not a verification mail: {:?}", mail.content);
+    };
+    let token = content
+        .link
+        .strip_prefix("http://127.0.0.1:8080/verify-email/")
+        .unwrap();
+    let presented = crate::user::EmailVerificationToken::from_presented(token);
+    assert_eq!(Some(presented.hash()), saved.lock().unwrap().clone());
+    assert_eq!(
+        content.expires_at,
+        NOW + crate::user::EMAIL_VERIFICATION_TTL
+    );
 }
 
 #[test]
@@ -214,6 +252,7 @@ fn authenticate_accepts_a_live_token_only() {
             .withf(move |hash| *hash == expected_hash)
             .returning(move |_| {
                 Ok(found.clone().map(|session| CurrentSession {
+                    email_verified: false,
                     user: stored("x").user,
                     session,
                 }))
@@ -358,6 +397,7 @@ fn lookup(token: &SessionToken, found: Option<Session>) -> MockTransaction {
         .times(1)
         .returning(move |_| {
             Ok(found.clone().map(|session| CurrentSession {
+                email_verified: false,
                 user: stored("x").user,
                 session,
             }))
@@ -467,4 +507,116 @@ fn the_sweep_deletes_batch_after_batch_until_one_comes_back_short() {
         2_007
     );
     assert!(committed.iter().all(crate::testing::Committed::get));
+}
+
+fn verification_lookup(tx: &mut MockTransaction, user: UserId, expires_at: time::OffsetDateTime) {
+    tx.users
+        .expect_find_email_verification()
+        .returning(move |_| Ok(Some((user, expires_at))));
+}
+
+#[test]
+fn a_live_verification_token_verifies_the_address_once() {
+    let found = stored("x");
+    let id = found.user.id;
+    let mut tx = MockTransaction::default();
+    verification_lookup(&mut tx, id, NOW + Duration::seconds(1));
+    let token = crate::user::EmailVerificationToken::generate();
+    let expected = token.hash();
+    tx.users
+        .expect_delete_email_verification()
+        .withf(move |hash| *hash == expected)
+        .times(1)
+        .returning(|_| Ok(true));
+    let user = found.user.clone();
+    tx.users
+        .expect_find_user()
+        .returning(move |_| Ok(Some(user.clone())));
+    tx.users
+        .expect_mark_email_verified()
+        .withf(move |user, at| *user == id && *at == NOW)
+        .times(1)
+        .returning(|_, _| Ok(()));
+    let (service, committed) = auth(vec![tx], hasher());
+
+    let user = pollster::block_on(service.verify_email(&token)).unwrap();
+
+    assert_eq!(user.id, id);
+    assert!(committed[0].get());
+}
+
+#[test]
+fn an_expired_or_used_verification_token_is_refused_and_changes_nothing() {
+    let id = UserId::generate();
+    // Expired: refused before it is used up.
+    let mut expired = MockTransaction::default();
+    verification_lookup(&mut expired, id, NOW);
+    // Used by a concurrent request between the read and the delete.
+    let mut raced = MockTransaction::default();
+    verification_lookup(&mut raced, id, NOW + Duration::hours(1));
+    raced
+        .users
+        .expect_delete_email_verification()
+        .returning(|_| Ok(false));
+    // Unknown.
+    let mut unknown = MockTransaction::default();
+    unknown
+        .users
+        .expect_find_email_verification()
+        .returning(|_| Ok(None));
+    for (name, tx) in [("expired", expired), ("raced", raced), ("unknown", unknown)] {
+        let (service, committed) = auth(vec![tx], hasher());
+        let token = crate::user::EmailVerificationToken::generate();
+        let error = pollster::block_on(service.verify_email(&token)).unwrap_err();
+        assert!(matches!(error, AuthError::VerificationNotFound), "{name}");
+        assert_eq!(
+            crate::error::DomainError::code(&error),
+            "verification_not_found"
+        );
+        assert!(!committed[0].get(), "{name}");
+    }
+}
+
+#[test]
+fn a_verified_address_gets_no_new_link() {
+    let found = stored("x");
+    let mut tx = MockTransaction::default();
+    let user = found.user.clone();
+    tx.users
+        .expect_find_user()
+        .returning(move |_| Ok(Some(user.clone())));
+    tx.users.expect_email_verified().returning(|_| Ok(true));
+    let (service, committed) = auth(vec![tx], hasher());
+    let actor = crate::authz::Actor::new(found.user.id);
+    let error = pollster::block_on(service.resend_verification(&actor)).unwrap_err();
+    assert!(matches!(error, AuthError::EmailAlreadyVerified));
+    assert!(!committed[0].get());
+}
+
+#[test]
+fn a_new_link_replaces_the_old_one_and_is_mailed() {
+    let found = stored("x");
+    let id = found.user.id;
+    let mut tx = MockTransaction::default();
+    let user = found.user.clone();
+    tx.users
+        .expect_find_user()
+        .returning(move |_| Ok(Some(user.clone())));
+    tx.users.expect_email_verified().returning(|_| Ok(false));
+    tx.users
+        .expect_save_email_verification()
+        .withf(move |user, _, _| *user == id)
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    tx.outbox
+        .expect_enqueue()
+        .withf(|mail, _, _| {
+            matches!(mail.content, crate::mail::MailContent::EmailVerification(_))
+                && mail.to.as_str() == "jane@example.com"
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let (service, committed) = auth(vec![tx], hasher());
+    pollster::block_on(service.resend_verification(&crate::authz::Actor::new(id))).unwrap();
+    assert!(committed[0].get());
 }

@@ -6,7 +6,9 @@ use tenantry_domain::validation::ValidationError;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
+use super::domain::JoinableOrgResponse;
 use super::{rfc3339, utc};
+use tenantry_domain::domains::Joinable;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +48,13 @@ pub struct LogInRequest {
     pub code: Option<String>,
 }
 
+/// `POST /api/auth/verify-email`: the token of a verification link (its last path segment).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    pub token: String,
+}
+
 /// A code from the authenticator app.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,16 +84,20 @@ pub struct UserResponse {
     pub created_at: OffsetDateTime,
     #[serde(with = "rfc3339::option")]
     pub last_login_at: Option<OffsetDateTime>,
+    /// Whether the address is verified: through the link mailed at sign-up, or by taking up
+    /// an e-mailed invitation.
+    pub email_verified: bool,
 }
 
-impl From<User> for UserResponse {
-    fn from(user: User) -> Self {
+impl UserResponse {
+    pub fn new(user: User, email_verified: bool) -> Self {
         Self {
             id: user.id.to_string(),
             email: user.email.to_string(),
             name: user.name.as_str().to_owned(),
             created_at: utc(user.created_at),
             last_login_at: user.last_login_at.map(utc),
+            email_verified,
         }
     }
 }
@@ -105,7 +118,7 @@ impl From<SignedIn> for SessionResponse {
         Self {
             token: signed_in.token.expose().to_owned(),
             expires_at: utc(signed_in.expires_at),
-            user: signed_in.user.into(),
+            user: UserResponse::new(signed_in.user, signed_in.email_verified),
         }
     }
 }
@@ -119,16 +132,41 @@ pub struct MembershipResponse {
     pub role: String,
 }
 
+/// The answer to sign-up: the session, and what comes next for the new address.
 #[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignUpResponse {
+    #[serde(flatten)]
+    pub session: SessionResponse,
+    /// Orgs the account may join through the domain of its address
+    /// (`POST /api/me/joinable-orgs/{orgId}/join`); empty until the address is verified.
+    pub joinable_orgs: Vec<JoinableOrgResponse>,
+    /// For people: what to do next.
+    #[schema(
+        example = "We sent a link to jane@acme.com: follow it to verify your address. Organizations that admit people of your e-mail domain are then offered to you."
+    )]
+    pub next_step: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct MeResponse {
     pub user: UserResponse,
     pub memberships: Vec<MembershipResponse>,
+    /// Orgs the caller may join through the domain of their verified address
+    /// (`POST /api/me/joinable-orgs/{orgId}/join`); empty while the address is unverified.
+    pub joinable_orgs: Vec<JoinableOrgResponse>,
 }
 
-impl From<Me> for MeResponse {
-    fn from(me: Me) -> Self {
+impl MeResponse {
+    pub fn new(me: Me, joinable: Joinable) -> Self {
         Self {
-            user: me.user.into(),
+            joinable_orgs: joinable
+                .orgs
+                .into_iter()
+                .map(JoinableOrgResponse::from)
+                .collect(),
+            user: UserResponse::new(me.user, joinable.email_verified),
             memberships: me
                 .memberships
                 .into_iter()
@@ -179,7 +217,7 @@ impl From<&CurrentSession> for CurrentSessionResponse {
                 pinned_org_id: session.pinned_org.map(|org| org.to_string()),
                 name: session.name.as_ref().map(|name| name.as_str().to_owned()),
             },
-            user: current.user.clone().into(),
+            user: UserResponse::new(current.user.clone(), current.email_verified),
         }
     }
 }

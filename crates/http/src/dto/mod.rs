@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod check;
+pub mod domain;
 pub mod integration;
 pub mod member;
 pub mod org;

@@ -4,5 +4,7 @@
 
 mod layout;
 pub(crate) mod offer;
+pub(crate) mod verify;
 
 pub(crate) use offer::{invitation_page, join_page, submit_invitation, submit_join};
+pub(crate) use verify::{submit_verify_email, verify_email_page};

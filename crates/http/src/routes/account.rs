@@ -1,6 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::ids::{OrgId, SessionId};
-use tenantry_domain::user::{AuthError, Email, NewAccount, NewApiToken, Password};
+use tenantry_domain::user::{
+    AuthError, Email, EmailVerificationToken, NewAccount, NewApiToken, Password,
+};
 use tenantry_domain::validation::ValidationError;
 
 use super::client;
@@ -9,16 +11,16 @@ use crate::auth::Authenticated;
 use crate::body::Body;
 use crate::dto::auth::{
     CurrentSessionResponse, LogInRequest, MeResponse, MfaCodeRequest, SessionResponse,
-    SignUpRequest, TotpEnrolmentResponse,
+    SignUpRequest, SignUpResponse, TotpEnrolmentResponse, UserResponse, VerifyEmailRequest,
 };
 use crate::dto::tenant::ActiveOrgRequest;
 use crate::dto::token::{NewTokenRequest, NewTokenResponse, TokenListResponse, TokenResponse};
 use crate::error::{ApiError, ErrorBody};
 
-/// Creates an account and signs it in.
+/// Creates an account and signs it in, and mails a link that verifies its address.
 #[utoipa::path(post, path = "/api/auth/signup", tag = "account", request_body = SignUpRequest,
     responses(
-        (status = 201, body = SessionResponse),
+        (status = 201, body = SignUpResponse),
         (status = 409, description = "email_taken", body = ErrorBody),
         (status = 422, description = "validation_failed", body = ErrorBody),
         (status = 429, description = "rate_limited", body = ErrorBody),
@@ -31,7 +33,65 @@ pub(crate) async fn sign_up(
     state.auth_rate_limit.check(client(&request), None)?;
     let account = NewAccount::try_from(body.value()?)?;
     let signed_in = state.services.auth.sign_up(account).await?;
-    Ok(HttpResponse::Created().json(SessionResponse::from(signed_in)))
+    let next_step = format!(
+        "We sent a link to {}: follow it to verify your address. Organizations that admit \
+         people of your e-mail domain are then offered to you (GET /api/me).",
+        signed_in.user.email
+    );
+    // A new address is never verified yet, so nothing can be offered: orgs are matched to an
+    // address only once its holder has shown they read its mailbox.
+    Ok(HttpResponse::Created().json(SignUpResponse {
+        session: SessionResponse::from(signed_in),
+        joinable_orgs: Vec::new(),
+        next_step: Some(next_step),
+    }))
+}
+
+/// Confirms the address a verification link was sent to, and uses the link up. Needs no
+/// bearer token: the token of the link is the proof.
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "account",
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, body = UserResponse),
+        (status = 404, description = "verification_not_found: unknown, used, replaced or expired", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
+    ))]
+pub(crate) async fn verify_email(
+    state: web::Data<ApiState>,
+    request: HttpRequest,
+    body: Body<VerifyEmailRequest>,
+) -> Result<HttpResponse, ApiError> {
+    // Presenting a token is guessing a secret: it spends the sign-in allowance.
+    state.auth_rate_limit.check(client(&request), None)?;
+    let raw = body.value()?.token;
+    if raw.len() > MAX_VERIFICATION_TOKEN_LENGTH {
+        return Err(AuthError::VerificationNotFound.into());
+    }
+    let token = EmailVerificationToken::from_presented(&raw);
+    let user = state.services.auth.verify_email(&token).await?;
+    Ok(HttpResponse::Ok().json(UserResponse::new(user, true)))
+}
+
+/// Verification tokens are 47 characters; a longer one is refused without a lookup.
+const MAX_VERIFICATION_TOKEN_LENGTH: usize = 128;
+
+/// Mails a new verification link to the caller's address; earlier links stop working.
+#[utoipa::path(post, path = "/api/me/email/verify", tag = "account", security(("bearer" = [])),
+    responses(
+        (status = 202, description = "the e-mail is queued"),
+        (status = 409, description = "email_already_verified", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
+    ))]
+pub(crate) async fn resend_verification(
+    state: web::Data<ApiState>,
+    request: HttpRequest,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    // Each request sends a mail: the invitation allowance (per client and per account) keeps
+    // an account from flooding its own or anyone's mailbox.
+    super::invitation_attempt(&request, Some(&auth.actor))?;
+    state.services.auth.resend_verification(&auth.actor).await?;
+    Ok(HttpResponse::Accepted().finish())
 }
 
 /// Signs in with e-mail and password and returns a new bearer token.
@@ -224,7 +284,8 @@ pub(crate) async fn current_session(auth: Authenticated) -> HttpResponse {
     HttpResponse::Ok().json(CurrentSessionResponse::from(&*auth.session))
 }
 
-/// The signed-in user and their memberships.
+/// The signed-in user, their memberships, and the orgs they may join through the domain of
+/// their verified address.
 #[utoipa::path(get, path = "/api/me", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = MeResponse), (status = 401, body = ErrorBody)))]
 pub(crate) async fn me(
@@ -232,5 +293,6 @@ pub(crate) async fn me(
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     let me = state.services.auth.me(&auth.actor).await?;
-    Ok(HttpResponse::Ok().json(MeResponse::from(me)))
+    let joinable = state.services.domains.joinable(&auth.actor).await?;
+    Ok(HttpResponse::Ok().json(MeResponse::new(me, joinable)))
 }

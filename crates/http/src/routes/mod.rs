@@ -3,6 +3,7 @@
 pub(crate) mod account;
 pub(crate) mod audit;
 pub(crate) mod checks;
+pub(crate) mod domains;
 pub(crate) mod health;
 pub(crate) mod integrations;
 pub(crate) mod invitations;
@@ -24,6 +25,7 @@ use crate::error::ApiError;
 pub(crate) use account::*;
 pub(crate) use audit::*;
 pub(crate) use checks::*;
+pub(crate) use domains::*;
 pub(crate) use health::*;
 pub(crate) use integrations::*;
 pub(crate) use invitations::*;
@@ -61,6 +63,13 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
             post(crate::pages::submit_join),
         ],
     );
+    routes.add(
+        "/verify-email/{token}",
+        [
+            get(crate::pages::verify_email_page),
+            post(crate::pages::submit_verify_email),
+        ],
+    );
     routes.add("/readyz", [get(readyz)]);
     routes.add("/metrics", [get(crate::metrics::metrics)]);
     routes.add("/api/openapi.json", [get(crate::openapi::document)]);
@@ -69,6 +78,12 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
     routes.add("/api/auth/login", [post(log_in)]);
     routes.add("/api/auth/logout", [post(log_out)]);
     routes.add("/api/auth/session", [get(current_session)]);
+    routes.add("/api/auth/verify-email", [post(verify_email)]);
+    routes.add("/api/me/email/verify", [post(resend_verification)]);
+    routes.add(
+        "/api/me/joinable-orgs/{org_id}/join",
+        [post(join_by_domain)],
+    );
     routes.add("/api/me", [get(me)]);
     routes.add("/api/me/active-org", [put(set_active_org)]);
     routes.add("/api/me/tokens", [get(list_tokens), post(create_token)]);
@@ -133,6 +148,19 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
         "/api/orgs/{org_id}/webhooks/{id}/deliveries",
         [get(list_deliveries)],
     );
+    routes.add(
+        "/api/orgs/{org_id}/domains",
+        [get(list_domains), post(add_domain)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/domains/{id}",
+        [patch(update_domain), delete(delete_domain)],
+    );
+    routes.add(
+        "/api/orgs/{org_id}/domains/{id}/verify",
+        [post(verify_domain)],
+    );
+    routes.add("/api/orgs/{org_id}/domain-policy", [put(put_domain_policy)]);
     routes.add(
         "/api/orgs/{org_id}/scim/tokens",
         [get(list_scim_tokens), post(create_scim_token)],

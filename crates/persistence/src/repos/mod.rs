@@ -4,6 +4,7 @@
 mod audit;
 mod audit_counts;
 mod directory;
+mod domain;
 mod integration;
 mod invitation;
 mod member;

@@ -71,6 +71,7 @@ impl UserRepository for SeaTransaction {
             .await
             .or_store_error()?;
         Ok(row.map(|row| UserWithPassword {
+            email_verified: row.email_verified_at.is_some(),
             password_hash: PasswordHash::new(row.password_hash.clone()),
             user: user(row),
         }))
@@ -104,6 +105,26 @@ impl UserRepository for SeaTransaction {
             .await
             .or_store_error()?;
         Ok(())
+    }
+
+    async fn save_email_verification(
+        &self,
+        id: UserId,
+        token: &TokenHash,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.save_verification(id, token, expires_at).await
+    }
+
+    async fn find_email_verification(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError> {
+        self.find_verification(token).await
+    }
+
+    async fn delete_email_verification(&self, token: &TokenHash) -> Result<bool, StoreError> {
+        self.delete_verification(token).await
     }
 
     async fn totp(&self, id: UserId) -> Result<TotpState, StoreError> {
@@ -232,6 +253,7 @@ impl SessionRepository for SeaTransaction {
             .or_store_error()?;
         Ok(row.and_then(|(found, account)| {
             Some(CurrentSession {
+                email_verified: account.as_ref()?.email_verified_at.is_some(),
                 session: session(found),
                 user: user(account?),
             })

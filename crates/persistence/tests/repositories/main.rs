@@ -5,6 +5,7 @@
 
 mod audit;
 mod directory;
+mod domains;
 mod idempotency;
 mod invitations;
 mod outbox;

@@ -202,6 +202,9 @@ where
             )
             .await;
         assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+        // Sign-up mails a verification link; it goes out now, so that a test's own
+        // `deliver_mail` sees only the mail its steps queue.
+        self.deliver_mail().await;
         Account {
             id: response.body["user"]["_id"].as_str().unwrap().to_owned(),
             email: email.to_owned(),
@@ -351,9 +354,20 @@ impl Mailer for Inbox {
 
 /// The invitation token in an invitation e-mail's link.
 pub fn token_in(mail: &Mail) -> String {
-    let MailContent::Invitation(invitation) = &mail.content;
+    let MailContent::Invitation(invitation) = &mail.content else {
+        panic!("not an invitation: {mail:?}");
+    };
     let (_, token) = invitation.link.rsplit_once("/invitations/").unwrap();
     token.to_owned()
+}
+
+/// The token in a verification e-mail's link.
+pub fn verification_token_in(mail: &Mail) -> Option<String> {
+    let MailContent::EmailVerification(verification) = &mail.content else {
+        return None;
+    };
+    let (_, token) = verification.link.rsplit_once("/verify-email/")?;
+    Some(token.to_owned())
 }
 
 /// Runs `sql` (with `?` placeholders) straight on the database, behind the service's back.

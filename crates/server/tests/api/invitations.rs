@@ -50,7 +50,9 @@ async fn an_invitee_without_an_account_registers_through_the_mailed_link_and_joi
         let mail = app.deliver_mail().await;
         assert_eq!(mail.len(), 1);
         assert_eq!(mail[0].to.as_str(), "new@example.com");
-        let MailContent::Invitation(content) = &mail[0].content;
+        let MailContent::Invitation(content) = &mail[0].content else {
+            panic!("not an invitation: {:?}", mail[0]);
+        };
         assert_eq!(
             (content.org_name.as_str(), content.inviter_name.as_str()),
             ("Acme", "owner")

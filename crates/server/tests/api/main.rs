@@ -7,6 +7,7 @@ mod account;
 mod audit;
 mod checks;
 mod concurrency;
+mod domains;
 mod errors;
 mod helpers;
 mod idempotency;

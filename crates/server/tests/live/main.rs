@@ -9,6 +9,7 @@ mod console;
 mod console_account;
 mod console_forms;
 mod console_webhooks;
+mod domains;
 mod faults;
 mod mail;
 mod ops;

@@ -127,7 +127,8 @@ async fn metrics_count_requests_per_route_template_and_show_the_pool_outbox_and_
     let gauge = |name: &str| {
         sample(&samples, name, &json!({})).unwrap_or_else(|| panic!("{name} missing from\n{text}"))
     };
-    assert_eq!(gauge("tenantry_outbox_undelivered"), 2.0);
+    // The two invitations, and the owner's verification link from sign-up.
+    assert_eq!(gauge("tenantry_outbox_undelivered"), 3.0);
     assert_eq!(gauge("tenantry_outbox_failing"), 0.0);
     assert!(gauge("tenantry_outbox_oldest_age_seconds") >= 0.0);
     assert_eq!(gauge("tenantry_active_sessions"), 1.0);

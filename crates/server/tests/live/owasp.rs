@@ -38,8 +38,8 @@ struct Route {
     method: &'static str,
     /// With `{org}`, `{second}` (another org where the caller holds the same role),
     /// `{target}` (a viewer), `{role}` (a custom role), `{invitation}` (a pending e-mail
-    /// invitation), `{integration}`, `{webhook}` and `{scim_token}` filled in, in the path and
-    /// the body alike.
+    /// invitation), `{integration}`, `{webhook}`, `{scim_token}` and `{domain}` filled in, in
+    /// the path and the body alike.
     path: &'static str,
     body: Option<&'static str>,
     allowed: &'static [Who],
@@ -281,6 +281,49 @@ const ROUTES: &[Route] = &[
         &[Owner],
         200,
     ),
+    route(
+        "GET",
+        "/api/orgs/{org}/domains",
+        None,
+        &[Owner, Admin, Auditor],
+        200,
+    ),
+    route(
+        "POST",
+        "/api/orgs/{org}/domains",
+        Some(r#"{"domain": "new.example"}"#),
+        MANAGERS,
+        201,
+    ),
+    // Nothing publishes the record here: the managers get as far as the look-up.
+    route(
+        "POST",
+        "/api/orgs/{org}/domains/{domain}/verify",
+        None,
+        MANAGERS,
+        422,
+    ),
+    route(
+        "PATCH",
+        "/api/orgs/{org}/domains/{domain}",
+        Some(r#"{"autoJoin": true}"#),
+        MANAGERS,
+        200,
+    ),
+    route(
+        "DELETE",
+        "/api/orgs/{org}/domains/{domain}",
+        None,
+        MANAGERS,
+        204,
+    ),
+    route(
+        "PUT",
+        "/api/orgs/{org}/domain-policy",
+        Some(r#"{"inviteOnlyVerifiedDomains": true}"#),
+        MANAGERS,
+        200,
+    ),
     route("GET", "/api/org/profile", None, &CAST, 200),
     route(
         "PUT",
@@ -401,6 +444,8 @@ impl Binary {
                 ("TENANTRY_INVITATION_ATTEMPTS_PER_MINUTE", "100000"),
                 // Webhooks post to 127.0.0.1's discard port: refused at once, nothing leaves.
                 ("TENANTRY_WEBHOOK_ALLOW_PRIVATE", "true"),
+                // Domain look-ups go to 127.0.0.1's discard port: no record, nothing leaves.
+                ("TENANTRY_DNS_SERVER", "127.0.0.1:9"),
             ],
         )
         .stderr(log)
@@ -595,7 +640,20 @@ impl Binary {
             .as_str()
             .unwrap()
             .to_owned();
+        let domain = self
+            .ok(
+                201,
+                "POST",
+                &format!("/api/orgs/{org}/domains"),
+                owner,
+                json!({"domain": "home.example"}),
+            )
+            .await["_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let mut ids = BTreeMap::from([
+            ("domain", domain),
             ("scim_token", scim_token),
             ("webhook", webhook),
             ("org", org),
@@ -634,6 +692,7 @@ impl Binary {
             format!("/api/orgs/{org}/webhooks"),
             format!("/api/orgs/{org}/scim/tokens"),
             format!("/api/orgs/{org}/scim/settings"),
+            format!("/api/orgs/{org}/domains"),
             "/api/org/profile".to_owned(),
             "/api/org/integrations".to_owned(),
             "/api/me/tokens".to_owned(),
@@ -673,6 +732,7 @@ fn documented(route: &Route) -> String {
         ("{integration}", "{id}"),
         ("{webhook}", "{id}"),
         ("{scim_token}", "{id}"),
+        ("{domain}", "{id}"),
     ]
     .iter()
     .fold(route.path.to_owned(), |path, (ours, theirs)| {
@@ -837,6 +897,14 @@ const FOREIGN_IDS: &[(&str, &str, Option<&str>, u16)] = &[
         404,
     ),
     ("DELETE", "/api/orgs/{b}/webhooks/{webhook}", None, 404),
+    (
+        "PATCH",
+        "/api/orgs/{b}/domains/{domain}",
+        Some(r#"{"autoJoin": true}"#),
+        404,
+    ),
+    ("DELETE", "/api/orgs/{b}/domains/{domain}", None, 404),
+    ("POST", "/api/orgs/{b}/domains/{domain}/verify", None, 404),
     (
         "GET",
         "/api/orgs/{b}/webhooks/{webhook}/deliveries",

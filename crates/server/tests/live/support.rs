@@ -306,7 +306,10 @@ impl Server {
                 let message = mime::parse(&raw);
                 if message.header("To").is_some_and(|value| value.contains(to)) {
                     let text = message.part("text/plain");
-                    let start = text.find(&format!("{}/invitations/", self.base)).unwrap();
+                    // Sign-up mails a verification link too: only an invitation counts here.
+                    let Some(start) = text.find(&format!("{}/invitations/", self.base)) else {
+                        continue;
+                    };
                     let link: String = text[start..]
                         .chars()
                         .take_while(|c| !c.is_whitespace())
