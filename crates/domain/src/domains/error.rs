@@ -85,8 +85,10 @@ impl DomainError for DomainsError {
         match self {
             Self::OrgNotFound | Self::NotFound => ErrorKind::NotFound,
             Self::Forbidden | Self::MfaRequired | Self::EmailUnverified => ErrorKind::Forbidden,
-            Self::AlreadyAdded | Self::LimitReached | Self::Taken => ErrorKind::Conflict,
-            Self::VerificationFailed(_) => ErrorKind::Invalid,
+            // The request is fine; DNS does not hold the record (yet): a state to wait out.
+            Self::AlreadyAdded | Self::LimitReached | Self::Taken | Self::VerificationFailed(_) => {
+                ErrorKind::Conflict
+            }
             Self::Member(error) => error.kind(),
             Self::Invalid(error) => error.kind(),
             Self::Store(error) => error.kind(),

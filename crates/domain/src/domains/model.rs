@@ -21,8 +21,12 @@ pub const MAX_DOMAINS_PER_ORG: usize = 50;
 pub struct DomainName(String);
 
 impl DomainName {
-    /// The longest name, in characters (RFC 1035, without the trailing dot).
+    /// The longest name, in characters (RFC 1035), a trailing dot included.
     pub const MAX_LEN: usize = 253;
+
+    /// What [`DomainName::try_from`] accepts, for the API document: labels of letters, digits
+    /// and hyphens, the last one starting with a letter, an optional trailing dot.
+    pub const PATTERN: &str = r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?$";
 
     /// The name, as stored and compared.
     pub fn as_str(&self) -> &str {
@@ -55,12 +59,13 @@ impl fmt::Display for DomainName {
 impl TryFrom<&str> for DomainName {
     type Error = ValidationError;
 
-    /// Trims, lower-cases and drops one trailing dot, then checks the hostname rules: labels
-    /// of 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen, at least
-    /// two of them, a top-level label that is not all digits (so an IP address is refused),
-    /// at most [`DomainName::MAX_LEN`] characters. Errors name the field `domain`.
+    /// Lower-cases and drops one trailing dot, then checks the hostname rules: labels of 1 to
+    /// 63 letters, digits and hyphens, not starting or ending with a hyphen, at least two of
+    /// them, a top-level label that starts with a letter (so an IP address is refused), at
+    /// most [`DomainName::MAX_LEN`] characters as sent. Nothing is trimmed: the rule is
+    /// exactly [`DomainName::PATTERN`]. Errors name the field `domain`.
     fn try_from(raw: &str) -> Result<Self, Self::Error> {
-        let name = raw.trim().to_ascii_lowercase();
+        let name = raw.to_ascii_lowercase();
         let name = name.strip_suffix('.').unwrap_or(&name);
         let invalid = |why: &str| ValidationError::new("domain", why.to_owned());
         if name.is_empty() {
@@ -71,7 +76,7 @@ impl TryFrom<&str> for DomainName {
                 "must be ASCII: write an internationalised name in its xn-- form",
             ));
         }
-        if name.len() > Self::MAX_LEN {
+        if raw.len() > Self::MAX_LEN {
             return Err(invalid("must be at most 253 characters"));
         }
         let labels: Vec<&str> = name.split('.').collect();
@@ -96,7 +101,7 @@ impl TryFrom<&str> for DomainName {
         }
         if labels
             .last()
-            .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+            .is_some_and(|tld| !tld.starts_with(|c: char| c.is_ascii_lowercase()))
         {
             return Err(invalid("must be a domain name, not an address"));
         }

@@ -16,7 +16,7 @@ use crate::user::{Email, User, UserName};
 fn domain_names_follow_the_hostname_rules() {
     for (raw, expected) in [
         ("acme.com", "acme.com"),
-        ("  Mail.ACME.co.uk. ", "mail.acme.co.uk"),
+        ("Mail.ACME.co.uk.", "mail.acme.co.uk"),
         ("xn--bcher-kva.example", "xn--bcher-kva.example"),
         ("a-b.c1.io", "a-b.c1.io"),
     ] {
@@ -38,11 +38,33 @@ fn domain_names_follow_the_hostname_rules() {
         "acme..com",
         "10.0.0.1",
         "acme.com/path",
+        " acme.com",
+        "acme.1com",
         long_label.as_str(),
         too_long.as_str(),
     ] {
         let error = DomainName::try_from(bad).unwrap_err();
         assert_eq!(error.field, "domain", "{bad}");
+    }
+    let pattern = regex::Regex::new(DomainName::PATTERN).unwrap();
+    for good in [
+        "acme.com",
+        "Mail.ACME.co.uk.",
+        "xn--bcher-kva.example",
+        "a-b.c1.io",
+    ] {
+        assert!(pattern.is_match(good), "{good}");
+    }
+    for bad in [
+        "",
+        "localhost",
+        "-acme.com",
+        "acme..com",
+        "10.0.0.1",
+        " acme.com",
+        "acme.1com",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad}");
     }
     let email = Email::try_from("Jane@Mail.Acme.com").unwrap();
     assert_eq!(
@@ -128,7 +150,7 @@ fn a_missing_record_fails_the_verification_before_any_write() {
         "{error:?}"
     );
     assert_eq!(error.code(), "domain_verification_failed");
-    assert_eq!(error.kind(), crate::error::ErrorKind::Invalid);
+    assert_eq!(error.kind(), crate::error::ErrorKind::Conflict);
     assert!(error.to_string().contains("_tenantry-challenge.acme.com"));
     assert!(!begun.get());
 }

@@ -94,8 +94,8 @@ impl From<DomainList> for DomainListResponse {
 #[serde(deny_unknown_fields)]
 pub struct NewDomainRequest {
     /// A DNS name of at least two labels, in ASCII (`xn--` for internationalised names);
-    /// trimmed and lower-cased.
-    #[schema(example = "acme.com", max_length = 253)]
+    /// lower-cased.
+    #[schema(schema_with = crate::dto::schema::domain_name)]
     pub domain: String,
 }
 
@@ -113,7 +113,7 @@ impl TryFrom<NewDomainRequest> for DomainName {
 pub struct DomainUpdateRequest {
     pub auto_join: Option<bool>,
     /// `admin`, `auditor`, `member`, `viewer` or a custom role's id.
-    #[schema(example = "member")]
+    #[schema(schema_with = crate::dto::schema::role_choice_or_null)]
     pub default_role: Option<String>,
 }
 

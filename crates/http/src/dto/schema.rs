@@ -5,6 +5,7 @@ use tenantry_domain::audit::AuditAction;
 use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::check::MAX_QUESTIONS;
 use tenantry_domain::directory::{DirectoryName, ProvisioningSettings};
+use tenantry_domain::domains::DomainName;
 use tenantry_domain::integration::{
     Credentials, IntegrationConfig, IntegrationStatus, IntegrationType, MAX_KEY_CHARS,
 };
@@ -46,6 +47,15 @@ pub(crate) fn user_name() -> Schema {
 
 pub(crate) fn token_name() -> Schema {
     name(TokenName::MAX_CHARS).into()
+}
+
+/// A DNS name an org claims.
+pub(crate) fn domain_name() -> Schema {
+    string()
+        .max_length(Some(DomainName::MAX_LEN))
+        .pattern(Some(DomainName::PATTERN))
+        .examples(["acme.com"])
+        .into()
 }
 
 /// A directory group's display name, as the directory keys it.

@@ -65,8 +65,7 @@ pub(crate) async fn add_domain(
         (status = 200, body = DomainResponse),
         (status = 403, description = "forbidden", body = ErrorBody),
         (status = 404, description = "org_not_found, domain_not_found", body = ErrorBody),
-        (status = 409, description = "domain_taken: another org verified it", body = ErrorBody),
-        (status = 422, description = "domain_verification_failed: the record is missing or wrong, or the lookup failed", body = ErrorBody),
+        (status = 409, description = "domain_taken: another org verified it; domain_verification_failed: the record is missing or wrong, or the lookup failed", body = ErrorBody),
     ))]
 pub(crate) async fn verify_domain(
     state: web::Data<ApiState>,

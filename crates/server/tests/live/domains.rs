@@ -140,7 +140,7 @@ async fn a_domain_verified_by_dns_lets_a_confirmed_sign_up_join_with_the_default
     assert_eq!(record["name"], "_tenantry-challenge.acme.test");
     let verify = format!("/api/orgs/{org}/domains/{id}/verify");
     let (status, early) = server.api("POST", &verify, Some(&owner), None).await;
-    assert_eq!(status, 422, "{early}");
+    assert_eq!(status, 409, "{early}");
     assert_eq!(early["error"]["code"], "domain_verification_failed");
 
     publish(
