@@ -295,13 +295,14 @@ const ROUTES: &[Route] = &[
         MANAGERS,
         201,
     ),
-    // Nothing publishes the record here: the managers get as far as the look-up.
+    // Nothing publishes the record here: the managers get as far as the look-up, which finds
+    // nothing (409 domain_verification_failed).
     route(
         "POST",
         "/api/orgs/{org}/domains/{domain}/verify",
         None,
         MANAGERS,
-        422,
+        409,
     ),
     route(
         "PATCH",
