@@ -433,11 +433,7 @@ fn csv_body(org: OrgId, export: AuditExport) -> impl Stream<Item = Chunk> {
     let rows = stream::unfold(Some(export), move |export| async move {
         let mut export = export?;
         let failure = match export.next_batch().await {
-            // Rendering thousands of rows would hold up this worker's other requests.
-            Ok(Some(batch)) => match web::block(move || csv::rows(&batch)).await {
-                Ok(chunk) => return Some((Ok(web::Bytes::from(chunk)), Some(export))),
-                Err(error) => error.to_string(),
-            },
+            Ok(Some(rows)) => return Some((Ok(web::Bytes::from(rows)), Some(export))),
             Ok(None) => return None,
             Err(error) => error.to_string(),
         };

@@ -5,8 +5,8 @@
 
 use async_trait::async_trait;
 use tenantry_domain::audit::{
-    AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRepository, ChainLink, ChainState,
-    chain_hash,
+    AuditCursor, AuditEvent, AuditFilter, AuditRepository, ChainLink, ChainState, EventPage,
+    ExportChunk, chain_hash,
 };
 use tenantry_domain::authz::BuiltinRole;
 use tenantry_domain::error::StoreError;
@@ -516,7 +516,7 @@ impl AuditRepository for MemoryTx {
         _: &AuditFilter,
         _: u64,
         _: u64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    ) -> Result<EventPage, StoreError> {
         not_kept("audit.list_events")
     }
 
@@ -545,14 +545,14 @@ impl AuditRepository for MemoryTx {
         not_kept("audit.count_unchained")
     }
 
-    async fn events_before(
+    async fn export_before(
         &self,
         _: OrgId,
         _: &AuditFilter,
         _: Option<AuditCursor>,
         _: u64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        not_kept("audit.events_before")
+    ) -> Result<ExportChunk, StoreError> {
+        not_kept("audit.export_before")
     }
 }
 

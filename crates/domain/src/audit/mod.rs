@@ -14,7 +14,7 @@ mod tests;
 pub use chain::{BreakReason, ChainBreak, ChainLink, ChainReport, ChainState, chain_hash};
 pub use error::AuditError;
 pub use model::{AuditAction, AuditEvent};
-pub use ports::{AuditEntry, AuditRepository};
+pub use ports::{AuditEntry, AuditRepository, EventPage, ExportChunk};
 pub use query::{AuditCursor, AuditFilter, AuditLog, AuditPage};
 pub use service::{AuditExport, AuditService};
 

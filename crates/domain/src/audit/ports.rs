@@ -16,6 +16,26 @@ pub struct AuditEntry {
     pub actor_name: Option<String>,
 }
 
+/// One page of a listing and the number of events that match in all.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventPage {
+    /// How many events match the filter, on every page.
+    pub total: u64,
+    /// This page's events, newest first.
+    pub entries: Vec<AuditEntry>,
+}
+
+/// A batch of an export, written as CSV.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExportChunk {
+    /// The rows, one line each, without the header.
+    pub csv: Vec<u8>,
+    /// How many rows.
+    pub rows: u64,
+    /// The last row's place, where the next batch starts.
+    pub last: Option<AuditCursor>,
+}
+
 /// Append and read; no method changes or removes an event (deleting the org aside). `append`
 /// chains the event to its org's log: it takes the org's next sequence number and the hash of
 /// the event before, holding the org's chain head until the transaction ends, so concurrent
@@ -26,14 +46,15 @@ pub trait AuditRepository: Send + Sync {
     /// Stores `event` as the next link of its org's chain. Call it in the transaction of the
     /// change the event records, so that both commit or neither does.
     async fn append(&self, event: &AuditEvent) -> Result<(), StoreError>;
-    /// The events that match, newest first, skipping `offset`.
+    /// The events that match, newest first, skipping `offset`, with how many match in all:
+    /// read together, so the total and the page agree without a transaction around them.
     async fn list_events(
         &self,
         org: OrgId,
         filter: &AuditFilter,
         offset: u64,
         limit: u64,
-    ) -> Result<Vec<AuditEntry>, StoreError>;
+    ) -> Result<EventPage, StoreError>;
     /// How many events match: the `total` of a listed page and the row count of an export.
     async fn count_events(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError>;
     /// Where the org's chain starts and ends.
@@ -56,13 +77,14 @@ pub trait AuditRepository: Send + Sync {
     ) -> Result<u64, StoreError>;
     /// Events of the org that have no place in the chain (only ever added behind its back).
     async fn count_unchained(&self, org: OrgId) -> Result<u64, StoreError>;
-    /// The events that match and are older than `before` (all when `None`), newest first: the
-    /// keyset pages of an export, each as cheap as the first.
-    async fn events_before(
+    /// The events that match and are older than `before` (all when `None`), newest first, at
+    /// most `limit`, as CSV rows ([`super::csv::CsvBatch`]): the keyset pages of an export,
+    /// each as cheap as the first.
+    async fn export_before(
         &self,
         org: OrgId,
         filter: &AuditFilter,
         before: Option<AuditCursor>,
         limit: u64,
-    ) -> Result<Vec<AuditEntry>, StoreError>;
+    ) -> Result<ExportChunk, StoreError>;
 }

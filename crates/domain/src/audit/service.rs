@@ -5,7 +5,7 @@ use tracing::instrument;
 use super::chain::{BreakReason, ChainBreak, ChainReport, ChainWalk};
 use super::error::AuditError;
 use super::model::{AuditAction, AuditEvent};
-use super::ports::AuditEntry;
+use super::ports::EventPage;
 use super::query::{AuditCursor, AuditFilter, AuditLog, AuditPage};
 use crate::authz::{Access, Actor, Permission, Requirement};
 use crate::clock::Clock;
@@ -48,10 +48,10 @@ impl AuditService {
         filter: AuditFilter,
         page: AuditPage,
     ) -> Result<AuditLog, AuditError> {
-        let tx = self.uow.read().await?;
+        // Two statements and no transaction: the page reads its total with its rows.
+        let tx = self.uow.read_one().await?;
         Access::load::<AuditError>(&*tx, org, actor, AUDIT_READ).await?;
-        let total = tx.audit().count_events(org, &filter).await?;
-        let entries = tx
+        let EventPage { total, entries } = tx
             .audit()
             .list_events(org, &filter, page.offset(), page.limit)
             .await?;
@@ -208,23 +208,24 @@ impl AuditExport {
         self.rows
     }
 
-    /// The next batch, or `None` once every row has been handed out.
-    pub async fn next_batch(&mut self) -> Result<Option<Vec<AuditEntry>>, AuditError> {
+    /// The next batch as CSV rows, or `None` once every row has been handed out. Each batch
+    /// is one statement, its own snapshot, outside any transaction.
+    pub async fn next_batch(&mut self) -> Result<Option<Vec<u8>>, AuditError> {
         if self.done {
             return Ok(None);
         }
-        let tx = self.uow.read().await?;
-        let batch = tx
+        let tx = self.uow.read_one().await?;
+        let chunk = tx
             .audit()
-            .events_before(
+            .export_before(
                 self.org,
                 &self.filter,
                 self.after,
                 AuditService::EXPORT_BATCH,
             )
             .await?;
-        self.done = (batch.len() as u64) < AuditService::EXPORT_BATCH;
-        self.after = batch.last().map(AuditCursor::after);
-        Ok((!batch.is_empty()).then_some(batch))
+        self.done = chunk.rows < AuditService::EXPORT_BATCH;
+        self.after = chunk.last;
+        Ok((chunk.rows > 0).then_some(chunk.csv))
     }
 }

@@ -34,12 +34,16 @@ fn the_list_needs_audit_read_and_counts_its_pages() {
         tx.given_role(&org, actor.user_id, builtin(role));
         let org_id = org.id;
         if allowed {
-            tx.audit.expect_count_events().returning(|_, _| Ok(101));
             tx.audit
                 .expect_list_events()
                 .withf(move |o, _, offset, limit| *o == org_id && *offset == 50 && *limit == 50)
                 .times(1)
-                .returning(move |_, _, _, _| Ok(vec![entry(org_id, 1)]));
+                .returning(move |_, _, _, _| {
+                    Ok(EventPage {
+                        total: 101,
+                        entries: vec![entry(org_id, 1)],
+                    })
+                });
         }
         let (uow, _) = tx.into_unit_of_work();
         let service = AuditService::new(Arc::new(uow), Arc::new(FixedClock(NOW)));
@@ -86,19 +90,31 @@ fn an_export_is_audited_with_its_filters_and_row_count_then_read_in_batches() {
     let mut first = MockTransaction::default();
     first
         .audit
-        .expect_events_before()
+        .expect_export_before()
         .withf(|_, _, before, limit| before.is_none() && *limit == AuditService::EXPORT_BATCH)
         .returning(move |_, _, _, _| {
-            Ok((0..AuditService::EXPORT_BATCH)
+            let entries: Vec<_> = (0..AuditService::EXPORT_BATCH)
                 .map(|n| entry(org_id, i64::try_from(n).unwrap()))
-                .collect())
+                .collect();
+            Ok(ExportChunk {
+                csv: csv::rows(&entries),
+                rows: AuditService::EXPORT_BATCH,
+                last: entries.last().map(AuditCursor::after),
+            })
         });
     let mut second = MockTransaction::default();
     second
         .audit
-        .expect_events_before()
+        .expect_export_before()
         .withf(|_, _, before, _| before.is_some())
-        .returning(move |_, _, _, _| Ok(vec![entry(org_id, -1)]));
+        .returning(move |_, _, _, _| {
+            let entries = [entry(org_id, -1)];
+            Ok(ExportChunk {
+                csv: csv::rows(&entries),
+                rows: 1,
+                last: entries.last().map(AuditCursor::after),
+            })
+        });
     // The caller is checked on a read of its own before the write begins.
     let mut check = MockTransaction::default();
     check.given_role(&org, actor.user_id, builtin(BuiltinRole::Auditor));
@@ -128,7 +144,7 @@ fn an_export_is_audited_with_its_filters_and_row_count_then_read_in_batches() {
     }
     let mut read = 0;
     while let Some(batch) = pollster::block_on(export.next_batch()).unwrap() {
-        read += batch.len() as u64;
+        read += batch.iter().filter(|&&byte| byte == b'\n').count() as u64;
     }
     assert_eq!(read, AuditService::EXPORT_BATCH + 1);
 }

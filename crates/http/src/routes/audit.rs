@@ -97,33 +97,23 @@ type Chunk = Result<web::Bytes, actix_web::Error>;
 /// written. The reader stops when the client goes away. After a failure the
 /// download ends early (the status is sent by then), and the cause is logged.
 fn read_ahead(mut export: AuditExport) -> impl Stream<Item = Chunk> {
-    let (sender, receiver) = mpsc::channel(1);
+    let (mut sender, receiver) = mpsc::channel(1);
     actix_web::rt::spawn(async move {
-        let mut sender = sender;
         loop {
-            let batch = export.next_batch().await;
-            let last = !matches!(batch, Ok(Some(_)));
-            if sender.send(batch).await.is_err() || last {
+            let chunk = match export.next_batch().await {
+                Ok(Some(rows)) => Ok(web::Bytes::from(rows)),
+                Ok(None) => break,
+                Err(error) => {
+                    tracing::error!(error = %error, "audit export failed mid-stream");
+                    Err(actix_web::error::ErrorInternalServerError("export failed"))
+                }
+            };
+            let failed = chunk.is_err();
+            if sender.send(chunk).await.is_err() || failed {
                 break;
             }
         }
     });
-    // The reader sends nothing after the end or a failure, so the channel closes there. Rows
-    // are written on the blocking pool: this thread must stay free to drive the reader.
-    receiver.filter_map(|batch| async move {
-        let failed = match batch {
-            Ok(Some(batch)) => {
-                match web::block(move || web::Bytes::from(csv::rows(&batch))).await {
-                    Ok(chunk) => return Some(Ok(chunk)),
-                    Err(error) => error.to_string(),
-                }
-            }
-            Ok(None) => return None,
-            Err(error) => error.to_string(),
-        };
-        tracing::error!(error = failed, "audit export failed mid-stream");
-        Some(Err(actix_web::error::ErrorInternalServerError(
-            "export failed",
-        )))
-    })
+    // The reader sends nothing after the end or a failure, so the stream ends there.
+    receiver
 }

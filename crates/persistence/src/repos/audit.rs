@@ -2,18 +2,20 @@ use async_trait::async_trait;
 use sea_orm::{ActiveValue::Set, DbBackend, EntityTrait, FromQueryResult, Value};
 use tenantry_domain::audit::{
     AuditCursor, AuditEntry, AuditEvent, AuditFilter, AuditRepository, ChainLink, ChainState,
-    chain_hash,
+    EventPage, ExportChunk, chain_hash, csv,
 };
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{AuditEventId, OrgId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audit_counts::total_expression;
+use super::audit_export::{EXPORT_COLUMNS, read_batch, read_pg_batch, sqlite_file};
 use crate::entities::audit_events;
 use crate::error::{OrStoreError, corrupt};
 use crate::json;
 use crate::sql::{micros, statement};
-use crate::transaction::SeaTransaction;
+use crate::transaction::{Conn, SeaTransaction};
 
 #[derive(Debug, FromQueryResult)]
 pub(super) struct EntryRow {
@@ -98,11 +100,12 @@ impl PackedRow {
 
 /// Events read from SQLite packed into one JSON value by SQLite itself: sqlx hands SQLite rows
 /// from its worker thread to the runtime one at a time, which costs more than reading them, so
-/// a page or an export batch comes over as one row. `{}` is the query, selecting [`SELECT_US`].
+/// a page or an export batch comes over as one row, from a query selecting [`SELECT_US`]'s
+/// columns.
 /// The rows are sorted again after reading: SQLite does not promise to keep the subquery's
 /// order, and sorting inside the aggregate would cost it a temporary b-tree.
 const SQLITE_PACKED: &str = "SELECT json_group_array(json_array(hex(id), hex(org_id), \
-     created_at_us, action, hex(actor_id), actor_name, target, metadata, ip)) AS batch FROM ({})";
+     created_at_us, action, hex(actor_id), actor_name, target, metadata, ip)) AS batch";
 
 /// An event's columns and its actor's name, from `e` (audit_events) and `u` (users).
 macro_rules! entry_columns {
@@ -113,15 +116,13 @@ macro_rules! entry_columns {
     };
 }
 
-const SELECT: &str = concat!("SELECT ", entry_columns!());
-
-/// [`SELECT`] with the time as sorted.
+/// An event's columns, with the time as sorted.
 const SELECT_US: &str = concat!(
     "SELECT e.created_at_us AS created_at_us, ",
     entry_columns!()
 );
 
-/// [`SELECT`] with each event's place in the chain.
+/// An event's columns with its place in the chain.
 const SELECT_LINK: &str = concat!(
     "SELECT e.seq AS seq, e.prev_hash AS prev_hash, e.hash AS hash, ",
     entry_columns!()
@@ -247,6 +248,9 @@ impl Order {
     }
 }
 
+/// A column computed once beside the rows (the total of a page), with its values.
+type Extra = Option<(String, Vec<Value>)>;
+
 impl SeaTransaction {
     /// The events `condition` selects, in `order`, then `limit` (`LIMIT`/`OFFSET`, or empty).
     async fn entries(
@@ -256,28 +260,59 @@ impl SeaTransaction {
         limit: &str,
         values: Vec<Value>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let order_sql = order.sql();
+        let selection = format!("{condition}{}{limit}", order.sql());
+        Ok(self.read_entries(&selection, order, values, None).await?.1)
+    }
+
+    /// The events `selection` (condition, order and limit) picks, in `order`, and the `extra`
+    /// column if one is given, read in the same statement (`None` when no event matched, on
+    /// PostgreSQL).
+    async fn read_entries(
+        &self,
+        selection: &str,
+        order: Order,
+        values: Vec<Value>,
+        extra: Extra,
+    ) -> Result<(Option<i64>, Vec<AuditEntry>), StoreError> {
+        let (extra_sql, values) = match extra {
+            Some((sql, mut extra_values)) => {
+                extra_values.extend(values);
+                (sql, extra_values)
+            }
+            None => ("CAST(NULL AS BIGINT)".to_owned(), values),
+        };
         if self.backend() != DbBackend::Sqlite {
-            let sql = format!("{SELECT}{condition}{order_sql}{limit}");
-            return EntryRow::find_by_statement(statement(self.backend(), &sql, values))
+            #[derive(FromQueryResult)]
+            struct Row {
+                extra: Option<i64>,
+                #[sea_orm(nested)]
+                entry: EntryRow,
+            }
+            let columns = SELECT_US.trim_start_matches("SELECT ");
+            let sql = format!("SELECT {extra_sql} AS extra, {columns}{selection}");
+            let rows = Row::find_by_statement(statement(self.backend(), &sql, values))
                 .all(&self.tx)
                 .await
-                .or_store_error()?
+                .or_store_error()?;
+            let extra = rows.first().and_then(|row| row.extra);
+            let entries = rows
                 .into_iter()
-                .map(AuditEntry::try_from)
-                .collect();
+                .map(|row| AuditEntry::try_from(row.entry))
+                .collect::<Result<_, _>>()?;
+            return Ok((extra, entries));
         }
         #[derive(FromQueryResult)]
         struct Packed {
             batch: String,
+            extra: Option<i64>,
         }
-        let sql = SQLITE_PACKED.replace("{}", &format!("{SELECT_US}{condition}{order_sql}{limit}"));
+        let sql = format!("{SQLITE_PACKED}, {extra_sql} AS extra FROM ({SELECT_US}{selection})");
         let Some(row) = Packed::find_by_statement(statement(self.backend(), &sql, values))
             .one(&self.tx)
             .await
             .or_store_error()?
         else {
-            return Ok(Vec::new());
+            return Ok((None, Vec::new()));
         };
         let rows: Vec<PackedRow> =
             serde_json::from_str(&row.batch).map_err(|_| corrupt("audit rows", "(json)"))?;
@@ -286,7 +321,7 @@ impl SeaTransaction {
             .map(PackedRow::entry)
             .collect::<Result<Vec<_>, _>>()?;
         order.sort(&mut entries);
-        Ok(entries)
+        Ok((row.extra, entries))
     }
 }
 
@@ -447,24 +482,38 @@ impl AuditRepository for SeaTransaction {
         filter: &AuditFilter,
         offset: u64,
         limit: u64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    ) -> Result<EventPage, StoreError> {
         let (condition, mut values) = conditions(org, filter);
         values.extend([bound(limit), bound(offset)]);
-        self.entries(&condition, Order::NewestFirst, " LIMIT ? OFFSET ?", values)
-            .await
+        let order = Order::NewestFirst;
+        let selection = format!("{condition}{} LIMIT ? OFFSET ?", order.sql());
+        let (total, entries) = self
+            .read_entries(
+                &selection,
+                order,
+                values,
+                Some(total_expression(org, filter)),
+            )
+            .await?;
+        let total = match total {
+            Some(total) => count(total),
+            // Past the last page PostgreSQL has no row to carry the total.
+            None => self.total(org, filter).await?,
+        };
+        Ok(EventPage { total, entries })
     }
 
     async fn count_events(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError> {
         self.total(org, filter).await
     }
 
-    async fn events_before(
+    async fn export_before(
         &self,
         org: OrgId,
         filter: &AuditFilter,
         before: Option<AuditCursor>,
         limit: u64,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
+    ) -> Result<ExportChunk, StoreError> {
         // After the first batch the cursor is the upper bound (it lies below the filter's own):
         // given two, SQLite seeks by one and may pick the filter's, rescanning every earlier
         // batch's rows for each new one.
@@ -484,7 +533,32 @@ impl AuditRepository for SeaTransaction {
             values.extend([at.into(), at.into(), cursor.id.as_uuid().into()]);
         }
         values.push(bound(limit));
-        self.entries(&condition, Order::NewestFirst, " LIMIT ?", values)
-            .await
+        let order = Order::NewestFirst;
+        if let Conn::Pool(pool) = &self.tx {
+            let query = format!("{EXPORT_COLUMNS}{condition}{} LIMIT ?", order.sql());
+            if let Some(file) = sqlite_file(pool) {
+                return blocking(move || read_batch(&file, &query, &values, limit)).await?;
+            }
+            if self.backend() == DbBackend::Postgres {
+                let pool = pool.get_postgres_connection_pool();
+                return read_pg_batch(pool, &query, values, limit).await;
+            }
+        }
+        let entries = self.entries(&condition, order, " LIMIT ?", values).await?;
+        blocking(move || ExportChunk {
+            csv: csv::rows(&entries),
+            rows: entries.len() as u64,
+            last: entries.last().map(AuditCursor::after),
+        })
+        .await
     }
+}
+
+/// `work` on the blocking pool: writing a batch takes milliseconds the runtime's threads need.
+pub(super) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|error| StoreError::Unavailable(error.to_string()))
 }

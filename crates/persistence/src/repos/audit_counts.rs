@@ -74,75 +74,90 @@ impl SeaTransaction {
 
     /// How many events match `filter`.
     pub(super) async fn total(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError> {
-        let from = filter.from.map(micros);
-        let until = filter.until.map(micros);
-        // The whole hours inside the range: [first, end).
-        let first = from.map(|from| (from + HOUR_US - 1) / HOUR_US);
-        let end = until.map(|until| until / HOUR_US);
-        if let (Some(first), Some(end)) = (first, end)
-            && first >= end
-        {
-            // Within an hour or two: the rows are few.
-            return self.count_rows(org, filter).await;
-        }
-        let mut total = self.sum_hours(org, filter, first, end).await?;
-        if let (Some(from), Some(first)) = (from, first)
-            && from < first * HOUR_US
-        {
-            let head = AuditFilter {
+        let (expression, values) = total_expression(org, filter);
+        self.count(&format!("SELECT {expression} AS n"), values)
+            .await
+    }
+}
+
+/// How many events match `filter`, as one SQL expression and its values, so a page can read
+/// its total in the statement that reads its rows.
+pub(super) fn total_expression(org: OrgId, filter: &AuditFilter) -> (String, Vec<Value>) {
+    let from = filter.from.map(micros);
+    let until = filter.until.map(micros);
+    // The whole hours inside the range: [first, end).
+    let first = from.map(|from| (from + HOUR_US - 1) / HOUR_US);
+    let end = until.map(|until| until / HOUR_US);
+    if let (Some(first), Some(end)) = (first, end)
+        && first >= end
+    {
+        // Within an hour or two: the rows are few.
+        return count_rows(org, filter);
+    }
+    let (mut sql, mut values) = sum_hours(org, filter, first, end);
+    let mut add = |(more, more_values): (String, Vec<Value>)| {
+        sql = format!("{sql} + {more}");
+        values.extend(more_values);
+    };
+    if let (Some(from), Some(first)) = (from, first)
+        && from < first * HOUR_US
+    {
+        add(count_rows(
+            org,
+            &AuditFilter {
                 until: Some(hour_start(first)),
                 ..filter.clone()
-            };
-            total += self.count_rows(org, &head).await?;
-        }
-        if let (Some(until), Some(end)) = (until, end)
-            && end * HOUR_US < until
-        {
-            let tail = AuditFilter {
+            },
+        ));
+    }
+    if let (Some(until), Some(end)) = (until, end)
+        && end * HOUR_US < until
+    {
+        add(count_rows(
+            org,
+            &AuditFilter {
                 from: Some(hour_start(end)),
                 ..filter.clone()
-            };
-            total += self.count_rows(org, &tail).await?;
-        }
-        Ok(total)
+            },
+        ));
     }
+    (format!("CAST({sql} AS BIGINT)"), values)
+}
 
-    async fn sum_hours(
-        &self,
-        org: OrgId,
-        filter: &AuditFilter,
-        first: Option<i64>,
-        end: Option<i64>,
-    ) -> Result<u64, StoreError> {
-        let mut sql = String::from(
-            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM audit_counts WHERE org_id = ?",
-        );
-        let mut values: Vec<Value> = vec![org.as_uuid().into()];
-        if let Some(action) = filter.action {
-            sql.push_str(" AND action = ?");
-            values.push(action.name().into());
-        }
-        if let Some(actor) = filter.actor {
-            sql.push_str(" AND actor_id = ?");
-            values.push(actor.as_uuid().into());
-        }
-        if let Some(first) = first {
-            sql.push_str(" AND hour >= ?");
-            values.push(first.into());
-        }
-        if let Some(end) = end {
-            sql.push_str(" AND hour < ?");
-            values.push(end.into());
-        }
-        self.count(&sql, values).await
+fn sum_hours(
+    org: OrgId,
+    filter: &AuditFilter,
+    first: Option<i64>,
+    end: Option<i64>,
+) -> (String, Vec<Value>) {
+    let mut sql = String::from(
+        "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM audit_counts WHERE org_id = ?",
+    );
+    let mut values: Vec<Value> = vec![org.as_uuid().into()];
+    if let Some(action) = filter.action {
+        sql.push_str(" AND action = ?");
+        values.push(action.name().into());
     }
+    if let Some(actor) = filter.actor {
+        sql.push_str(" AND actor_id = ?");
+        values.push(actor.as_uuid().into());
+    }
+    if let Some(first) = first {
+        sql.push_str(" AND hour >= ?");
+        values.push(first.into());
+    }
+    if let Some(end) = end {
+        sql.push_str(" AND hour < ?");
+        values.push(end.into());
+    }
+    sql.push(')');
+    (sql, values)
+}
 
-    async fn count_rows(&self, org: OrgId, filter: &AuditFilter) -> Result<u64, StoreError> {
-        let (condition, values) = conditions(org, filter);
-        self.count(
-            &format!("SELECT COUNT(*) AS n FROM audit_events e{condition}"),
-            values,
-        )
-        .await
-    }
+fn count_rows(org: OrgId, filter: &AuditFilter) -> (String, Vec<Value>) {
+    let (condition, values) = conditions(org, filter);
+    (
+        format!("(SELECT COUNT(*) FROM audit_events e{condition})"),
+        values,
+    )
 }

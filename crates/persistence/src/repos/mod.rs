@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_counts;
+mod audit_export;
 mod directory;
 mod domain;
 mod integration;

@@ -1,7 +1,7 @@
 //! Reading the audit log: filters that combine, newest first, pages, and keyset batches that
 //! cover every event once even when several share a microsecond.
 
-use tenantry_domain::audit::{AuditAction, AuditCursor, AuditEvent, AuditFilter, chain_hash};
+use tenantry_domain::audit::{AuditAction, AuditCursor, AuditEvent, AuditFilter, chain_hash, csv};
 use tenantry_domain::authz::Actor;
 use tenantry_domain::ports::UnitOfWork;
 use tenantry_persistence::testing;
@@ -41,6 +41,8 @@ async fn filters_combine_and_the_newest_come_first() {
             .list_events(org.id, &AuditFilter::default(), 0, 100)
             .await
             .unwrap();
+        assert_eq!(all.total, 5);
+        let all = all.entries;
         let ids: Vec<_> = all.iter().map(|entry| entry.event.id).collect();
         let newest_first: Vec<_> = written.iter().rev().map(|event| event.id).collect();
         assert_eq!(ids, newest_first);
@@ -57,7 +59,8 @@ async fn filters_combine_and_the_newest_come_first() {
             .audit()
             .list_events(org.id, &by_bob_inviting, 0, 100)
             .await
-            .unwrap();
+            .unwrap()
+            .entries;
         assert_eq!(
             found.iter().map(|e| e.event.id).collect::<Vec<_>>(),
             vec![written[1].id]
@@ -73,8 +76,13 @@ async fn filters_combine_and_the_newest_come_first() {
             .list_events(org.id, &AuditFilter::default(), 2, 2)
             .await
             .unwrap();
+        assert_eq!(second_page.total, 5, "every page carries the whole total");
         assert_eq!(
-            second_page.iter().map(|e| e.event.id).collect::<Vec<_>>(),
+            second_page
+                .entries
+                .iter()
+                .map(|e| e.event.id)
+                .collect::<Vec<_>>(),
             vec![written[2].id, written[1].id]
         );
         assert_eq!(
@@ -84,6 +92,12 @@ async fn filters_combine_and_the_newest_come_first() {
                 .unwrap(),
             5
         );
+        let past_the_end = tx
+            .audit()
+            .list_events(org.id, &AuditFilter::default(), 10, 2)
+            .await
+            .unwrap();
+        assert_eq!((past_the_end.total, past_the_end.entries.len()), (5, 0));
     }
 }
 
@@ -151,14 +165,15 @@ async fn totals_match_the_rows_for_any_time_window_and_after_pruning() {
                                     from,
                                     until,
                                 };
-                                let rows = tx
+                                let page = tx
                                     .audit()
                                     .list_events(org.id, &filter, 0, 100)
                                     .await
-                                    .unwrap()
-                                    .len() as u64;
+                                    .unwrap();
+                                let rows = page.entries.len() as u64;
                                 let total = tx.audit().count_events(org.id, &filter).await.unwrap();
                                 assert_eq!(total, rows, "{label}: {filter:?}");
+                                assert_eq!(page.total, rows, "{label}, listed: {filter:?}");
                             }
                         }
                     }
@@ -206,31 +221,41 @@ async fn export_batches_cover_every_event_once_even_within_one_microsecond() {
             .audit()
             .list_events(org.id, &AuditFilter::default(), 0, 100)
             .await
-            .unwrap();
+            .unwrap()
+            .entries;
+        tx.commit().await.unwrap();
+        // Batches are read on the pool, each its own snapshot (on a SQLite file, on a
+        // connection of their own).
         let mut read = Vec::new();
-        let mut seen = Vec::new();
+        let mut rows = 0;
         let mut before: Option<AuditCursor> = None;
         loop {
-            let batch = tx
+            let pool = db.database.read_one().await.unwrap();
+            let batch = pool
                 .audit()
-                .events_before(org.id, &AuditFilter::default(), before, 2)
+                .export_before(org.id, &AuditFilter::default(), before, 2)
                 .await
                 .unwrap();
-            if batch.is_empty() {
+            if batch.rows == 0 {
+                assert!(batch.csv.is_empty() && batch.last.is_none());
                 break;
             }
-            before = batch.last().map(AuditCursor::after);
-            seen.extend(batch.iter().map(|entry| entry.event.id));
-            read.extend(batch);
+            before = batch.last;
+            rows += batch.rows;
+            read.extend(batch.csv);
         }
         assert_eq!(
-            read, listed,
-            "batches read back what a page does, in its order"
+            String::from_utf8(read.clone()).unwrap(),
+            String::from_utf8(csv::rows(&listed)).unwrap(),
+            "batches write what a page's entries make, in its order"
         );
+        assert_eq!(rows, 7);
+        let mut seen: Vec<_> = csv_ids(&read);
+        seen.sort();
         let mut sorted = seen.clone();
-        sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), 7, "no repeats: {seen:?}");
+        let mut expected: Vec<_> = expected.iter().map(ToString::to_string).collect();
         expected.sort();
         assert_eq!(sorted, expected);
     }
@@ -336,4 +361,14 @@ async fn events_written_before_the_chain_existed_are_chained_at_the_first_start(
     }
     assert_eq!(tx.audit().chain_state(org).await.unwrap().head_seq, 3);
     assert_eq!(tx.audit().count_unchained(org).await.unwrap(), 0);
+}
+
+/// The first column of each record, read back with a CSV reader.
+fn csv_ids(text: &[u8]) -> Vec<String> {
+    ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text)
+        .records()
+        .map(|record| record.unwrap()[0].to_owned())
+        .collect()
 }

@@ -1,0 +1,183 @@
+//! Export batches written as CSV straight from the rows the driver read, without the domain's
+//! types in between: no JSON cell is parsed only to be written out again, and no cell is
+//! copied before it is written.
+//!
+//! On a SQLite file the rows are stepped on a blocking thread through a read-only connection
+//! of their own: sqlx hands SQLite rows from its worker thread one at a time (a wake-up each),
+//! and packing a batch into one JSON value instead costs SQLite more than reading the rows.
+//! On PostgreSQL sqlx reads the batch and the blocking pool writes it.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OpenFlags, params_from_iter};
+use sea_orm::sqlx::postgres::PgRow;
+use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Row};
+use sea_orm::{DatabaseConnection, DbBackend, Value};
+use tenantry_domain::audit::csv::{CsvBatch, ExportRow};
+use tenantry_domain::audit::{AuditCursor, ExportChunk};
+use tenantry_domain::error::StoreError;
+use tenantry_domain::ids::AuditEventId;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::corrupt;
+use crate::sql::statement;
+
+/// The columns [`read_batch`] and [`read_pg_batch`] read, from `e` (audit_events) and `u` (users).
+pub(super) const EXPORT_COLUMNS: &str = "SELECT e.id, e.created_at_us, e.action, e.actor_id, \
+     u.name, e.target, e.metadata, e.ip FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id";
+
+/// The file of a SQLite pool, when it is one (not an in-memory database, which only the pool's
+/// own connections can see).
+pub(super) fn sqlite_file(pool: &DatabaseConnection) -> Option<PathBuf> {
+    if pool.get_database_backend() != DbBackend::Sqlite {
+        return None;
+    }
+    let options = pool.get_sqlite_connection_pool().connect_options();
+    let path = options.get_filename();
+    let plain = path != Path::new(":memory:") && !path.to_string_lossy().starts_with("file:");
+    (plain && path.is_file()).then(|| path.to_owned())
+}
+
+fn unavailable(error: rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+/// `query` (selecting [`EXPORT_COLUMNS`]) on its own read-only connection to `file`, as CSV.
+pub(super) fn read_batch(
+    file: &Path,
+    query: &str,
+    values: &[Value],
+    limit: u64,
+) -> Result<ExportChunk, StoreError> {
+    let conn = Connection::open_with_flags(
+        file,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(unavailable)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(unavailable)?;
+    let mut statement = conn.prepare(query).map_err(unavailable)?;
+    let params = values.iter().map(param).collect::<Result<Vec<_>, _>>()?;
+    let mut rows = statement
+        .query(params_from_iter(params))
+        .map_err(unavailable)?;
+    let mut batch = CsvBatch::with_capacity(usize::try_from(limit).unwrap_or(0));
+    let mut last = None;
+    while let Some(row) = rows.next().map_err(unavailable)? {
+        let text = |index: usize| -> Result<Option<&str>, StoreError> {
+            match row.get_ref(index).map_err(unavailable)? {
+                ValueRef::Null => Ok(None),
+                ValueRef::Text(text) => std::str::from_utf8(text)
+                    .map(Some)
+                    .map_err(|_| corrupt("audit text", "(not UTF-8)")),
+                _ => Err(corrupt("audit column", &index.to_string())),
+            }
+        };
+        let uuid = |index: usize| -> Result<Option<Uuid>, StoreError> {
+            match row.get_ref(index).map_err(unavailable)? {
+                ValueRef::Null => Ok(None),
+                ValueRef::Blob(bytes) => Uuid::from_slice(bytes)
+                    .map(Some)
+                    .map_err(|_| corrupt("audit id", "(blob)")),
+                _ => Err(corrupt("audit id", &index.to_string())),
+            }
+        };
+        let id = uuid(0)?.ok_or_else(|| corrupt("audit id", "NULL"))?;
+        let at_us = row.get::<_, i64>(1).map_err(unavailable)?;
+        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
+            .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
+        batch.push(&ExportRow {
+            id,
+            at,
+            action: text(2)?.unwrap_or_default(),
+            actor_id: uuid(3)?,
+            actor_name: text(4)?,
+            target: text(5)?.unwrap_or_default(),
+            metadata: text(6)?.unwrap_or_default(),
+            ip: text(7)?,
+        });
+        last = Some(AuditCursor {
+            at,
+            id: AuditEventId::from_uuid(id),
+        });
+    }
+    Ok(ExportChunk {
+        rows: batch.rows(),
+        csv: batch.into_bytes(),
+        last,
+    })
+}
+
+/// A value of [`super::audit::conditions`] as SQLite stores it (sqlx keeps UUIDs as blobs).
+fn param(value: &Value) -> Result<rusqlite::types::Value, StoreError> {
+    use rusqlite::types::Value as Sqlite;
+    match value {
+        Value::Uuid(Some(uuid)) => Ok(Sqlite::Blob(uuid.as_bytes().to_vec())),
+        Value::String(Some(text)) => Ok(Sqlite::Text(text.to_string())),
+        Value::BigInt(Some(n)) => Ok(Sqlite::Integer(*n)),
+        other => Err(StoreError::Unavailable(format!(
+            "no SQLite parameter for {other:?}"
+        ))),
+    }
+}
+
+/// `query` (selecting [`EXPORT_COLUMNS`], with `?` placeholders) on PostgreSQL, as CSV.
+pub(super) async fn read_pg_batch(
+    pool: &PgPool,
+    query: &str,
+    values: Vec<Value>,
+    limit: u64,
+) -> Result<ExportChunk, StoreError> {
+    let sql = statement(DbBackend::Postgres, query, []).sql;
+    let mut pg = sqlx::query(AssertSqlSafe(sql));
+    for value in values {
+        pg = match value {
+            Value::Uuid(Some(uuid)) => pg.bind(uuid),
+            Value::String(Some(text)) => pg.bind(text),
+            Value::BigInt(Some(n)) => pg.bind(n),
+            other => {
+                return Err(StoreError::Unavailable(format!(
+                    "no PostgreSQL parameter for {other:?}"
+                )));
+            }
+        };
+    }
+    let rows = pg
+        .fetch_all(pool)
+        .await
+        .map_err(|error| StoreError::Unavailable(error.to_string()))?;
+    super::audit::blocking(move || write_pg_rows(&rows, limit)).await?
+}
+
+fn write_pg_rows(rows: &[PgRow], limit: u64) -> Result<ExportChunk, StoreError> {
+    let failed = |error: sqlx::Error| StoreError::Unavailable(error.to_string());
+    let mut batch = CsvBatch::with_capacity(usize::try_from(limit).unwrap_or(0));
+    let mut last = None;
+    for row in rows {
+        let id: Uuid = row.try_get(0).map_err(failed)?;
+        let at_us: i64 = row.try_get(1).map_err(failed)?;
+        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
+            .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
+        batch.push(&ExportRow {
+            id,
+            at,
+            action: row.try_get(2).map_err(failed)?,
+            actor_id: row.try_get(3).map_err(failed)?,
+            actor_name: row.try_get(4).map_err(failed)?,
+            target: row.try_get(5).map_err(failed)?,
+            metadata: row.try_get(6).map_err(failed)?,
+            ip: row.try_get(7).map_err(failed)?,
+        });
+        last = Some(AuditCursor {
+            at,
+            id: AuditEventId::from_uuid(id),
+        });
+    }
+    Ok(ExportChunk {
+        rows: batch.rows(),
+        csv: batch.into_bytes(),
+        last,
+    })
+}
