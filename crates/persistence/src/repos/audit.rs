@@ -100,8 +100,7 @@ impl PackedRow {
 
 /// Events read from SQLite packed into one JSON value by SQLite itself: sqlx hands SQLite rows
 /// from its worker thread to the runtime one at a time, which costs more than reading them, so
-/// a page or an export batch comes over as one row, from a query selecting [`SELECT_US`]'s
-/// columns.
+/// a page or an export batch comes over as one row, from a query selecting [`COLUMNS_US`].
 /// The rows are sorted again after reading: SQLite does not promise to keep the subquery's
 /// order, and sorting inside the aggregate would cost it a temporary b-tree.
 const SQLITE_PACKED: &str = "SELECT json_group_array(json_array(hex(id), hex(org_id), \
@@ -112,15 +111,15 @@ macro_rules! entry_columns {
     () => {
         "e.id AS id, e.org_id AS org_id, e.actor_id AS actor_id, e.action AS action, \
          e.target AS target, e.metadata AS metadata, e.ip AS ip, e.created_at AS created_at, \
-         u.name AS actor_name FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id"
+         u.name AS actor_name"
     };
 }
 
+/// Events and their actors, for [`entry_columns`] to select from.
+const JOINED: &str = " FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id";
+
 /// An event's columns, with the time as sorted.
-const SELECT_US: &str = concat!(
-    "SELECT e.created_at_us AS created_at_us, ",
-    entry_columns!()
-);
+const COLUMNS_US: &str = concat!("e.created_at_us AS created_at_us, ", entry_columns!());
 
 /// An event's columns with its place in the chain.
 const SELECT_LINK: &str = concat!(
@@ -260,16 +259,16 @@ impl SeaTransaction {
         limit: &str,
         values: Vec<Value>,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let selection = format!("{condition}{}{limit}", order.sql());
-        Ok(self.read_entries(&selection, order, values, None).await?.1)
+        let source = format!("{JOINED}{condition}{}{limit}", order.sql());
+        Ok(self.read_entries(&source, order, values, None).await?.1)
     }
 
-    /// The events `selection` (condition, order and limit) picks, in `order`, and the `extra`
-    /// column if one is given, read in the same statement (`None` when no event matched, on
-    /// PostgreSQL).
+    /// The events `source` (`FROM` to the end, over `e` and `u` as in [`JOINED`]) picks, in
+    /// `order`, and the `extra` column if one is given, read in the same statement (`None`
+    /// when no event matched, on PostgreSQL).
     async fn read_entries(
         &self,
-        selection: &str,
+        source: &str,
         order: Order,
         values: Vec<Value>,
         extra: Extra,
@@ -288,8 +287,7 @@ impl SeaTransaction {
                 #[sea_orm(nested)]
                 entry: EntryRow,
             }
-            let columns = SELECT_US.trim_start_matches("SELECT ");
-            let sql = format!("SELECT {extra_sql} AS extra, {columns}{selection}");
+            let sql = format!("SELECT {extra_sql} AS extra, {COLUMNS_US}{source}");
             let rows = Row::find_by_statement(statement(self.backend(), &sql, values))
                 .all(&self.tx)
                 .await
@@ -306,7 +304,8 @@ impl SeaTransaction {
             batch: String,
             extra: Option<i64>,
         }
-        let sql = format!("{SQLITE_PACKED}, {extra_sql} AS extra FROM ({SELECT_US}{selection})");
+        let sql =
+            format!("{SQLITE_PACKED}, {extra_sql} AS extra FROM (SELECT {COLUMNS_US}{source})");
         let Some(row) = Packed::find_by_statement(statement(self.backend(), &sql, values))
             .one(&self.tx)
             .await
@@ -397,7 +396,9 @@ impl AuditRepository for SeaTransaction {
             #[sea_orm(nested)]
             entry: EntryRow,
         }
-        let sql = format!("{SELECT_LINK} WHERE e.org_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?");
+        let sql = format!(
+            "{SELECT_LINK}{JOINED} WHERE e.org_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?"
+        );
         let values = [org.as_uuid().into(), bound(after_seq), bound(limit)];
         LinkRow::find_by_statement(statement(self.backend(), &sql, values))
             .all(&self.tx)
@@ -483,17 +484,24 @@ impl AuditRepository for SeaTransaction {
         offset: u64,
         limit: u64,
     ) -> Result<EventPage, StoreError> {
-        let (condition, mut values) = conditions(org, filter);
-        values.extend([bound(limit), bound(offset)]);
+        let (condition, values) = conditions(org, filter);
         let order = Order::NewestFirst;
-        let selection = format!("{condition}{} LIMIT ? OFFSET ?", order.sql());
-        let (total, entries) = self
-            .read_entries(
-                &selection,
-                order,
-                values,
-                Some(total_expression(org, filter)),
+        // The numbers are written into the statement, not bound: with them bound, PostgreSQL
+        // cannot cost a cached generic plan and plans the statement again on every call.
+        let order_sql = order.sql();
+        let page = format!("{condition}{order_sql} LIMIT {limit} OFFSET {offset}");
+        let source = if offset == 0 {
+            format!("{JOINED}{page}")
+        } else {
+            // A later page finds its ids in the index alone, however many rows it skips, and
+            // reads and joins only those events.
+            format!(
+                " FROM (SELECT e.id AS id FROM audit_events e{page}) p \
+                 JOIN audit_events e ON e.id = p.id LEFT JOIN users u ON u.id = e.actor_id{order_sql}"
             )
+        };
+        let (total, entries) = self
+            .read_entries(&source, order, values, Some(total_expression(org, filter)))
             .await?;
         let total = match total {
             Some(total) => count(total),

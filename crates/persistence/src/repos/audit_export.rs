@@ -5,10 +5,11 @@
 //! On a SQLite file the rows are stepped on a blocking thread through a read-only connection
 //! of their own: sqlx hands SQLite rows from its worker thread one at a time (a wake-up each),
 //! and packing a batch into one JSON value instead costs SQLite more than reading the rows.
-//! On PostgreSQL sqlx reads the batch and the blocking pool writes it.
+//! On PostgreSQL each row is written as sqlx reads it.
 
 use std::path::{Path, PathBuf};
 
+use futures::TryStreamExt;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 use sea_orm::sqlx::postgres::PgRow;
@@ -144,40 +145,42 @@ pub(super) async fn read_pg_batch(
             }
         };
     }
-    let rows = pg
-        .fetch_all(pool)
-        .await
-        .map_err(|error| StoreError::Unavailable(error.to_string()))?;
-    super::audit::blocking(move || write_pg_rows(&rows, limit)).await?
-}
-
-fn write_pg_rows(rows: &[PgRow], limit: u64) -> Result<ExportChunk, StoreError> {
+    // Each row is written as it arrives, while PostgreSQL is still producing the next ones:
+    // reading the whole batch first and writing it after leaves one side idle at a time.
     let failed = |error: sqlx::Error| StoreError::Unavailable(error.to_string());
+    let mut rows = pg.fetch(pool);
     let mut batch = CsvBatch::with_capacity(usize::try_from(limit).unwrap_or(0));
     let mut last = None;
-    for row in rows {
-        let id: Uuid = row.try_get(0).map_err(failed)?;
-        let at_us: i64 = row.try_get(1).map_err(failed)?;
-        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
-            .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
-        batch.push(&ExportRow {
-            id,
-            at,
-            action: row.try_get(2).map_err(failed)?,
-            actor_id: row.try_get(3).map_err(failed)?,
-            actor_name: row.try_get(4).map_err(failed)?,
-            target: row.try_get(5).map_err(failed)?,
-            metadata: row.try_get(6).map_err(failed)?,
-            ip: row.try_get(7).map_err(failed)?,
-        });
-        last = Some(AuditCursor {
-            at,
-            id: AuditEventId::from_uuid(id),
-        });
+    while let Some(row) = rows.try_next().await.map_err(failed)? {
+        last = Some(write_pg_row(&mut batch, &row)?);
     }
     Ok(ExportChunk {
         rows: batch.rows(),
         csv: batch.into_bytes(),
         last,
+    })
+}
+
+/// One row of [`read_pg_batch`]'s query into `batch`; returns its place. The columns' types
+/// are the query's own, so they are decoded without asking the row for each one's type again.
+fn write_pg_row(batch: &mut CsvBatch, row: &PgRow) -> Result<AuditCursor, StoreError> {
+    let failed = |error: sqlx::Error| StoreError::Unavailable(error.to_string());
+    let id: Uuid = row.try_get_unchecked(0).map_err(failed)?;
+    let at_us: i64 = row.try_get_unchecked(1).map_err(failed)?;
+    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
+        .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
+    batch.push(&ExportRow {
+        id,
+        at,
+        action: row.try_get_unchecked(2).map_err(failed)?,
+        actor_id: row.try_get_unchecked(3).map_err(failed)?,
+        actor_name: row.try_get_unchecked(4).map_err(failed)?,
+        target: row.try_get_unchecked(5).map_err(failed)?,
+        metadata: row.try_get_unchecked(6).map_err(failed)?,
+        ip: row.try_get_unchecked(7).map_err(failed)?,
+    });
+    Ok(AuditCursor {
+        at,
+        id: AuditEventId::from_uuid(id),
     })
 }

@@ -223,6 +223,13 @@ async fn export_batches_cover_every_event_once_even_within_one_microsecond() {
             .await
             .unwrap()
             .entries;
+        // Inside a transaction the batch is read through it (and sees its uncommitted events).
+        let within = tx
+            .audit()
+            .export_before(org.id, &AuditFilter::default(), None, 100)
+            .await
+            .unwrap();
+        assert_eq!((within.rows, &within.csv), (7, &csv::rows(&listed)));
         tx.commit().await.unwrap();
         // Batches are read on the pool, each its own snapshot (on a SQLite file, on a
         // connection of their own).
