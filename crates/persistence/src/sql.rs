@@ -1,12 +1,21 @@
 //! Hand-written SQL for the joins, written once with `?` placeholders for both databases.
 
 use sea_orm::{DbBackend, Statement, Value};
+use tenantry_domain::error::StoreError;
 use time::OffsetDateTime;
+
+use crate::error::corrupt;
 
 /// Microseconds since 1970, the precision both databases keep, for columns that are compared
 /// or sorted as time (SQLite's text times are not).
 pub(crate) fn micros(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+/// The time [`micros`] stored in `column`; a value no time has is reported as corrupt.
+pub(crate) fn from_micros(column: &str, us: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .map_err(|_| corrupt(column, &us.to_string()))
 }
 
 pub(crate) fn statement(

@@ -8,7 +8,9 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
-use super::ports::AuditEntry;
+use super::ports::{AuditEntry, ExportChunk};
+use super::query::AuditCursor;
+use crate::ids::AuditEventId;
 
 /// The columns, in order.
 const HEADER: [&str; 8] = [
@@ -59,6 +61,7 @@ pub struct CsvBatch {
     writer: ::csv::Writer<Vec<u8>>,
     time: Vec<u8>,
     rows: u64,
+    last: Option<AuditCursor>,
 }
 
 impl CsvBatch {
@@ -70,6 +73,7 @@ impl CsvBatch {
                 .from_writer(Vec::with_capacity(rows * 256)),
             time: Vec::with_capacity(40),
             rows: 0,
+            last: None,
         }
     }
 
@@ -104,16 +108,20 @@ impl CsvBatch {
         }
         let _ = self.writer.write_record(None::<&[u8]>);
         self.rows += 1;
+        self.last = Some(AuditCursor {
+            at: row.at,
+            id: AuditEventId::from_uuid(row.id),
+        });
     }
 
-    /// How many rows were pushed.
-    pub fn rows(&self) -> u64 {
-        self.rows
-    }
-
-    /// The CSV text.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.writer.into_inner().unwrap_or_default()
+    /// The batch as an export hands it on: the text, how many rows, and where the next batch
+    /// starts (after the last row pushed).
+    pub fn into_chunk(self) -> ExportChunk {
+        ExportChunk {
+            csv: self.writer.into_inner().unwrap_or_default(),
+            rows: self.rows,
+            last: self.last,
+        }
     }
 }
 
@@ -125,8 +133,14 @@ pub fn header() -> Vec<u8> {
     writer.into_inner().unwrap_or_default()
 }
 
-/// [`CsvBatch::push`] for entries already read into the domain's types.
+/// [`CsvBatch::push`] for entries already read into the domain's types: the CSV text only.
 pub fn rows(entries: &[AuditEntry]) -> Vec<u8> {
+    chunk(entries).csv
+}
+
+/// [`CsvBatch::push`] for entries already read into the domain's types, as a batch of an
+/// export.
+pub fn chunk(entries: &[AuditEntry]) -> ExportChunk {
     let mut batch = CsvBatch::with_capacity(entries.len());
     for entry in entries {
         let event = &entry.event;
@@ -144,7 +158,7 @@ pub fn rows(entries: &[AuditEntry]) -> Vec<u8> {
             ip: ip.as_deref(),
         });
     }
-    batch.into_bytes()
+    batch.into_chunk()
 }
 
 #[cfg(test)]

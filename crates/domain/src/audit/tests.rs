@@ -96,25 +96,14 @@ fn an_export_is_audited_with_its_filters_and_row_count_then_read_in_batches() {
             let entries: Vec<_> = (0..AuditService::EXPORT_BATCH)
                 .map(|n| entry(org_id, i64::try_from(n).unwrap()))
                 .collect();
-            Ok(ExportChunk {
-                csv: csv::rows(&entries),
-                rows: AuditService::EXPORT_BATCH,
-                last: entries.last().map(AuditCursor::after),
-            })
+            Ok(csv::chunk(&entries))
         });
     let mut second = MockTransaction::default();
     second
         .audit
         .expect_export_before()
         .withf(|_, _, before, _| before.is_some())
-        .returning(move |_, _, _, _| {
-            let entries = [entry(org_id, -1)];
-            Ok(ExportChunk {
-                csv: csv::rows(&entries),
-                rows: 1,
-                last: entries.last().map(AuditCursor::after),
-            })
-        });
+        .returning(move |_, _, _, _| Ok(csv::chunk(&[entry(org_id, -1)])));
     // The caller is checked on a read of its own before the write begins.
     let mut check = MockTransaction::default();
     check.given_role(&org, actor.user_id, builtin(BuiltinRole::Auditor));

@@ -14,7 +14,7 @@ use super::audit_export::{EXPORT_COLUMNS, read_batch, read_pg_batch, sqlite_file
 use crate::entities::audit_events;
 use crate::error::{OrStoreError, corrupt};
 use crate::json;
-use crate::sql::{micros, statement};
+use crate::sql::{from_micros, micros, statement};
 use crate::transaction::{Conn, SeaTransaction};
 
 #[derive(Debug, FromQueryResult)]
@@ -74,8 +74,7 @@ fn packed_uuid(column: &str, hex: &str) -> Result<Uuid, StoreError> {
 impl PackedRow {
     fn entry(self) -> Result<AuditEntry, StoreError> {
         let PackedRow(id, org, at_us, action, actor, actor_name, target, metadata, ip) = self;
-        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
-            .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
+        let at = from_micros("audit time", at_us)?;
         let actor_id = match actor.as_str() {
             "" => None,
             hex => Some(packed_uuid("audit actor", hex)?),
@@ -553,17 +552,12 @@ impl AuditRepository for SeaTransaction {
             }
         }
         let entries = self.entries(&condition, order, " LIMIT ?", values).await?;
-        blocking(move || ExportChunk {
-            csv: csv::rows(&entries),
-            rows: entries.len() as u64,
-            last: entries.last().map(AuditCursor::after),
-        })
-        .await
+        blocking(move || csv::chunk(&entries)).await
     }
 }
 
 /// `work` on the blocking pool: writing a batch takes milliseconds the runtime's threads need.
-pub(super) async fn blocking<T: Send + 'static>(
+async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, StoreError> {
     tokio::task::spawn_blocking(work)

@@ -15,15 +15,13 @@ use rusqlite::{Connection, OpenFlags, params_from_iter};
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Row};
 use sea_orm::{DatabaseConnection, DbBackend, Value};
+use tenantry_domain::audit::ExportChunk;
 use tenantry_domain::audit::csv::{CsvBatch, ExportRow};
-use tenantry_domain::audit::{AuditCursor, ExportChunk};
 use tenantry_domain::error::StoreError;
-use tenantry_domain::ids::AuditEventId;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::corrupt;
-use crate::sql::statement;
+use crate::sql::{from_micros, statement};
 
 /// The columns [`read_batch`] and [`read_pg_batch`] read, from `e` (audit_events) and `u` (users).
 pub(super) const EXPORT_COLUMNS: &str = "SELECT e.id, e.created_at_us, e.action, e.actor_id, \
@@ -65,7 +63,6 @@ pub(super) fn read_batch(
         .query(params_from_iter(params))
         .map_err(unavailable)?;
     let mut batch = CsvBatch::with_capacity(usize::try_from(limit).unwrap_or(0));
-    let mut last = None;
     while let Some(row) = rows.next().map_err(unavailable)? {
         let text = |index: usize| -> Result<Option<&str>, StoreError> {
             match row.get_ref(index).map_err(unavailable)? {
@@ -87,11 +84,9 @@ pub(super) fn read_batch(
         };
         let id = uuid(0)?.ok_or_else(|| corrupt("audit id", "NULL"))?;
         let at_us = row.get::<_, i64>(1).map_err(unavailable)?;
-        let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
-            .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
         batch.push(&ExportRow {
             id,
-            at,
+            at: from_micros("audit time", at_us)?,
             action: text(2)?.unwrap_or_default(),
             actor_id: uuid(3)?,
             actor_name: text(4)?,
@@ -99,16 +94,8 @@ pub(super) fn read_batch(
             metadata: text(6)?.unwrap_or_default(),
             ip: text(7)?,
         });
-        last = Some(AuditCursor {
-            at,
-            id: AuditEventId::from_uuid(id),
-        });
     }
-    Ok(ExportChunk {
-        rows: batch.rows(),
-        csv: batch.into_bytes(),
-        last,
-    })
+    Ok(batch.into_chunk())
 }
 
 /// A value of [`super::audit::conditions`] as SQLite stores it (sqlx keeps UUIDs as blobs).
@@ -150,28 +137,21 @@ pub(super) async fn read_pg_batch(
     let failed = |error: sqlx::Error| StoreError::Unavailable(error.to_string());
     let mut rows = pg.fetch(pool);
     let mut batch = CsvBatch::with_capacity(usize::try_from(limit).unwrap_or(0));
-    let mut last = None;
     while let Some(row) = rows.try_next().await.map_err(failed)? {
-        last = Some(write_pg_row(&mut batch, &row)?);
+        write_pg_row(&mut batch, &row)?;
     }
-    Ok(ExportChunk {
-        rows: batch.rows(),
-        csv: batch.into_bytes(),
-        last,
-    })
+    Ok(batch.into_chunk())
 }
 
-/// One row of [`read_pg_batch`]'s query into `batch`; returns its place. The columns' types
+/// One row of [`read_pg_batch`]'s query into `batch`. The columns' types
 /// are the query's own, so they are decoded without asking the row for each one's type again.
-fn write_pg_row(batch: &mut CsvBatch, row: &PgRow) -> Result<AuditCursor, StoreError> {
+fn write_pg_row(batch: &mut CsvBatch, row: &PgRow) -> Result<(), StoreError> {
     let failed = |error: sqlx::Error| StoreError::Unavailable(error.to_string());
     let id: Uuid = row.try_get_unchecked(0).map_err(failed)?;
     let at_us: i64 = row.try_get_unchecked(1).map_err(failed)?;
-    let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(at_us) * 1_000)
-        .map_err(|_| corrupt("audit time", &at_us.to_string()))?;
     batch.push(&ExportRow {
         id,
-        at,
+        at: from_micros("audit time", at_us)?,
         action: row.try_get_unchecked(2).map_err(failed)?,
         actor_id: row.try_get_unchecked(3).map_err(failed)?,
         actor_name: row.try_get_unchecked(4).map_err(failed)?,
@@ -179,8 +159,5 @@ fn write_pg_row(batch: &mut CsvBatch, row: &PgRow) -> Result<AuditCursor, StoreE
         metadata: row.try_get_unchecked(6).map_err(failed)?,
         ip: row.try_get_unchecked(7).map_err(failed)?,
     });
-    Ok(AuditCursor {
-        at,
-        id: AuditEventId::from_uuid(id),
-    })
+    Ok(())
 }
