@@ -1,9 +1,11 @@
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
     FromQueryResult, IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions,
@@ -69,6 +71,11 @@ pub struct Database {
     /// of up to 100 ms between polls, which under load cost more than the writes. Other
     /// processes on the same file (the operator commands) still meet the busy timeout.
     write_turns: Option<Arc<Semaphore>>,
+    /// On a SQLite file, the one connection every write transaction of this process runs on.
+    /// SQLite drops a connection's page cache whenever another connection has written since
+    /// its last transaction; with writes spread over the pool, each began by reading its pages
+    /// again. On this connection they stay cached from one write to the next.
+    writer: Option<DatabaseConnection>,
     waiting: Arc<AtomicU64>,
 }
 
@@ -83,11 +90,16 @@ impl Database {
     /// [`connect`](Self::connect) with the pool sized and timed as `settings` say.
     #[instrument(skip_all)]
     pub async fn connect_with(url: &str, settings: PoolSettings) -> Result<Self, DbErr> {
+        // A SQLite file's writer takes one of the pool's connections (see `writer`).
+        let own_writer = settings.max_connections >= 2
+            && url.starts_with("sqlite:")
+            && SqliteConnectOptions::from_str(url)
+                .is_ok_and(|sqlite| names_file(sqlite.get_filename()));
         let mut options = ConnectOptions::new(url.to_owned());
         options
             // SeaORM gives SQLite a single connection by default, which would queue every read
             // behind every write; in WAL mode readers run beside the one writer.
-            .max_connections(settings.max_connections)
+            .max_connections(settings.max_connections - u32::from(own_writer))
             .sqlx_logging(false)
             .acquire_timeout(settings.acquire_timeout)
             .map_sqlx_postgres_opts(move |postgres| match settings.statement_timeout {
@@ -104,12 +116,19 @@ impl Database {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
-        let conn = sea_orm::Database::connect(options).await?;
-        let write_turns =
-            (conn.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Semaphore::new(1)));
+        let conn = sea_orm::Database::connect(options.clone()).await?;
+        let sqlite = conn.get_database_backend() == DbBackend::Sqlite;
+        let write_turns = sqlite.then(|| Arc::new(Semaphore::new(1)));
+        let writer = if own_writer {
+            options.max_connections(1).min_connections(1);
+            Some(sea_orm::Database::connect(options).await?)
+        } else {
+            None
+        };
         Ok(Self {
             conn,
             write_turns,
+            writer,
             waiting: Arc::default(),
         })
     }
@@ -215,10 +234,16 @@ impl Database {
                 let pool = self.conn.get_postgres_connection_pool();
                 (pool.size(), pool.num_idle())
             }
-            _ => {
-                let pool = self.conn.get_sqlite_connection_pool();
-                (pool.size(), pool.num_idle())
-            }
+            _ => [Some(&self.conn), self.writer.as_ref()]
+                .into_iter()
+                .flatten()
+                .map(|pool| {
+                    let pool = pool.get_sqlite_connection_pool();
+                    (pool.size(), pool.num_idle())
+                })
+                .fold((0, 0), |(open, idle), (size, free)| {
+                    (open + size, idle + free)
+                }),
         };
         let outbox = Outbox::find_by_statement(Statement::from_string(
             self.backend(),
@@ -263,6 +288,9 @@ impl Database {
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
+        if let Some(writer) = self.writer {
+            writer.close().await?;
+        }
         self.conn.close().await
     }
 }
@@ -276,7 +304,9 @@ impl UnitOfWork for Database {
         let _waiting = Waiting::on(&self.waiting);
         let turn = self.write_turn().await?;
         let tx = self
-            .conn
+            .writer
+            .as_ref()
+            .unwrap_or(&self.conn)
             .begin_with_options(write_options())
             .await
             .or_store_error()?;
@@ -310,6 +340,22 @@ impl Database {
             .or_store_error()?;
         Ok(Box::new(SeaTransaction::new(tx)))
     }
+}
+
+/// The file of a SQLite pool, when it is one (not an in-memory database, which only the pool's
+/// own connections can see).
+pub(crate) fn sqlite_file(pool: &DatabaseConnection) -> Option<PathBuf> {
+    if pool.get_database_backend() != DbBackend::Sqlite {
+        return None;
+    }
+    let options = pool.get_sqlite_connection_pool().connect_options();
+    let path = options.get_filename();
+    (names_file(path) && path.is_file()).then(|| path.to_owned())
+}
+
+/// Whether a SQLite database's file name names a file on disk.
+fn names_file(path: &Path) -> bool {
+    path != Path::new(":memory:") && !path.to_string_lossy().starts_with("file:")
 }
 
 /// Counts a caller as waiting for as long as it lives.

@@ -17,7 +17,11 @@ use tenantry_domain::role::RoleRepository;
 use tenantry_domain::user::{SessionRepository, UserRepository};
 use tenantry_domain::webhook::WebhookRepository;
 
+use std::sync::Mutex;
+
 use tokio::sync::OwnedSemaphorePermit;
+
+use crate::repos::HeldHead;
 
 use crate::error::OrStoreError;
 use crate::sql::statement;
@@ -78,6 +82,9 @@ pub(crate) struct SeaTransaction {
     pub(crate) tx: Conn,
     /// This process's turn to write, on SQLite: held until the transaction ends.
     _write_turn: Option<OwnedSemaphorePermit>,
+    /// In a write transaction, the chain head of the org last locked or appended to, as the
+    /// lock holds it (see `repos/audit.rs`); `None` outside write transactions.
+    pub(crate) chain_head: Option<Mutex<Option<HeldHead>>>,
 }
 
 impl SeaTransaction {
@@ -85,6 +92,7 @@ impl SeaTransaction {
         Self {
             tx: Conn::Tx(tx),
             _write_turn: None,
+            chain_head: None,
         }
     }
 
@@ -92,6 +100,7 @@ impl SeaTransaction {
         Self {
             tx: Conn::Tx(tx),
             _write_turn: turn,
+            chain_head: Some(Mutex::default()),
         }
     }
 
@@ -99,6 +108,7 @@ impl SeaTransaction {
         Self {
             tx: Conn::Pool(pool),
             _write_turn: None,
+            chain_head: None,
         }
     }
 

@@ -10,6 +10,10 @@ pub struct Model {
     pub created_at: TimeDateTimeWithTimeZone,
     /// A JSON object of the org's settings.
     pub settings: String,
+    /// The audit chain's head, kept by the events' insert trigger. Read with the org's lock,
+    /// so that the transaction's next append need not read it again.
+    pub audit_seq: i64,
+    pub audit_head: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,3 +1,5 @@
+use std::sync::PoisonError;
+
 use async_trait::async_trait;
 use sea_orm::{ActiveValue::Set, DbBackend, EntityTrait, FromQueryResult, Value};
 use tenantry_domain::audit::{
@@ -10,7 +12,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::audit_counts::total_expression;
-use super::audit_export::{EXPORT_COLUMNS, read_batch, read_pg_batch, sqlite_file};
+use super::audit_export::{EXPORT_COLUMNS, read_batch, read_pg_batch};
+use crate::database::sqlite_file;
 use crate::entities::audit_events;
 use crate::error::{OrStoreError, corrupt};
 use crate::json;
@@ -159,7 +162,34 @@ struct HeadRow {
     audit_head: Option<String>,
 }
 
+/// An org's chain head as a write transaction holds it: read with the org's lock
+/// (`lock_org`) or just moved by an append. Nothing else in a transaction moves the head
+/// between those, so an append after a lock need not read it again.
+pub(crate) struct HeldHead {
+    org: OrgId,
+    head: HeadRow,
+}
+
 impl SeaTransaction {
+    /// Remembers `org`'s chain head, read or moved under the org's lock; a no-op outside a
+    /// write transaction, where no lock holds it.
+    pub(crate) fn hold_chain_head(&self, org: OrgId, audit_seq: i64, audit_head: Option<String>) {
+        if let Some(held) = &self.chain_head {
+            let head = HeadRow {
+                audit_seq,
+                audit_head,
+            };
+            *held.lock().unwrap_or_else(PoisonError::into_inner) = Some(HeldHead { org, head });
+        }
+    }
+
+    /// The head held for `org`, if that is the org held; the hold ends either way.
+    fn take_chain_head(&self, org: OrgId) -> Option<HeadRow> {
+        let held = self.chain_head.as_ref()?;
+        let taken = held.lock().unwrap_or_else(PoisonError::into_inner).take()?;
+        (taken.org == org).then_some(taken.head)
+    }
+
     /// The org's chain head, held until the transaction ends (`FOR UPDATE` on PostgreSQL;
     /// SQLite's writers run one at a time).
     async fn chain_head(&self, org: OrgId) -> Result<HeadRow, StoreError> {
@@ -211,6 +241,7 @@ impl SeaTransaction {
             .await?;
             prev = hash;
         }
+        self.take_chain_head(org);
         if seq > 0 {
             self.update(
                 "UPDATE orgs SET audit_seq = ?, audit_head = ? WHERE id = ?",
@@ -330,7 +361,10 @@ fn bound(n: u64) -> Value {
 #[async_trait]
 impl AuditRepository for SeaTransaction {
     async fn append(&self, event: &AuditEvent) -> Result<(), StoreError> {
-        let head = self.chain_head(event.org_id).await?;
+        let head = match self.take_chain_head(event.org_id) {
+            Some(head) => head,
+            None => self.chain_head(event.org_id).await?,
+        };
         let seq = head.audit_seq + 1;
         let prev = head.audit_head.unwrap_or_default();
         let hash = chain_hash(event, u64::try_from(seq).unwrap_or_default(), &prev);
@@ -346,7 +380,7 @@ impl AuditRepository for SeaTransaction {
             created_at_us: Set(micros(event.at)),
             seq: Set(Some(seq)),
             prev_hash: Set(Some(prev)),
-            hash: Set(Some(hash)),
+            hash: Set(Some(hash.clone())),
         };
         // The insert's triggers move the org's chain head to this event, count it in its hour
         // (migration m20261201_000011) and queue it for the org's webhooks that subscribe to
@@ -355,6 +389,7 @@ impl AuditRepository for SeaTransaction {
             .exec_without_returning(&self.tx)
             .await
             .or_store_error()?;
+        self.hold_chain_head(event.org_id, seq, Some(hash));
         Ok(())
     }
 

@@ -7,14 +7,14 @@
 //! and packing a batch into one JSON value instead costs SQLite more than reading the rows.
 //! On PostgreSQL each row is written as sqlx reads it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use futures::TryStreamExt;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Row};
-use sea_orm::{DatabaseConnection, DbBackend, Value};
+use sea_orm::{DbBackend, Value};
 use tenantry_domain::audit::ExportChunk;
 use tenantry_domain::audit::csv::{CsvBatch, ExportRow};
 use tenantry_domain::error::StoreError;
@@ -26,18 +26,6 @@ use crate::sql::{from_micros, statement};
 /// The columns [`read_batch`] and [`read_pg_batch`] read, from `e` (audit_events) and `u` (users).
 pub(super) const EXPORT_COLUMNS: &str = "SELECT e.id, e.created_at_us, e.action, e.actor_id, \
      u.name, e.target, e.metadata, e.ip FROM audit_events e LEFT JOIN users u ON u.id = e.actor_id";
-
-/// The file of a SQLite pool, when it is one (not an in-memory database, which only the pool's
-/// own connections can see).
-pub(super) fn sqlite_file(pool: &DatabaseConnection) -> Option<PathBuf> {
-    if pool.get_database_backend() != DbBackend::Sqlite {
-        return None;
-    }
-    let options = pool.get_sqlite_connection_pool().connect_options();
-    let path = options.get_filename();
-    let plain = path != Path::new(":memory:") && !path.to_string_lossy().starts_with("file:");
-    (plain && path.is_file()).then(|| path.to_owned())
-}
 
 fn unavailable(error: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(error.to_string())

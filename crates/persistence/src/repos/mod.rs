@@ -15,3 +15,5 @@ mod role;
 mod role_columns;
 mod user;
 mod webhook;
+
+pub(crate) use audit::HeldHead;

@@ -18,12 +18,22 @@ use crate::sql::statement;
 use crate::transaction::SeaTransaction;
 
 fn org(row: orgs::Model) -> Result<Org, StoreError> {
+    org_of(row.id, row.name, &row.plan, row.created_at, &row.settings)
+}
+
+fn org_of(
+    id: uuid::Uuid,
+    name: String,
+    plan: &str,
+    created_at: OffsetDateTime,
+    settings: &str,
+) -> Result<Org, StoreError> {
     Ok(Org {
-        id: OrgId::from_uuid(row.id),
-        plan: row.plan.parse().map_err(|_| corrupt("plan", &row.plan))?,
-        name: OrgName::from_trusted(row.name),
-        created_at: row.created_at,
-        settings: settings_from_json(&row.settings)?,
+        id: OrgId::from_uuid(id),
+        plan: plan.parse().map_err(|_| corrupt("plan", plan))?,
+        name: OrgName::from_trusted(name),
+        created_at,
+        settings: settings_from_json(settings)?,
     })
 }
 
@@ -90,6 +100,8 @@ impl OrgRepository for SeaTransaction {
             plan: Set(org.plan.name().to_owned()),
             created_at: Set(org.created_at),
             settings: Set(settings_json(&org.settings)),
+            audit_seq: Set(0),
+            audit_head: Set(None),
         };
         orgs::Entity::insert(row)
             .exec_without_returning(&self.tx)
@@ -126,13 +138,16 @@ impl OrgRepository for SeaTransaction {
     async fn lock_org(&self, id: OrgId) -> Result<Option<Org>, StoreError> {
         // FOR UPDATE on PostgreSQL; SQLite has no row locks and needs none, since its write
         // transactions start IMMEDIATE and so run one at a time.
-        orgs::Entity::find_by_id(id.as_uuid())
+        let Some(row) = orgs::Entity::find_by_id(id.as_uuid())
             .lock_exclusive()
             .one(&self.tx)
             .await
             .or_store_error()?
-            .map(org)
-            .transpose()
+        else {
+            return Ok(None);
+        };
+        self.hold_chain_head(id, row.audit_seq, row.audit_head.clone());
+        org(row).map(Some)
     }
 
     async fn rename_org(&self, id: OrgId, name: &OrgName) -> Result<(), StoreError> {
@@ -191,13 +206,7 @@ impl OrgRepository for SeaTransaction {
                 Ok(OrgSummary {
                     role: row.role.into_role(row.id)?,
                     member_count: u64::try_from(row.member_count).unwrap_or_default(),
-                    org: org(orgs::Model {
-                        id: row.id,
-                        name: row.name,
-                        plan: row.plan,
-                        created_at: row.created_at,
-                        settings: row.settings,
-                    })?,
+                    org: org_of(row.id, row.name, &row.plan, row.created_at, &row.settings)?,
                 })
             })
             .collect()

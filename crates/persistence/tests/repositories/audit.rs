@@ -3,6 +3,7 @@
 
 use tenantry_domain::audit::{AuditAction, AuditCursor, AuditEvent, AuditFilter, chain_hash, csv};
 use tenantry_domain::authz::Actor;
+use tenantry_domain::ids::OrgId;
 use tenantry_domain::ports::UnitOfWork;
 use tenantry_persistence::testing;
 use time::Duration;
@@ -284,6 +285,11 @@ async fn concurrent_writers_in_one_org_extend_one_chain_on_postgres() {
         let database = db.database.clone();
         tokio::spawn(async move {
             let tx = database.begin().await.unwrap();
+            // Half take the org's lock first, as use cases do, and append on the head read
+            // with it.
+            if n % 2 == 0 {
+                tx.orgs().lock_org(org.id).await?;
+            }
             let event =
                 AuditEvent::new(org.id, None, AuditAction::RoleCreated, now()).meta("writer", n);
             tx.audit().append(&event).await?;
@@ -296,9 +302,15 @@ async fn concurrent_writers_in_one_org_extend_one_chain_on_postgres() {
     }
 
     let tx = db.database.read().await.unwrap();
-    let links = tx.audit().chain_links(org.id, 0, 100).await.unwrap();
-    let state = tx.audit().chain_state(org.id).await.unwrap();
-    assert_eq!(links.len(), 8);
+    assert_one_chain(&*tx, org.id, 8).await;
+}
+
+/// `org`'s chain holds `events` events, each linked to the one before, and its head is the
+/// last of them.
+async fn assert_one_chain(tx: &dyn tenantry_domain::ports::Transaction, org: OrgId, events: u64) {
+    let links = tx.audit().chain_links(org, 0, 100).await.unwrap();
+    let state = tx.audit().chain_state(org).await.unwrap();
+    assert_eq!(links.len() as u64, events);
     let mut prev = String::new();
     for (n, (link, event)) in links.iter().enumerate() {
         assert_eq!(link.seq, n as u64 + 1);
@@ -310,7 +322,37 @@ async fn concurrent_writers_in_one_org_extend_one_chain_on_postgres() {
         assert_eq!(link.hash, chain_hash(event, link.seq, &prev));
         prev.clone_from(&link.hash);
     }
-    assert_eq!((state.head_seq, state.head_hash), (8, Some(prev)));
+    assert_eq!((state.head_seq, state.head_hash), (events, Some(prev)));
+}
+
+/// A write transaction carries the head it read with the org's lock into its appends; two
+/// orgs locked in turn, and appends after appends, must still each extend their own chain.
+#[tokio::test]
+async fn appends_after_locking_orgs_in_turn_extend_each_chain() {
+    for db in testing::all().await {
+        let setup = db.database.begin().await.unwrap();
+        let ada = add_user(&*setup, "ada@example.com").await;
+        let first = add_org(&*setup, &ada).await;
+        let second = add_org(&*setup, &ada).await;
+        setup.commit().await.unwrap();
+        let append = |org| AuditEvent::new(org, None, AuditAction::RoleCreated, now());
+
+        for _ in 0..2 {
+            let tx = db.database.begin().await.unwrap();
+            tx.orgs().lock_org(first.id).await.unwrap().unwrap();
+            tx.audit().append(&append(first.id)).await.unwrap();
+            tx.orgs().lock_org(second.id).await.unwrap().unwrap();
+            tx.audit().append(&append(second.id)).await.unwrap();
+            tx.audit().append(&append(first.id)).await.unwrap();
+            tx.audit().append(&append(second.id)).await.unwrap();
+            tx.audit().append(&append(second.id)).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+
+        let tx = db.database.read().await.unwrap();
+        assert_one_chain(&*tx, first.id, 4).await;
+        assert_one_chain(&*tx, second.id, 6).await;
+    }
 }
 
 #[tokio::test]
