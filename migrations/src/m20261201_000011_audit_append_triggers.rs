@@ -30,7 +30,7 @@ impl MigrationTrait for Migration {
 }
 
 // Events without an actor are counted under the nil id, which no account has.
-const SQLITE: &[&str] = &[
+pub(crate) const SQLITE: &[&str] = &[
     "CREATE TRIGGER audit_events_appended AFTER INSERT ON audit_events BEGIN \
      UPDATE orgs SET audit_seq = NEW.seq, audit_head = NEW.hash \
      WHERE id = NEW.org_id AND NEW.seq IS NOT NULL; \
@@ -42,7 +42,7 @@ const SQLITE: &[&str] = &[
      END",
 ];
 
-const POSTGRES: &[&str] = &[
+pub(crate) const POSTGRES: &[&str] = &[
     "CREATE FUNCTION audit_event_appended() RETURNS trigger LANGUAGE plpgsql AS $$ \
      BEGIN \
        IF NEW.seq IS NOT NULL THEN \

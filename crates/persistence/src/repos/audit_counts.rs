@@ -1,7 +1,8 @@
-//! How many events each org has per hour, action and actor (`audit_counts`), kept in the
-//! transaction that appends or prunes them. A list's `total` sums whole hours from here and
-//! counts rows only in the partial hours at a time filter's edges, so its cost follows the
-//! number of hours and actors, not of events.
+//! How many events each org has per hour, action and actor (`audit_counts`), and of all time
+//! per actor and action (`audit_totals`), kept in the transaction that appends or prunes them.
+//! A list's `total` without a time filter sums the few all-time rows; with one, it sums whole
+//! hours and counts rows only in the partial hours at the filter's edges. Its cost follows the
+//! number of actors and actions (and of hours in a time filter), not of events.
 
 use sea_orm::{FromQueryResult, Value};
 use tenantry_domain::audit::AuditFilter;
@@ -51,24 +52,37 @@ impl SeaTransaction {
             .await
             .or_store_error()?;
         for group in groups {
+            let actor = actor_key(group.actor_id);
             self.update(
                 "UPDATE audit_counts SET n = n - ? \
                  WHERE org_id = ? AND action = ? AND actor_id = ? AND hour = ?",
                 vec![
                     group.n.into(),
                     org.as_uuid().into(),
-                    group.action.into(),
-                    actor_key(group.actor_id).into(),
+                    group.action.clone().into(),
+                    actor.into(),
                     group.hour.into(),
                 ],
             )
             .await?;
+            self.update(
+                "UPDATE audit_totals SET n = n - ? WHERE org_id = ? AND actor_id = ? AND action = ?",
+                vec![
+                    group.n.into(),
+                    org.as_uuid().into(),
+                    actor.into(),
+                    group.action.into(),
+                ],
+            )
+            .await?;
         }
-        self.update(
-            "DELETE FROM audit_counts WHERE org_id = ? AND n <= 0",
-            vec![org.as_uuid().into()],
-        )
-        .await?;
+        for table in ["audit_counts", "audit_totals"] {
+            self.update(
+                &format!("DELETE FROM {table} WHERE org_id = ? AND n <= 0"),
+                vec![org.as_uuid().into()],
+            )
+            .await?;
+        }
         Ok(())
     }
 
@@ -124,15 +138,20 @@ pub(super) fn total_expression(org: OrgId, filter: &AuditFilter) -> (String, Vec
     (format!("CAST({sql} AS BIGINT)"), values)
 }
 
+/// The sum of the counts that match `filter`'s action and actor, within whole hours
+/// `[first, end)`: from the all-time totals when neither bound is set.
 fn sum_hours(
     org: OrgId,
     filter: &AuditFilter,
     first: Option<i64>,
     end: Option<i64>,
 ) -> (String, Vec<Value>) {
-    let mut sql = String::from(
-        "(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM audit_counts WHERE org_id = ?",
-    );
+    let table = match (first, end) {
+        (None, None) => "audit_totals",
+        _ => "audit_counts",
+    };
+    let mut sql =
+        format!("(SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM {table} WHERE org_id = ?");
     let mut values: Vec<Value> = vec![org.as_uuid().into()];
     if let Some(action) = filter.action {
         sql.push_str(" AND action = ?");
