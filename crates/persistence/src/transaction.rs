@@ -1,3 +1,5 @@
+use std::sync::Mutex;
+
 use async_trait::async_trait;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
@@ -16,14 +18,10 @@ use tenantry_domain::ports::Transaction;
 use tenantry_domain::role::RoleRepository;
 use tenantry_domain::user::{SessionRepository, UserRepository};
 use tenantry_domain::webhook::WebhookRepository;
-
-use std::sync::Mutex;
-
 use tokio::sync::OwnedSemaphorePermit;
 
-use crate::repos::HeldHead;
-
 use crate::error::OrStoreError;
+use crate::repos::HeldHead;
 use crate::sql::statement;
 
 /// What a [`SeaTransaction`] runs its statements on.
