@@ -22,6 +22,22 @@ pub const REQUEST_ID_MAX_LEN: usize = 128;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RequestId(pub(crate) String);
 
+/// The route template of the request being served (`/api/orgs/{orgId}`, never the path), in
+/// its extensions: the span, the log line and the metrics all name it, and finding it walks
+/// the route table with a regex per template, so it is found once.
+#[derive(Clone, Debug)]
+pub(crate) struct RouteTemplate(pub(crate) String);
+
+impl RouteTemplate {
+    pub(crate) fn of(request: &ServiceRequest) -> Self {
+        Self(
+            request
+                .match_pattern()
+                .unwrap_or_else(|| "(no route)".to_owned()),
+        )
+    }
+}
+
 impl RequestId {
     /// The caller's id if it is short and plain enough to go into a log line and a header
     /// unchanged (letters, digits, `-`, `_`, `.`, `:`); otherwise a new UUID.
@@ -47,7 +63,9 @@ pub(crate) async fn observe(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let started = Instant::now();
     let id = RequestId::of(&request);
+    let route = RouteTemplate::of(&request);
     request.extensions_mut().insert(id.clone());
+    request.extensions_mut().insert(route.clone());
     let state = request.app_data::<web::Data<ApiState>>().cloned();
     let method = request.method().clone();
 
@@ -65,10 +83,7 @@ pub(crate) async fn observe(
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    let route = response
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "(no route)".to_owned());
+    let RouteTemplate(route) = route;
     let status = response.status();
     let took = started.elapsed();
     if let Some(state) = state {

@@ -9,17 +9,17 @@ use tracing::Span;
 use tracing::field::Empty;
 use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
 
-use crate::observe::RequestId;
+use crate::observe::{RequestId, RouteTemplate};
 
 pub(crate) struct RedactedRootSpan;
 
 impl RootSpanBuilder for RedactedRootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "(no route)".to_owned());
-        let request_id = request
-            .extensions()
+        let extensions = request.extensions();
+        let route = extensions
+            .get::<RouteTemplate>()
+            .map_or_else(|| RouteTemplate::of(request).0, |route| route.0.clone());
+        let request_id = extensions
             .get::<RequestId>()
             .map(|id| id.0.clone())
             .unwrap_or_default();

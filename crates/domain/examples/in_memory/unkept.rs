@@ -89,7 +89,7 @@ impl OutboxRepository for MemoryTx {
         not_kept("outbox.claim_due")
     }
 
-    async fn mark_sent(&self, _: Uuid, _: OffsetDateTime) -> Result<(), StoreError> {
+    async fn mark_sent(&self, _: &[Uuid], _: OffsetDateTime) -> Result<(), StoreError> {
         not_kept("outbox.mark_sent")
     }
 

@@ -111,11 +111,12 @@ impl DeliveryService {
             outcomes.push(self.mailer.send(&message.mail).await);
         }
         let mut report = DeliveryReport::default();
+        let mut sent = Vec::with_capacity(batch.len());
         let tx = self.uow.begin().await?;
         for (message, outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Ok(()) => {
-                    tx.outbox().mark_sent(message.id, self.clock.now()).await?;
+                    sent.push(message.id);
                     report.sent += 1;
                 }
                 Err(error) => {
@@ -134,6 +135,9 @@ impl DeliveryService {
                     report.failed += 1;
                 }
             }
+        }
+        if !sent.is_empty() {
+            tx.outbox().mark_sent(&sent, self.clock.now()).await?;
         }
         tx.commit().await?;
         Ok(report)

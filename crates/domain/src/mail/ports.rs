@@ -45,8 +45,10 @@ pub trait OutboxRepository: Send + Sync {
         lease_until: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<OutboxMessage>, StoreError>;
-    /// Records delivery and drops the stored content, which may hold a live invitation link.
-    async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError>;
+    /// Records the delivery of every message of `ids` and drops their stored content, which may
+    /// hold a live invitation link. One statement for the whole batch: on SQLite it runs in the
+    /// single write turn that requests wait for.
+    async fn mark_sent(&self, ids: &[Uuid], at: OffsetDateTime) -> Result<(), StoreError>;
     /// Records a failed attempt and when to try again.
     async fn mark_failed(
         &self,

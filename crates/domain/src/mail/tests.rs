@@ -125,7 +125,7 @@ fn delivery_commits_the_claim_before_sending_and_records_all_outcomes_in_one_wri
     recorded
         .outbox
         .expect_mark_sent()
-        .withf(move |id, at| *id == welcome_id && *at == NOW)
+        .withf(move |ids, at| ids == [welcome_id] && *at == NOW)
         .times(1)
         .returning(|_, _| Ok(()));
     recorded

@@ -1,5 +1,5 @@
 use async_trait::async_trait;
-use sea_orm::{DbBackend, FromQueryResult};
+use sea_orm::{DbBackend, FromQueryResult, Value};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::InvitationId;
 use tenantry_domain::mail::{Mail, MailContent, OutboxMessage, OutboxRepository};
@@ -98,10 +98,16 @@ impl OutboxRepository for SeaTransaction {
         Ok(rows.into_iter().filter_map(message).collect())
     }
 
-    async fn mark_sent(&self, id: Uuid, at: OffsetDateTime) -> Result<(), StoreError> {
+    async fn mark_sent(&self, ids: &[Uuid], at: OffsetDateTime) -> Result<(), StoreError> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let placeholders = vec!["?"; ids.len()].join(", ");
+        let mut values: Vec<Value> = vec![at.into()];
+        values.extend(ids.iter().map(|&id| Value::from(id)));
         self.update(
-            "UPDATE outbox SET sent_at = ?, content = '' WHERE id = ?",
-            vec![at.into(), id.into()],
+            &format!("UPDATE outbox SET sent_at = ?, content = '' WHERE id IN ({placeholders})"),
+            values,
         )
         .await?;
         Ok(())

@@ -96,7 +96,7 @@ async fn a_message_is_leased_retried_when_due_and_never_claimed_once_sent() {
             .unwrap();
         assert_eq!(retried[0].attempts, 1);
 
-        tx.outbox().mark_sent(id, retry_at).await.unwrap();
+        tx.outbox().mark_sent(&[id], retry_at).await.unwrap();
         assert_eq!(tx.outbox().count_pending().await.unwrap(), 0);
         assert!(
             !tx.outbox()
@@ -114,6 +114,40 @@ async fn a_message_is_leased_retried_when_due_and_never_claimed_once_sent() {
         );
         tx.commit().await.unwrap();
         assert_eq!(content_of(&db, id).await, "", "the link it carried is gone");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_marked_sent_at_once_leaves_the_rest_of_the_outbox_due() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let at = now();
+        for to in ["a@example.com", "b@example.com", "c@example.com"] {
+            tx.outbox().enqueue(&mail(to), None, at).await.unwrap();
+        }
+        let lease = at + Duration::minutes(2);
+        let claimed = tx.outbox().claim_due(at, lease, 10).await.unwrap();
+        let sent: Vec<_> = claimed
+            .iter()
+            .filter(|message| message.mail.to.as_str() != "b@example.com")
+            .map(|message| message.id)
+            .collect();
+        assert_eq!(sent.len(), 2);
+
+        tx.outbox().mark_sent(&sent, at).await.unwrap();
+        tx.outbox().mark_sent(&[], at).await.unwrap();
+
+        assert_eq!(tx.outbox().count_pending().await.unwrap(), 1);
+        let again = tx.outbox().claim_due(lease, lease, 10).await.unwrap();
+        let left: Vec<_> = again
+            .iter()
+            .map(|message| message.mail.to.as_str())
+            .collect();
+        assert_eq!(left, ["b@example.com"], "{}", db.url);
+        tx.commit().await.unwrap();
+        for id in sent {
+            assert_eq!(content_of(&db, id).await, "", "the link it carried is gone");
+        }
     }
 }
 
