@@ -64,6 +64,7 @@
 //! use tenantry_domain::check::explain;
 //! use tenantry_domain::ids::{OrgId, UserId};
 //! use tenantry_domain::member::{AssignedRole, MemberAccess, Membership, MembersVersion};
+//! use tenantry_domain::user::UserName;
 //!
 //! let user = UserId::generate();
 //! let viewer = MemberAccess {
@@ -77,6 +78,7 @@
 //!     has_mfa: false,
 //!     members_version: MembersVersion::default(),
 //!     suspended: false,
+//!     name: UserName::try_from("Ada").unwrap(),
 //! };
 //! assert!(explain(user, Some(&viewer), Permission::ScansRead).allowed);
 //! assert!(!explain(user, Some(&viewer), Permission::ScansWrite).allowed);

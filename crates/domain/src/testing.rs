@@ -56,6 +56,8 @@ pub struct MockTransaction {
     begun: Committed,
     /// What `given_member` set, for `find_accesses`.
     accesses: Arc<Mutex<Vec<crate::member::MemberAccess>>>,
+    /// The display names `given_name` set, which later `given_member` calls read.
+    names: std::collections::HashMap<UserId, String>,
 }
 
 /// Whether something happened to a [`MockTransaction`]: committed, or opened for a write.
@@ -92,8 +94,18 @@ impl MockTransaction {
 }
 
 impl MockTransaction {
+    /// Memberships given after this read `user`'s display name as `name` (else "Member <id>").
+    pub fn given_name(&mut self, user: UserId, name: &str) {
+        self.names.insert(user, name.to_owned());
+    }
+
     /// `find_member(org, user)` answers `membership` (any number of times).
     pub fn given_member(&mut self, org: OrgId, user: UserId, membership: Option<Membership>) {
+        let name = self
+            .names
+            .get(&user)
+            .cloned()
+            .unwrap_or_else(|| format!("Member {user}"));
         let access = membership
             .clone()
             .map(|membership| crate::member::MemberAccess {
@@ -102,6 +114,7 @@ impl MockTransaction {
                 has_mfa: false,
                 members_version: crate::member::MembersVersion(7),
                 suspended: false,
+                name: crate::user::UserName::from_trusted(name),
             });
         self.members
             .expect_find_member()

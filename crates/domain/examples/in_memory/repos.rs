@@ -432,6 +432,7 @@ fn access(state: &State, org: OrgId, user: UserId) -> Result<Option<MemberAccess
         has_mfa: account.user.mfa_enabled,
         members_version: MembersVersion(org_row.members_version),
         suspended: false,
+        name: account.user.name.clone(),
     }))
 }
 

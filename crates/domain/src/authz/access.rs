@@ -4,6 +4,7 @@ use crate::error::StoreError;
 use crate::ids::OrgId;
 use crate::member::{AssignedRole, MemberAccess, MembersVersion, Membership};
 use crate::ports::{Transaction, UnitOfWork};
+use crate::user::UserName;
 
 /// What a use case needs from the caller in the target organization.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +43,7 @@ pub struct Access {
     membership: Membership,
     has_mfa: bool,
     members_version: MembersVersion,
+    name: Option<UserName>,
 }
 
 impl Access {
@@ -63,6 +65,7 @@ impl Access {
                 membership,
                 has_mfa: false,
                 members_version: MembersVersion::default(),
+                name: None,
             })
         } else {
             Err(AccessDenied::Lacks(requirement))
@@ -72,6 +75,12 @@ impl Access {
     /// The membership that was checked: org, user, role and join time.
     pub fn membership(&self) -> &Membership {
         &self.membership
+    }
+
+    /// The caller's display name as the access check read it; `None` for an access made by
+    /// [`Access::check`] from a bare membership.
+    pub fn name(&self) -> Option<&UserName> {
+        self.name.as_ref()
     }
 
     /// What the caller's role grants in this org.
@@ -161,10 +170,12 @@ impl Access {
             .as_ref()
             .map(|found| found.members_version)
             .unwrap_or_default();
+        let name = found.as_ref().map(|found| found.name.clone());
         let access = Self::check(found.map(|found| found.membership), requirement)?;
         Ok(Self {
             has_mfa,
             members_version,
+            name,
             ..access
         })
     }

@@ -240,6 +240,7 @@ fn the_check_is_made_again_under_the_lock() {
             has_mfa: false,
             members_version: MembersVersion(1),
             suspended: false,
+            name: UserName::from_trusted("Ada".into()),
         }))
     });
     tx.members.expect_delete_member().never();

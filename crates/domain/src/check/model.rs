@@ -65,6 +65,7 @@ pub struct Verdict {
 /// use tenantry_domain::check::{Reason, explain};
 /// use tenantry_domain::ids::{OrgId, UserId};
 /// use tenantry_domain::member::{AssignedRole, MemberAccess, Membership, MembersVersion};
+/// use tenantry_domain::user::UserName;
 ///
 /// let user = UserId::generate();
 /// let auditor = MemberAccess {
@@ -78,6 +79,7 @@ pub struct Verdict {
 ///     has_mfa: false,
 ///     members_version: MembersVersion::default(),
 ///     suspended: false,
+///     name: UserName::try_from("Ada").unwrap(),
 /// };
 /// let read = explain(user, Some(&auditor), Permission::ScansRead);
 /// assert!(read.allowed);

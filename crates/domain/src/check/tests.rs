@@ -7,6 +7,7 @@ use crate::member::{AssignedRole, MemberAccess, MembersVersion};
 use crate::plan::Plan;
 use crate::testing::MockTransaction;
 use crate::testing::fixtures::{actor, builtin, custom_role, membership, org};
+use crate::user::UserName;
 
 fn ask(user: UserId, permissions: &[Permission]) -> Questions {
     Questions::new(
@@ -24,6 +25,7 @@ fn access(role: AssignedRole, org_requires_mfa: bool, has_mfa: bool) -> MemberAc
         has_mfa,
         members_version: MembersVersion::default(),
         suspended: false,
+        name: UserName::from_trusted("Ada".into()),
     }
 }
 

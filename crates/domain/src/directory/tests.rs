@@ -8,7 +8,7 @@ use crate::member::{MemberAccess, MembersVersion, RoleChoice};
 use crate::plan::Plan;
 use crate::testing::fixtures::{NOW, actor, builtin, membership, org};
 use crate::testing::{FixedClock, MockTransaction, unit_of_work};
-use crate::user::{Email, TokenName};
+use crate::user::{Email, TokenName, UserName};
 
 fn caller(org: &crate::org::Org) -> DirectoryCaller {
     DirectoryCaller {
@@ -53,6 +53,7 @@ fn a_suspended_member_is_refused_everything_as_a_stranger_is() {
         has_mfa: false,
         members_version: MembersVersion(1),
         suspended: true,
+        name: UserName::from_trusted("Ada".into()),
     };
     let judged = Access::judge(Some(access.clone()), Requirement::Membership);
     assert_eq!(judged.unwrap_err(), AccessDenied::NotMember);

@@ -190,8 +190,7 @@ impl InvitationService {
             .meta("role", issued.invitation.role.key())
             .meta("invitationId", issued.invitation.id);
         tx.audit().append(&event).await?;
-        self.queue_mail(tx, org_row, actor.user_id, &issued, now)
-            .await?;
+        self.queue_mail(tx, org_row, access, &issued, now).await?;
         Ok(issued)
     }
 
@@ -323,7 +322,7 @@ impl InvitationService {
             .target("invitationId", id)
             .target("email", &email);
         tx.audit().append(&event).await?;
-        self.queue_mail(&*tx, &org_row, actor.user_id, &issued, now)
+        self.queue_mail(&*tx, &org_row, &access, &issued, now)
             .await?;
         tx.commit().await?;
         Ok(issued)
@@ -593,19 +592,23 @@ impl InvitationService {
         &self,
         tx: &dyn Transaction,
         org: &Org,
-        inviter: UserId,
+        inviter: &Access,
         issued: &IssuedInvitation,
         now: OffsetDateTime,
     ) -> Result<(), InvitationError> {
         let Some(to) = issued.invitation.email().cloned() else {
             return Ok(());
         };
-        let inviter = caller(tx, inviter).await?;
+        // Read with the access check under the org's lock, so no statement of its own.
+        let inviter_name = match inviter.name() {
+            Some(name) => name.clone(),
+            None => caller(tx, inviter.membership().user_id).await?.name,
+        };
         let mail = Mail {
             to,
             content: MailContent::Invitation(InvitationMail {
                 org_name: org.name.as_str().to_owned(),
-                inviter_name: inviter.name.as_str().to_owned(),
+                inviter_name: inviter_name.as_str().to_owned(),
                 role: issued.invitation.role.display_name().to_owned(),
                 expires_at: issued.invitation.expires_at,
                 link: issued.link.clone(),

@@ -130,6 +130,7 @@ fn inviter(plan: Plan, role: fn(&Org) -> AssignedRole) -> (MockTransaction, Org,
     let (actor, org) = (actor(), org(plan));
     let mut tx = MockTransaction::default();
     tx.given_org(&org);
+    tx.given_name(actor.user_id, INVITER_NAME);
     tx.given_role(&org, actor.user_id, role(&org));
     tx.users
         .expect_find_user()

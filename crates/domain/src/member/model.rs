@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use crate::authz::{BuiltinRole, PermissionSet};
 use crate::ids::{OrgId, RoleId, UserId};
 use crate::role::CustomRole;
-use crate::user::User;
+use crate::user::{User, UserName};
 use crate::validation::ValidationError;
 
 /// The role a member holds: built in, or one of the org's custom roles.
@@ -83,6 +83,9 @@ pub struct MemberAccess {
     /// Whether the org's identity provider suspended the membership; a suspended member is
     /// refused everything in the org, as a stranger is.
     pub suspended: bool,
+    /// The member's display name, read with the membership so that a use case that names its
+    /// caller (the inviter of an invitation e-mail) needs no second read inside its write.
+    pub name: UserName,
 }
 
 /// The version of an org's member list: it moves, in the same transaction, with every change

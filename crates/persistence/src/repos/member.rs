@@ -272,6 +272,7 @@ struct AccessRow {
     mfa_enabled_at: Option<OffsetDateTime>,
     suspended_at: Option<OffsetDateTime>,
     user_id: Uuid,
+    user_name: String,
     #[sea_orm(nested)]
     membership: MembershipRow,
 }
@@ -290,7 +291,7 @@ impl SeaTransaction {
         let sql = format!(
             "SELECT o.settings AS settings, o.members_version AS members_version, \
              u.mfa_enabled_at AS mfa_enabled_at, m.suspended_at AS suspended_at, \
-             m.user_id AS user_id, \
+             m.user_id AS user_id, u.name AS user_name, \
              m.joined_at AS joined_at, {ROLE_SELECT} FROM memberships m \
              JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
              LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
@@ -308,6 +309,7 @@ impl SeaTransaction {
                     org_requires_mfa: super::org::settings_from_json(&row.settings)?.requires_mfa(),
                     has_mfa: row.mfa_enabled_at.is_some(),
                     suspended: row.suspended_at.is_some(),
+                    name: UserName::from_trusted(row.user_name),
                     members_version: MembersVersion(
                         u64::try_from(row.members_version).unwrap_or(0),
                     ),
