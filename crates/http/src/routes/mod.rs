@@ -47,6 +47,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
     let mut routes = Routes {
         cfg,
         table: Vec::new(),
+        org_scope: web::scope(ORG_SCOPE),
     };
     routes.add("/healthz", [get(healthz)]);
     routes.add(
@@ -216,12 +217,18 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
         "/api/orgs/{org_id}/permissions/check-batch",
         [post(check_permissions_batch)],
     );
-    routes.table
+    routes.finish()
 }
+
+/// The prefix of every resource of one org. Its resources are routed inside one scope: actix
+/// tries a request against each template in turn, a regex each, and a scope lets every other
+/// request pass them all with one test of the prefix.
+const ORG_SCOPE: &str = "/api/orgs/{org_id}";
 
 struct Routes<'a> {
     cfg: &'a mut web::ServiceConfig,
     table: Vec<(&'static str, Vec<Method>)>,
+    org_scope: actix_web::Scope,
 }
 
 impl Routes<'_> {
@@ -234,10 +241,15 @@ impl Routes<'_> {
             .map(Method::as_str)
             .collect::<Vec<_>>()
             .join(", ");
-        let mut resource = web::resource(path).default_service(web::to(move || {
-            let refused = ApiError::method_not_allowed(&allow);
-            async move { Err::<HttpResponse, _>(refused) }
-        }));
+        // Inside the org scope a resource is named by the rest of its path.
+        let in_scope = path
+            .strip_prefix(ORG_SCOPE)
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+        let mut resource =
+            web::resource(in_scope.unwrap_or(path)).default_service(web::to(move || {
+                let refused = ApiError::method_not_allowed(&allow);
+                async move { Err::<HttpResponse, _>(refused) }
+            }));
         for (_, route) in routes {
             resource = resource.route(route);
         }
@@ -245,8 +257,19 @@ impl Routes<'_> {
         if limit != crate::BODY_LIMIT {
             resource = resource.app_data(web::PayloadConfig::new(limit));
         }
-        self.cfg.service(resource);
+        if in_scope.is_some() {
+            let scope = std::mem::replace(&mut self.org_scope, web::scope(ORG_SCOPE));
+            self.org_scope = scope.service(resource);
+        } else {
+            self.cfg.service(resource);
+        }
         self.table.push((path, methods));
+    }
+
+    /// Registers the org scope after the other resources and answers the table.
+    fn finish(self) -> Vec<(&'static str, Vec<Method>)> {
+        self.cfg.service(self.org_scope);
+        self.table
     }
 }
 

@@ -197,6 +197,22 @@ async fn unknown_routes_are_404_and_wrong_methods_405() {
     let raw = actix_web::test::call_service(app.service(), trace).await;
     assert_eq!(raw.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(raw.headers().get("allow").unwrap(), "GET, PUT, DELETE");
+
+    // The same inside one org, whose resources are routed in a scope of their own.
+    let org = "/api/orgs/00000000-0000-0000-0000-000000000000";
+    for path in [
+        format!("{org}/nothing-here"),
+        format!("{org}/members/x/y/z"),
+    ] {
+        let unknown = app.raw(TestRequest::get().uri(&path).to_request()).await;
+        assert_error_shape(&unknown, StatusCode::NOT_FOUND, "not_found");
+    }
+    let wrong_method = TestRequest::patch()
+        .uri(&format!("{org}/audit-logs"))
+        .to_request();
+    let raw = actix_web::test::call_service(app.service(), wrong_method).await;
+    assert_eq!(raw.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(raw.headers().get("allow").unwrap(), "GET");
 }
 
 #[actix_web::test]
