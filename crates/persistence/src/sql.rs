@@ -18,6 +18,11 @@ pub(crate) fn from_micros(column: &str, us: i64) -> Result<OffsetDateTime, Store
         .map_err(|_| corrupt(column, &us.to_string()))
 }
 
+/// `n` placeholders for an `IN (...)` list: `?, ?, ?`.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 pub(crate) fn statement(
     backend: DbBackend,
     sql: &str,

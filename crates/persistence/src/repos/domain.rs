@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{OrStoreError, corrupt};
-use crate::sql::{micros, statement};
+use crate::sql::{micros, placeholders, statement};
 use crate::transaction::SeaTransaction;
 
 #[derive(Debug, FromQueryResult)]
@@ -216,7 +216,7 @@ impl DomainRepository for SeaTransaction {
         if pending.is_empty() {
             return Ok(pending);
         }
-        let marks = vec!["?"; pending.len()].join(", ");
+        let marks = placeholders(pending.len());
         let mut values: Vec<Value> = vec![micros(now).into()];
         values.extend(pending.iter().map(|domain| domain.id.as_uuid().into()));
         self.update(

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::role_columns::{ROLE_SELECT, RoleColumns, role_columns};
 use crate::entities::memberships;
 use crate::error::OrStoreError;
-use crate::sql::{micros, statement};
+use crate::sql::{micros, placeholders, statement};
 use crate::transaction::SeaTransaction;
 
 #[derive(Debug, FromQueryResult)]
@@ -287,7 +287,7 @@ impl SeaTransaction {
         if users.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders = vec!["?"; users.len()].join(", ");
+        let marks = placeholders(users.len());
         let sql = format!(
             "SELECT o.settings AS settings, o.members_version AS members_version, \
              u.mfa_enabled_at AS mfa_enabled_at, m.suspended_at AS suspended_at, \
@@ -295,7 +295,7 @@ impl SeaTransaction {
              m.joined_at AS joined_at, {ROLE_SELECT} FROM memberships m \
              JOIN orgs o ON o.id = m.org_id JOIN users u ON u.id = m.user_id \
              LEFT JOIN custom_roles r ON r.id = m.custom_role_id \
-             WHERE m.org_id = ? AND m.user_id IN ({placeholders})"
+             WHERE m.org_id = ? AND m.user_id IN ({marks})"
         );
         let mut values: Vec<Value> = vec![org.as_uuid().into()];
         values.extend(users.iter().map(|user| Value::from(user.as_uuid())));

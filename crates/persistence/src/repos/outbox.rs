@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::OrStoreError;
-use crate::sql::{micros, statement};
+use crate::sql::{micros, placeholders, statement};
 use crate::transaction::SeaTransaction;
 
 /// The longest error text kept per message.
@@ -102,11 +102,11 @@ impl OutboxRepository for SeaTransaction {
         if ids.is_empty() {
             return Ok(());
         }
-        let placeholders = vec!["?"; ids.len()].join(", ");
+        let marks = placeholders(ids.len());
         let mut values: Vec<Value> = vec![at.into()];
         values.extend(ids.iter().map(|&id| Value::from(id)));
         self.update(
-            &format!("UPDATE outbox SET sent_at = ?, content = '' WHERE id IN ({placeholders})"),
+            &format!("UPDATE outbox SET sent_at = ?, content = '' WHERE id IN ({marks})"),
             values,
         )
         .await?;
