@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
 use fantoccini::{Client, ClientBuilder, Locator};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HttpClient;
@@ -360,19 +362,30 @@ impl Browser {
     }
 
     pub async fn open(&self, url: &str) {
-        self.client.goto(url).await.unwrap();
+        again(|| self.client.goto(url)).await.unwrap();
+    }
+
+    /// The first element `locator` finds.
+    async fn find(&self, locator: Locator<'_>) -> Result<Element, CmdError> {
+        again(|| self.client.find(locator)).await
+    }
+
+    /// Every element `css` selects.
+    async fn find_all(&self, css: &str) -> Vec<Element> {
+        again(|| self.client.find_all(Locator::Css(css)))
+            .await
+            .unwrap()
     }
 
     pub async fn fill(&self, id: &str, value: &str) {
-        let field = self.client.find(Locator::Id(id)).await.unwrap();
+        let field = self.find(Locator::Id(id)).await.unwrap();
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
 
     /// Clicks a submit button and waits for the next page to load.
     pub async fn submit(&self, id: &str) {
-        self.client
-            .find(Locator::Id(id))
+        self.find(Locator::Id(id))
             .await
             .unwrap()
             .click()
@@ -387,8 +400,7 @@ impl Browser {
 
     /// The visible text of the page's main block.
     pub async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("main"))
+        self.find(Locator::Css("main"))
             .await
             .unwrap()
             .text()
@@ -420,8 +432,7 @@ impl Browser {
     /// Clicks the element `css` selects, a submit button or a link, and waits for the next
     /// page to load.
     pub async fn click(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
+        self.find(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .click()
@@ -436,8 +447,7 @@ impl Browser {
 
     /// Ticks or unticks the checkbox `css` selects, or clicks any element without waiting.
     pub async fn tick(&self, css: &str) {
-        self.client
-            .find(Locator::Css(css))
+        self.find(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .click()
@@ -447,8 +457,7 @@ impl Browser {
 
     /// Chooses the option labelled `label` in the select `css` selects.
     pub async fn select(&self, css: &str, label: &str) {
-        self.client
-            .find(Locator::Css(css))
+        self.find(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .select_by_label(label)
@@ -459,7 +468,7 @@ impl Browser {
     /// The visible text of every element `css` selects, in document order.
     pub async fn texts(&self, css: &str) -> Vec<String> {
         let mut texts = Vec::new();
-        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+        for element in self.find_all(css).await {
             texts.push(element.text().await.unwrap());
         }
         texts
@@ -468,7 +477,7 @@ impl Browser {
     /// The attribute `name` of every element `css` selects that has it, in document order.
     pub async fn attrs(&self, css: &str, name: &str) -> Vec<String> {
         let mut values = Vec::new();
-        for element in self.client.find_all(Locator::Css(css)).await.unwrap() {
+        for element in self.find_all(css).await {
             values.extend(element.attr(name).await.unwrap());
         }
         values
@@ -476,13 +485,12 @@ impl Browser {
 
     /// How many elements `css` selects.
     pub async fn count(&self, css: &str) -> usize {
-        self.client.find_all(Locator::Css(css)).await.unwrap().len()
+        self.find_all(css).await.len()
     }
 
     /// The attribute `name` of the first element `css` selects.
     pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
-        self.client
-            .find(Locator::Css(css))
+        self.find(Locator::Css(css))
             .await
             .unwrap_or_else(|error| panic!("no {css}: {error}"))
             .attr(name)
@@ -492,7 +500,10 @@ impl Browser {
 
     /// The address of the page shown.
     pub async fn url(&self) -> String {
-        self.client.current_url().await.unwrap().to_string()
+        again(|| self.client.current_url())
+            .await
+            .unwrap()
+            .to_string()
     }
 
     /// The value of the cookie `name` the page shown can see (`HttpOnly` ones included), as a
@@ -507,6 +518,24 @@ impl Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Runs an idempotent WebDriver command again when its connection to chromedriver broke:
+/// fantoccini's HTTP client keeps connections alive with no idle limit, and one that
+/// chromedriver closes just as a command is sent fails as `IncompleteMessage` (seen once in a
+/// full parallel run). Any other outcome is returned as it is.
+async fn again<T, F, Fut>(mut command: F) -> Result<T, CmdError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, CmdError>>,
+{
+    for _ in 0..2 {
+        match command().await {
+            Err(CmdError::FailedC(_) | CmdError::Failed(_) | CmdError::Lost(_)) => {}
+            outcome => return outcome,
+        }
+    }
+    command().await
 }
 
 impl Drop for Browser {
