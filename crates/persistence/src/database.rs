@@ -22,6 +22,9 @@ use tracing::instrument;
 use crate::error::OrStoreError;
 use crate::transaction::SeaTransaction;
 
+/// The PostgreSQL advisory lock key migrations run under: "tenantry" in ASCII.
+const MIGRATION_LOCK: i64 = 0x7465_6e61_6e74_7279;
+
 /// How the pool is sized and how long it lets a request wait.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolSettings {
@@ -148,11 +151,49 @@ impl Database {
 
     /// Brings the schema up to date, then chains audit events written before the audit chain
     /// existed; safe to run on every start.
+    ///
+    /// On PostgreSQL, processes that start together take turns: each holds a session-level
+    /// advisory lock while it migrates, on a connection of its own, so the others wait and
+    /// then find nothing left to do. Closing that connection releases the lock, also when a
+    /// migration fails. (Without it, replicas started together failed on the same `CREATE`.)
     #[instrument(skip_all)]
     pub async fn migrate(&self) -> Result<(), DbErr> {
+        let lock = self.migration_lock().await?;
+        let migrated = self.migrate_holding_lock().await;
+        if let Some(lock) = lock {
+            use sea_orm::sqlx::Connection;
+            if let Err(error) = lock.close().await {
+                tracing::warn!(%error, "closing the migration lock's connection failed");
+            }
+        }
+        migrated
+    }
+
+    async fn migrate_holding_lock(&self) -> Result<(), DbErr> {
         Migrator::up(&self.conn, None).await?;
         self.chain_existing_audit_events().await?;
         self.rekey_custom_roles().await
+    }
+
+    /// On PostgreSQL, a connection taken out of the pool that holds [`MIGRATION_LOCK`].
+    async fn migration_lock(&self) -> Result<Option<sea_orm::sqlx::PgConnection>, DbErr> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let sqlx_err = |error| DbErr::Conn(sea_orm::RuntimeErr::SqlxError(Arc::new(error)));
+        let mut conn = self
+            .conn
+            .get_postgres_connection_pool()
+            .acquire()
+            .await
+            .map_err(sqlx_err)?
+            .detach();
+        sea_orm::sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut conn)
+            .await
+            .map_err(sqlx_err)?;
+        Ok(Some(conn))
     }
 
     /// Brings each custom role's `name_key` to the domain's current key (`RoleName::key`),

@@ -71,6 +71,16 @@ pub async fn sqlite() -> TestDatabase {
 
 /// A new PostgreSQL database, or `None` (with a note on stderr) when the variable is unset.
 pub async fn postgres() -> Option<TestDatabase> {
+    let db = postgres_empty().await?;
+    db.database
+        .migrate()
+        .await
+        .expect("migrations run on PostgreSQL");
+    Some(db)
+}
+
+/// A new PostgreSQL database with no schema yet, or `None` when the variable is unset.
+pub async fn postgres_empty() -> Option<TestDatabase> {
     let Ok(server_url) = std::env::var(POSTGRES_URL_VAR) else {
         say_postgres_is_skipped();
         return None;
@@ -92,10 +102,6 @@ pub async fn postgres() -> Option<TestDatabase> {
     let database = Database::connect(&url)
         .await
         .expect("the new database opens");
-    database
-        .migrate()
-        .await
-        .expect("migrations run on PostgreSQL");
     Some(TestDatabase {
         database,
         url,

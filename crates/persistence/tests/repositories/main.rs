@@ -8,6 +8,7 @@ mod directory;
 mod domains;
 mod idempotency;
 mod invitations;
+mod migrations;
 mod outbox;
 mod pool;
 mod webhooks;
