@@ -20,7 +20,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::instrument;
 
 use crate::error::OrStoreError;
-use crate::transaction::SeaTransaction;
+use crate::transaction::{Conn, SeaTransaction};
+use crate::writer::SqliteWriter;
 
 /// The PostgreSQL advisory lock key migrations run under: "tenantry" in ASCII.
 const MIGRATION_LOCK: i64 = 0x7465_6e61_6e74_7279;
@@ -74,11 +75,12 @@ pub struct Database {
     /// of up to 100 ms between polls, which under load cost more than the writes. Other
     /// processes on the same file (the operator commands) still meet the busy timeout.
     write_turns: Option<Arc<Semaphore>>,
-    /// On a SQLite file, the one connection every write transaction of this process runs on.
-    /// SQLite drops a connection's page cache whenever another connection has written since
-    /// its last transaction; with writes spread over the pool, each began by reading its pages
-    /// again. On this connection they stay cached from one write to the next.
-    writer: Option<DatabaseConnection>,
+    /// On a SQLite file, the one connection every write transaction of this process runs on,
+    /// in the calling thread (see `crate::writer`). SQLite drops a connection's page cache
+    /// whenever another connection has written since its last transaction; with writes spread
+    /// over the pool, each began by reading its pages again. On this connection they stay
+    /// cached from one write to the next.
+    writer: Option<SqliteWriter>,
     waiting: Arc<AtomicU64>,
 }
 
@@ -119,14 +121,12 @@ impl Database {
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
             });
-        let conn = sea_orm::Database::connect(options.clone()).await?;
+        let conn = sea_orm::Database::connect(options).await?;
         let sqlite = conn.get_database_backend() == DbBackend::Sqlite;
         let write_turns = sqlite.then(|| Arc::new(Semaphore::new(1)));
-        let writer = if own_writer {
-            options.max_connections(1).min_connections(1);
-            Some(sea_orm::Database::connect(options).await?)
-        } else {
-            None
+        let writer = match sqlite_file(&conn) {
+            Some(file) if own_writer => Some(SqliteWriter::open(&file)?),
+            _ => None,
         };
         Ok(Self {
             conn,
@@ -275,16 +275,19 @@ impl Database {
                 let pool = self.conn.get_postgres_connection_pool();
                 (pool.size(), pool.num_idle())
             }
-            _ => [Some(&self.conn), self.writer.as_ref()]
-                .into_iter()
-                .flatten()
-                .map(|pool| {
-                    let pool = pool.get_sqlite_connection_pool();
-                    (pool.size(), pool.num_idle())
-                })
-                .fold((0, 0), |(open, idle), (size, free)| {
-                    (open + size, idle + free)
-                }),
+            _ => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                // The writer is in use while a write transaction holds the turn.
+                let writer_idle = self.writer.is_some()
+                    && self
+                        .write_turns
+                        .as_ref()
+                        .is_some_and(|turns| turns.available_permits() > 0);
+                (
+                    pool.size() + u32::from(self.writer.is_some()),
+                    pool.num_idle() + usize::from(writer_idle),
+                )
+            }
         };
         let outbox = Outbox::find_by_statement(Statement::from_string(
             self.backend(),
@@ -329,9 +332,6 @@ impl Database {
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
-        if let Some(writer) = self.writer {
-            writer.close().await?;
-        }
         self.conn.close().await
     }
 }
@@ -344,13 +344,15 @@ impl UnitOfWork for Database {
         // relies on row locks (`lock_org`).
         let _waiting = Waiting::on(&self.waiting);
         let turn = self.write_turn().await?;
-        let tx = self
-            .writer
-            .as_ref()
-            .unwrap_or(&self.conn)
-            .begin_with_options(write_options())
-            .await
-            .or_store_error()?;
+        let tx = match &self.writer {
+            Some(writer) => Conn::Write(writer.begin().or_store_error()?),
+            None => Conn::Tx(
+                self.conn
+                    .begin_with_options(write_options())
+                    .await
+                    .or_store_error()?,
+            ),
+        };
         Ok(Box::new(SeaTransaction::writing(tx, turn)))
     }
 

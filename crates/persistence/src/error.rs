@@ -1,14 +1,26 @@
-use sea_orm::{DbErr, RuntimeErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr};
 use tenantry_domain::error::StoreError;
 
 /// Translates driver errors into the domain's: constraint violations become the conflicts the
 /// use cases turn into their own errors; anything else is a failure of the store.
 pub(crate) fn store_error(error: DbErr) -> StoreError {
-    match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(detail)) => StoreError::Conflict(detail),
-        Some(SqlErr::ForeignKeyConstraintViolation(detail)) => StoreError::MissingReference(detail),
+    use sea_orm::sqlx::error::ErrorKind;
+    match database_error(&error).map(|e| (e.kind(), e.message().to_owned())) {
+        Some((ErrorKind::UniqueViolation, detail)) => StoreError::Conflict(detail),
+        Some((ErrorKind::ForeignKeyViolation, detail)) => StoreError::MissingReference(detail),
         _ if unreachable(&error) => StoreError::Unreachable(error.to_string()),
         _ => StoreError::Unavailable(error.to_string()),
+    }
+}
+
+/// The database's own error, from either driver: sqlx's on both databases, or the SQLite
+/// writer's (`crate::writer`), which reports its constraint violations the same way.
+fn database_error(error: &DbErr) -> Option<&dyn sea_orm::sqlx::error::DatabaseError> {
+    match error {
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
+            sqlx.as_database_error()
+        }
+        _ => None,
     }
 }
 

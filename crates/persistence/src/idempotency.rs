@@ -13,12 +13,12 @@ use time::OffsetDateTime;
 
 use crate::Database;
 use crate::error::OrStoreError;
-use crate::sql::{micros, statement};
+use crate::sql::{Int, micros, statement};
 
 #[derive(FromQueryResult)]
 struct Row {
     fingerprint: String,
-    status: Option<i32>,
+    status: Option<Int>,
     content_type: Option<String>,
     body: Option<Vec<u8>>,
 }
@@ -94,7 +94,7 @@ impl IdempotencyStore for Database {
                 body,
                 ..
             }) => Claim::Replay(StoredResponse {
-                status: u16::try_from(status).unwrap_or(500),
+                status: u16::try_from(status.0).unwrap_or(500),
                 content_type,
                 body: body.unwrap_or_default(),
             }),

@@ -13,6 +13,7 @@ mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod transaction;
+mod writer;
 
 pub use database::{Database, DatabaseStats, PoolSettings};
 pub use sea_orm::{DbBackend, DbErr};

@@ -1,6 +1,6 @@
 //! Hand-written SQL for the joins, written once with `?` placeholders for both databases.
 
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::{ColIdx, DbBackend, QueryResult, Statement, TryGetError, TryGetable, Value};
 use tenantry_domain::error::StoreError;
 use time::OffsetDateTime;
 
@@ -16,6 +16,27 @@ pub(crate) fn micros(at: OffsetDateTime) -> i64 {
 pub(crate) fn from_micros(column: &str, us: i64) -> Result<OffsetDateTime, StoreError> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
         .map_err(|_| corrupt(column, &us.to_string()))
+}
+
+/// A column created as `integer` (i32 on PostgreSQL), read on every connection: sqlx reads it
+/// as i32 on PostgreSQL, the SQLite writer (`crate::writer`) hands every integer over as i64.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Int(pub(crate) i64);
+
+impl TryGetable for Int {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        i32::try_get_by(res, index)
+            .map(i64::from)
+            .or_else(|_| i64::try_get_by(res, index))
+            .map(Int)
+    }
+}
+
+impl Int {
+    /// The count as `u32`; a negative one (never stored) reads as 0.
+    pub(crate) fn count(self) -> u32 {
+        u32::try_from(self.0).unwrap_or_default()
+    }
 }
 
 /// `n` placeholders for an `IN (...)` list: `?, ?, ?`.

@@ -23,6 +23,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::error::OrStoreError;
 use crate::repos::HeldHead;
 use crate::sql::statement;
+use crate::writer::WriteTx;
 
 /// What a [`SeaTransaction`] runs its statements on.
 pub(crate) enum Conn {
@@ -31,6 +32,8 @@ pub(crate) enum Conn {
     /// The pool, statement by statement: for a read of one statement, which is its own
     /// snapshot, without a transaction's extra round trips (`BEGIN`, options, `ROLLBACK`).
     Pool(DatabaseConnection),
+    /// A write transaction on a SQLite file's writer, run in the calling thread.
+    Write(WriteTx),
 }
 
 #[async_trait]
@@ -39,6 +42,7 @@ impl ConnectionTrait for Conn {
         match self {
             Conn::Tx(tx) => tx.get_database_backend(),
             Conn::Pool(pool) => pool.get_database_backend(),
+            Conn::Write(_) => DbBackend::Sqlite,
         }
     }
 
@@ -46,6 +50,7 @@ impl ConnectionTrait for Conn {
         match self {
             Conn::Tx(tx) => tx.execute_raw(stmt).await,
             Conn::Pool(pool) => pool.execute_raw(stmt).await,
+            Conn::Write(tx) => tx.execute(&stmt).await,
         }
     }
 
@@ -53,6 +58,7 @@ impl ConnectionTrait for Conn {
         match self {
             Conn::Tx(tx) => tx.execute_unprepared(sql).await,
             Conn::Pool(pool) => pool.execute_unprepared(sql).await,
+            Conn::Write(tx) => tx.execute_unprepared(sql).await,
         }
     }
 
@@ -60,6 +66,7 @@ impl ConnectionTrait for Conn {
         match self {
             Conn::Tx(tx) => tx.query_one_raw(stmt).await,
             Conn::Pool(pool) => pool.query_one_raw(stmt).await,
+            Conn::Write(tx) => tx.query(&stmt, Some(1)).await.map(|mut rows| rows.pop()),
         }
     }
 
@@ -67,6 +74,7 @@ impl ConnectionTrait for Conn {
         match self {
             Conn::Tx(tx) => tx.query_all_raw(stmt).await,
             Conn::Pool(pool) => pool.query_all_raw(stmt).await,
+            Conn::Write(tx) => tx.query(&stmt, None).await,
         }
     }
 }
@@ -94,9 +102,9 @@ impl SeaTransaction {
         }
     }
 
-    pub(crate) fn writing(tx: DatabaseTransaction, turn: Option<OwnedSemaphorePermit>) -> Self {
+    pub(crate) fn writing(tx: Conn, turn: Option<OwnedSemaphorePermit>) -> Self {
         Self {
-            tx: Conn::Tx(tx),
+            tx,
             _write_turn: turn,
             chain_head: Some(Mutex::default()),
         }
@@ -181,6 +189,7 @@ impl Transaction for SeaTransaction {
         match self.tx {
             // The write turn passes on only after the commit, when `self` is dropped.
             Conn::Tx(tx) => tx.commit().await.or_store_error(),
+            Conn::Write(tx) => tx.commit().or_store_error(),
             Conn::Pool(_) => Ok(()),
         }
     }

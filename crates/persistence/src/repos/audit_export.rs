@@ -46,7 +46,11 @@ pub(super) fn read_batch(
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(unavailable)?;
     let mut statement = conn.prepare(query).map_err(unavailable)?;
-    let params = values.iter().map(param).collect::<Result<Vec<_>, _>>()?;
+    let params = values
+        .iter()
+        .map(crate::writer::param)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| StoreError::Unavailable(error.to_string()))?;
     let mut rows = statement
         .query(params_from_iter(params))
         .map_err(unavailable)?;
@@ -84,19 +88,6 @@ pub(super) fn read_batch(
         });
     }
     Ok(batch.into_chunk())
-}
-
-/// A value of [`super::audit::conditions`] as SQLite stores it (sqlx keeps UUIDs as blobs).
-fn param(value: &Value) -> Result<rusqlite::types::Value, StoreError> {
-    use rusqlite::types::Value as Sqlite;
-    match value {
-        Value::Uuid(Some(uuid)) => Ok(Sqlite::Blob(uuid.as_bytes().to_vec())),
-        Value::String(Some(text)) => Ok(Sqlite::Text(text.to_string())),
-        Value::BigInt(Some(n)) => Ok(Sqlite::Integer(*n)),
-        other => Err(StoreError::Unavailable(format!(
-            "no SQLite parameter for {other:?}"
-        ))),
-    }
 }
 
 /// `query` (selecting [`EXPORT_COLUMNS`], with `?` placeholders) on PostgreSQL, as CSV.

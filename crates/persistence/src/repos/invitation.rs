@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::role_columns::{INVITATION_ROLE_SELECT, RoleColumns, role_columns};
 use crate::error::{OrStoreError, corrupt};
-use crate::sql::{micros, statement};
+use crate::sql::{Int, micros, statement};
 use crate::transaction::SeaTransaction;
 
 const EMAIL: &str = "email";
@@ -27,8 +27,8 @@ struct InvitationRow {
     email: Option<String>,
     invited_by: Option<Uuid>,
     status: String,
-    max_uses: Option<i32>,
-    uses: i32,
+    max_uses: Option<Int>,
+    uses: Int,
     created_at: OffsetDateTime,
     expires_at: OffsetDateTime,
     #[sea_orm(nested)]
@@ -43,10 +43,6 @@ struct ViewRow {
     inviter_name: Option<String>,
 }
 
-fn count(value: i32) -> u32 {
-    u32::try_from(value).unwrap_or_default()
-}
-
 impl TryFrom<InvitationRow> for Invitation {
     type Error = StoreError;
 
@@ -54,8 +50,8 @@ impl TryFrom<InvitationRow> for Invitation {
         let kind = match (row.kind.as_str(), row.email) {
             (EMAIL, Some(email)) => InvitationKind::Email(Email::from_trusted(email)),
             (LINK, _) => InvitationKind::Link {
-                max_uses: row.max_uses.map(count),
-                uses: count(row.uses),
+                max_uses: row.max_uses.map(Int::count),
+                uses: row.uses.count(),
             },
             (kind, _) => return Err(corrupt("invitation kind", kind)),
         };

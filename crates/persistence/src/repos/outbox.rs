@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::OrStoreError;
-use crate::sql::{micros, placeholders, statement};
+use crate::sql::{Int, micros, placeholders, statement};
 use crate::transaction::SeaTransaction;
 
 /// The longest error text kept per message.
@@ -19,7 +19,7 @@ struct ClaimedRow {
     id: Uuid,
     recipient: String,
     content: String,
-    attempts: i32,
+    attempts: Int,
 }
 
 #[async_trait]
@@ -153,7 +153,7 @@ fn message(row: ClaimedRow) -> Option<OutboxMessage> {
                 to: Email::from_trusted(row.recipient),
                 content,
             },
-            attempts: u32::try_from(row.attempts).unwrap_or_default(),
+            attempts: row.attempts.count(),
         }),
         Err(error) => {
             tracing::error!(message = %row.id, %error, "outbox message cannot be read; skipped");

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::audit::EntryRow;
 use crate::error::{OrStoreError, corrupt};
 use crate::json;
-use crate::sql::{micros, statement};
+use crate::sql::{Int, micros, statement};
 use crate::transaction::SeaTransaction;
 
 /// The longest error text kept per attempt.
@@ -52,11 +52,11 @@ impl TryFrom<WebhookRow> for Webhook {
 struct AttemptRow {
     event_id: Uuid,
     action: String,
-    attempt: i32,
-    status: Option<i32>,
+    attempt: Int,
+    status: Option<Int>,
     error: Option<String>,
     attempted_at: OffsetDateTime,
-    duration_ms: i32,
+    duration_ms: Int,
 }
 
 impl TryFrom<AttemptRow> for DeliveryAttempt {
@@ -69,11 +69,11 @@ impl TryFrom<AttemptRow> for DeliveryAttempt {
                 .action
                 .parse()
                 .map_err(|()| corrupt("webhook attempt action", &row.action))?,
-            attempt: u32::try_from(row.attempt).unwrap_or_default(),
-            status: row.status.and_then(|status| u16::try_from(status).ok()),
+            attempt: row.attempt.count(),
+            status: row.status.and_then(|status| u16::try_from(status.0).ok()),
             error: row.error,
             at: row.attempted_at,
-            duration_ms: u32::try_from(row.duration_ms).unwrap_or_default(),
+            duration_ms: row.duration_ms.count(),
         })
     }
 }
@@ -84,7 +84,7 @@ struct ClaimedRow {
     org_id: Uuid,
     url: String,
     secret: String,
-    failures: i32,
+    failures: Int,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -351,7 +351,7 @@ impl WebhookRepository for SeaTransaction {
                 org_id: OrgId::from_uuid(row.org_id),
                 url: WebhookUrl::from_trusted(row.url),
                 secret: SealedCredentials(row.secret),
-                failures: u32::try_from(row.failures).unwrap_or_default(),
+                failures: row.failures.count(),
                 queue,
             });
         }

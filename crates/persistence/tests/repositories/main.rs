@@ -12,6 +12,7 @@ mod migrations;
 mod outbox;
 mod pool;
 mod webhooks;
+mod writer;
 
 use tenantry_domain::audit::{AuditAction, AuditEvent};
 use tenantry_domain::authz::{BuiltinRole, Permission, PermissionSet};
