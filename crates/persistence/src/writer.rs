@@ -65,7 +65,7 @@ impl SqliteWriter {
             conn: self.conn.clone(),
             open: true,
         };
-        tx.lock().execute_batch("BEGIN IMMEDIATE").map_err(db_err)?;
+        run(&tx.lock(), "BEGIN IMMEDIATE")?;
         Ok(tx)
     }
 }
@@ -165,7 +165,7 @@ impl WriteTx {
     }
 
     pub(crate) fn commit(mut self) -> Result<(), DbErr> {
-        self.lock().execute_batch("COMMIT").map_err(db_err)?;
+        run(&self.lock(), "COMMIT")?;
         self.open = false;
         Ok(())
     }
@@ -173,8 +173,13 @@ impl WriteTx {
 
 impl Drop for WriteTx {
     fn drop(&mut self) {
-        if self.open
-            && let Err(error) = self.lock().execute_batch("ROLLBACK")
+        if !self.open {
+            return;
+        }
+        let conn = self.lock();
+        // SQLite has already rolled back after some errors (a full disk, say).
+        if !conn.is_autocommit()
+            && let Err(error) = run(&conn, "ROLLBACK")
         {
             tracing::error!(%error, "rolling back a SQLite write transaction failed");
         }
@@ -192,6 +197,15 @@ fn hand_over(result: MockDatabase) -> sea_orm::DatabaseConnection {
 /// The statement a [`hand_over`] connection is asked to run: it only returns its result.
 fn nothing() -> Statement {
     Statement::from_string(DbBackend::Sqlite, String::new())
+}
+
+/// `BEGIN`, `COMMIT` or `ROLLBACK`, kept prepared: parsing them again on every transaction
+/// showed in profiles.
+fn run(conn: &Connection, sql: &str) -> Result<(), DbErr> {
+    conn.prepare_cached(sql)
+        .and_then(|mut statement| statement.execute([]))
+        .map(drop)
+        .map_err(db_err)
 }
 
 /// What a result column holds, from its declared type as the migrations create it:
