@@ -21,7 +21,7 @@ use tracing::instrument;
 
 use crate::error::OrStoreError;
 use crate::transaction::{Conn, SeaTransaction};
-use crate::writer::SqliteWriter;
+use crate::writer::{SqliteReaders, SqliteWriter};
 
 /// The PostgreSQL advisory lock key migrations run under: "tenantry" in ASCII.
 const MIGRATION_LOCK: i64 = 0x7465_6e61_6e74_7279;
@@ -81,6 +81,9 @@ pub struct Database {
     /// over the pool, each began by reading its pages again. On this connection they stay
     /// cached from one write to the next.
     writer: Option<SqliteWriter>,
+    /// On a SQLite file, the connections reads of one statement run on, in the calling thread
+    /// (see `crate::writer::SqliteReaders`).
+    readers: Option<SqliteReaders>,
     waiting: Arc<AtomicU64>,
 }
 
@@ -124,14 +127,18 @@ impl Database {
         let conn = sea_orm::Database::connect(options).await?;
         let sqlite = conn.get_database_backend() == DbBackend::Sqlite;
         let write_turns = sqlite.then(|| Arc::new(Semaphore::new(1)));
-        let writer = match sqlite_file(&conn) {
-            Some(file) if own_writer => Some(SqliteWriter::open(&file)?),
-            _ => None,
+        let (writer, readers) = match sqlite_file(&conn) {
+            Some(file) if own_writer => (
+                Some(SqliteWriter::open(&file)?),
+                Some(SqliteReaders::open(&file, direct_readers())?),
+            ),
+            _ => (None, None),
         };
         Ok(Self {
             conn,
             write_turns,
             writer,
+            readers,
             waiting: Arc::default(),
         })
     }
@@ -144,7 +151,7 @@ impl Database {
                 .acquire_owned()
                 .await
                 .map(Some)
-                .map_err(|_| StoreError::Unavailable("the database is closing".into())),
+                .map_err(|_| StoreError::Unreachable("the database is closing".into())),
             None => Ok(None),
         }
     }
@@ -332,6 +339,14 @@ impl Database {
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
+        // The SQLite writer and readers close with their last handle; until then they refuse
+        // work, as the pool does.
+        if let Some(turns) = &self.write_turns {
+            turns.close();
+        }
+        if let Some(readers) = &self.readers {
+            readers.close();
+        }
         self.conn.close().await
     }
 }
@@ -369,7 +384,10 @@ impl UnitOfWork for Database {
     }
 
     async fn read_one(&self) -> Result<Box<dyn Transaction>, StoreError> {
-        Ok(Box::new(SeaTransaction::on_pool(self.conn.clone())))
+        Ok(Box::new(SeaTransaction::on_pool(
+            self.conn.clone(),
+            self.readers.clone(),
+        )))
     }
 }
 
@@ -399,6 +417,12 @@ pub(crate) fn sqlite_file(pool: &DatabaseConnection) -> Option<PathBuf> {
 /// Whether a SQLite database's file name names a file on disk.
 fn names_file(path: &Path) -> bool {
     path != Path::new(":memory:") && !path.to_string_lossy().starts_with("file:")
+}
+
+/// How many [`SqliteReaders`] a SQLite file gets: one per CPU, as many as the HTTP workers that
+/// run reads by default, so a read rarely finds them all taken.
+fn direct_readers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
 }
 
 /// Counts a caller as waiting for as long as it lives.

@@ -23,7 +23,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use crate::error::OrStoreError;
 use crate::repos::HeldHead;
 use crate::sql::statement;
-use crate::writer::WriteTx;
+use crate::writer::{Direct, SqliteReaders, WriteTx};
 
 /// What a [`SeaTransaction`] runs its statements on.
 pub(crate) enum Conn {
@@ -31,7 +31,9 @@ pub(crate) enum Conn {
     Tx(DatabaseTransaction),
     /// The pool, statement by statement: for a read of one statement, which is its own
     /// snapshot, without a transaction's extra round trips (`BEGIN`, options, `ROLLBACK`).
-    Pool(DatabaseConnection),
+    /// On a SQLite file, its statements run on read-only connections in the calling thread
+    /// (`crate::writer::SqliteReaders`); the pool is kept for what needs it (the export).
+    Pool(DatabaseConnection, Option<SqliteReaders>),
     /// A write transaction on a SQLite file's writer, run in the calling thread.
     Write(WriteTx),
 }
@@ -41,7 +43,7 @@ impl ConnectionTrait for Conn {
     fn get_database_backend(&self) -> DbBackend {
         match self {
             Conn::Tx(tx) => tx.get_database_backend(),
-            Conn::Pool(pool) => pool.get_database_backend(),
+            Conn::Pool(pool, _) => pool.get_database_backend(),
             Conn::Write(_) => DbBackend::Sqlite,
         }
     }
@@ -49,7 +51,8 @@ impl ConnectionTrait for Conn {
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         match self {
             Conn::Tx(tx) => tx.execute_raw(stmt).await,
-            Conn::Pool(pool) => pool.execute_raw(stmt).await,
+            Conn::Pool(_, Some(readers)) => readers.execute(&stmt).await,
+            Conn::Pool(pool, None) => pool.execute_raw(stmt).await,
             Conn::Write(tx) => tx.execute(&stmt).await,
         }
     }
@@ -57,7 +60,8 @@ impl ConnectionTrait for Conn {
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         match self {
             Conn::Tx(tx) => tx.execute_unprepared(sql).await,
-            Conn::Pool(pool) => pool.execute_unprepared(sql).await,
+            Conn::Pool(_, Some(readers)) => readers.execute_unprepared(sql).await,
+            Conn::Pool(pool, None) => pool.execute_unprepared(sql).await,
             Conn::Write(tx) => tx.execute_unprepared(sql).await,
         }
     }
@@ -65,7 +69,11 @@ impl ConnectionTrait for Conn {
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match self {
             Conn::Tx(tx) => tx.query_one_raw(stmt).await,
-            Conn::Pool(pool) => pool.query_one_raw(stmt).await,
+            Conn::Pool(_, Some(readers)) => readers
+                .query(&stmt, Some(1))
+                .await
+                .map(|mut rows| rows.pop()),
+            Conn::Pool(pool, None) => pool.query_one_raw(stmt).await,
             Conn::Write(tx) => tx.query(&stmt, Some(1)).await.map(|mut rows| rows.pop()),
         }
     }
@@ -73,7 +81,8 @@ impl ConnectionTrait for Conn {
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         match self {
             Conn::Tx(tx) => tx.query_all_raw(stmt).await,
-            Conn::Pool(pool) => pool.query_all_raw(stmt).await,
+            Conn::Pool(_, Some(readers)) => readers.query(&stmt, None).await,
+            Conn::Pool(pool, None) => pool.query_all_raw(stmt).await,
             Conn::Write(tx) => tx.query(&stmt, None).await,
         }
     }
@@ -110,9 +119,9 @@ impl SeaTransaction {
         }
     }
 
-    pub(crate) fn on_pool(pool: DatabaseConnection) -> Self {
+    pub(crate) fn on_pool(pool: DatabaseConnection, readers: Option<SqliteReaders>) -> Self {
         Self {
-            tx: Conn::Pool(pool),
+            tx: Conn::Pool(pool, readers),
             _write_turn: None,
             chain_head: None,
         }
@@ -190,7 +199,7 @@ impl Transaction for SeaTransaction {
             // The write turn passes on only after the commit, when `self` is dropped.
             Conn::Tx(tx) => tx.commit().await.or_store_error(),
             Conn::Write(tx) => tx.commit().or_store_error(),
-            Conn::Pool(_) => Ok(()),
+            Conn::Pool(..) => Ok(()),
         }
     }
 }

@@ -13,15 +13,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
 use rusqlite::types::{Value as Sqlite, ValueRef};
 use rusqlite::{Connection, OpenFlags, params_from_iter};
 use sea_orm::sqlx::error::{DatabaseError, ErrorKind};
 use sea_orm::{
-    ConnectionTrait, DbBackend, DbErr, ExecResult, MockDatabase, MockExecResult, QueryResult,
-    RuntimeErr, Statement, Value,
+    ConnAcquireErr, ConnectionTrait, DbBackend, DbErr, ExecResult, MockDatabase, MockExecResult,
+    QueryResult, RuntimeErr, Statement, Value,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -86,89 +87,170 @@ impl WriteTx {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(crate) async fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
-        let result = {
-            let conn = self.lock();
+    pub(crate) fn commit(mut self) -> Result<(), DbErr> {
+        run(&self.lock(), "COMMIT")?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Direct for WriteTx {
+    fn with<T>(&self, work: impl FnOnce(&Connection) -> T) -> T {
+        work(&self.lock())
+    }
+}
+
+/// Read-only connections to a SQLite file for reads of one statement each
+/// (`UnitOfWork::read_one`), run in the calling thread like the writer's; each statement takes
+/// whichever connection is free.
+#[derive(Clone)]
+pub(crate) struct SqliteReaders {
+    conns: Arc<[Mutex<Connection>]>,
+    /// Set by `Database::close`: reads are then refused as on a closed pool.
+    closed: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for SqliteReaders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SqliteReaders({})", self.conns.len())
+    }
+}
+
+impl SqliteReaders {
+    /// `count` read-only connections to `file`.
+    pub(crate) fn open(file: &Path, count: usize) -> Result<Self, DbErr> {
+        let conns = (0..count.max(1))
+            .map(|_| {
+                let conn = Connection::open_with_flags(
+                    file,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(db_err)?;
+                conn.busy_timeout(Duration::from_secs(10)).map_err(db_err)?;
+                conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+                Ok(Mutex::new(conn))
+            })
+            .collect::<Result<Vec<_>, DbErr>>()?;
+        Ok(Self {
+            conns: conns.into(),
+            closed: Arc::default(),
+        })
+    }
+
+    /// Refuses every read from now on, as a closed pool does.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Direct for SqliteReaders {
+    fn usable(&self) -> Result<(), DbErr> {
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed));
+        }
+        Ok(())
+    }
+
+    fn with<T>(&self, work: impl FnOnce(&Connection) -> T) -> T {
+        for conn in self.conns.iter() {
+            match conn.try_lock() {
+                Ok(conn) => return work(&conn),
+                Err(TryLockError::Poisoned(poisoned)) => return work(&poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        // Every connection is busy (more threads than connections): wait for the first.
+        work(&self.conns[0].lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// A SQLite connection driven in the calling thread, its results handed to SeaORM.
+pub(crate) trait Direct {
+    /// Runs `work` on a connection no one else uses meanwhile.
+    fn with<T>(&self, work: impl FnOnce(&Connection) -> T) -> T;
+
+    /// Whether statements may run (not after the database was closed).
+    fn usable(&self) -> Result<(), DbErr> {
+        Ok(())
+    }
+
+    async fn execute(&self, stmt: &Statement) -> Result<ExecResult, DbErr> {
+        self.usable()?;
+        let result = self.with(|conn| {
             let mut prepared = conn.prepare_cached(&stmt.sql).map_err(db_err)?;
             let changed = prepared
                 .execute(params_from_iter(params(stmt)?))
                 .map_err(db_err)?;
-            MockExecResult {
+            Ok::<_, DbErr>(MockExecResult {
                 last_insert_id: u64::try_from(conn.last_insert_rowid()).unwrap_or_default(),
                 rows_affected: u64::try_from(changed).unwrap_or_default(),
-            }
-        };
+            })
+        })?;
         hand_over(MockDatabase::new(DbBackend::Sqlite).append_exec_results([result]))
             .execute_raw(nothing())
             .await
     }
 
-    pub(crate) async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        let result = {
-            let conn = self.lock();
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.usable()?;
+        let result = self.with(|conn| {
             conn.execute_batch(sql).map_err(db_err)?;
-            MockExecResult {
+            Ok::<_, DbErr>(MockExecResult {
                 last_insert_id: u64::try_from(conn.last_insert_rowid()).unwrap_or_default(),
                 rows_affected: conn.changes(),
-            }
-        };
+            })
+        })?;
         hand_over(MockDatabase::new(DbBackend::Sqlite).append_exec_results([result]))
             .execute_raw(nothing())
             .await
     }
 
     /// The statement's rows, at most `limit` of them.
-    pub(crate) async fn query(
+    async fn query(
         &self,
         stmt: &Statement,
         limit: Option<usize>,
     ) -> Result<Vec<QueryResult>, DbErr> {
-        let rows = self.rows(stmt, limit)?;
+        self.usable()?;
+        let rows = self.with(|conn| rows(conn, stmt, limit))?;
         hand_over(MockDatabase::new(DbBackend::Sqlite).append_query_results([rows]))
             .query_all_raw(nothing())
             .await
     }
+}
 
-    fn rows(
-        &self,
-        stmt: &Statement,
-        limit: Option<usize>,
-    ) -> Result<Vec<BTreeMap<String, Value>>, DbErr> {
-        let conn = self.lock();
-        let mut prepared = conn.prepare_cached(&stmt.sql).map_err(db_err)?;
-        let columns: Vec<(String, Column)> = prepared
-            .columns()
-            .iter()
-            .map(|column| {
-                (
-                    column.name().to_owned(),
-                    Column::declared(column.decl_type()),
-                )
-            })
-            .collect();
-        let mut rows = prepared
-            .query(params_from_iter(params(stmt)?))
-            .map_err(db_err)?;
-        let mut out = Vec::new();
-        while limit.is_none_or(|limit| out.len() < limit) {
-            let Some(row) = rows.next().map_err(db_err)? else {
-                break;
-            };
-            let mut values = BTreeMap::new();
-            for (index, (name, column)) in columns.iter().enumerate() {
-                let value = column.read(row.get_ref(index).map_err(db_err)?)?;
-                values.insert(name.clone(), value);
-            }
-            out.push(values);
+fn rows(
+    conn: &Connection,
+    stmt: &Statement,
+    limit: Option<usize>,
+) -> Result<Vec<BTreeMap<String, Value>>, DbErr> {
+    let mut prepared = conn.prepare_cached(&stmt.sql).map_err(db_err)?;
+    let columns: Vec<(String, Column)> = prepared
+        .columns()
+        .iter()
+        .map(|column| {
+            (
+                column.name().to_owned(),
+                Column::declared(column.decl_type()),
+            )
+        })
+        .collect();
+    let mut rows = prepared
+        .query(params_from_iter(params(stmt)?))
+        .map_err(db_err)?;
+    let mut out = Vec::new();
+    while limit.is_none_or(|limit| out.len() < limit) {
+        let Some(row) = rows.next().map_err(db_err)? else {
+            break;
+        };
+        let mut values = BTreeMap::new();
+        for (index, (name, column)) in columns.iter().enumerate() {
+            let value = column.read(row.get_ref(index).map_err(db_err)?)?;
+            values.insert(name.clone(), value);
         }
-        Ok(out)
+        out.push(values);
     }
-
-    pub(crate) fn commit(mut self) -> Result<(), DbErr> {
-        run(&self.lock(), "COMMIT")?;
-        self.open = false;
-        Ok(())
-    }
+    Ok(out)
 }
 
 impl Drop for WriteTx {

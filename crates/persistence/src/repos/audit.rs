@@ -576,7 +576,7 @@ impl AuditRepository for SeaTransaction {
         }
         values.push(bound(limit));
         let order = Order::NewestFirst;
-        if let Conn::Pool(pool) = &self.tx {
+        if let Conn::Pool(pool, _) = &self.tx {
             let query = format!("{EXPORT_COLUMNS}{condition}{} LIMIT ?", order.sql());
             if let Some(file) = sqlite_file(pool) {
                 return blocking(move || read_batch(&file, &query, &values, limit)).await?;
