@@ -6,7 +6,8 @@
 //! load, an invitation's turn lasted about 2.3 ms, of which SQLite itself worked about 0.9 ms.
 //! This connection runs the statements of the write turn's holder directly, with no hand-over;
 //! the turn (`Database::write_turns`) is what keeps other writers out, so its mutex is never
-//! contended. Readers keep the sqlx pool beside it, as WAL lets them.
+//! contended. Reads of one statement run the same way on read-only connections
+//! ([`SqliteReaders`]) beside it, as WAL lets them; read transactions keep the sqlx pool.
 //!
 //! Values are bound and read back exactly as sqlx writes and reads them (a UUID as 16 bytes, a
 //! time as RFC 3339 text, a boolean as 0 or 1), so both connections see the same rows.
