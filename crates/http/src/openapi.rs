@@ -9,7 +9,7 @@ use tenantry_domain::authz::Permission;
 use tenantry_domain::idempotency::{IdempotencyKey, MAX_KEY_CHARS};
 use utoipa::openapi::Required;
 use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi, PartialSchema, ToSchema};
@@ -61,7 +61,7 @@ use crate::routes::{
         crate::dto::invitation::BulkInvitationRow,
         crate::dto::scim::GroupRoleBody
     )),
-    modifiers(&BearerToken, &CommonErrors),
+    modifiers(&BearerToken, &CommonErrors, &CrossFieldRules),
 )]
 pub struct ApiDoc;
 
@@ -244,6 +244,25 @@ impl PartialSchema for PermissionSlug {
 }
 
 impl ToSchema for PermissionSlug {}
+
+/// Rules across fields, which the derived schemas do not carry, added to their schemas.
+struct CrossFieldRules;
+
+impl Modify for CrossFieldRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        if let Some(body) = components.schemas.remove("NewTokenRequest") {
+            let ruled = AllOfBuilder::new()
+                .item(body)
+                .item(crate::dto::token::service_token_names_its_org());
+            components
+                .schemas
+                .insert("NewTokenRequest".into(), ruled.into());
+        }
+    }
+}
 
 struct BearerToken;
 

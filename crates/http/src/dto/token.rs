@@ -6,6 +6,7 @@ use tenantry_domain::user::{ApiToken, IssuedApiToken, NewApiToken, TokenLifetime
 use tenantry_domain::validation::ValidationError;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
 
 use super::{rfc3339, utc};
 
@@ -24,6 +25,25 @@ pub struct NewTokenRequest {
     /// A service token (default false): it needs `orgId`, only that org's owner may make one,
     /// and it can do nothing but ask `/permissions/check` about any member of that org.
     pub service: Option<bool>,
+}
+
+/// The rule of [`NewApiToken`] below that a field's own schema cannot say: a service token
+/// names its org. `crate::openapi` adds it to `NewTokenRequest`'s schema, so the document
+/// refuses what the API refuses (either `service` is not true, or `orgId` is an id).
+pub(crate) fn service_token_names_its_org() -> Schema {
+    let not_service = ObjectBuilder::new().property(
+        "service",
+        ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::Boolean, Type::Null]))
+            .enum_values(Some([
+                serde_json::Value::Bool(false),
+                serde_json::Value::Null,
+            ])),
+    );
+    let with_org = ObjectBuilder::new()
+        .property("orgId", ObjectBuilder::new().schema_type(Type::String))
+        .required("orgId");
+    AnyOfBuilder::new().item(not_service).item(with_org).into()
 }
 
 impl TryFrom<NewTokenRequest> for NewApiToken {
