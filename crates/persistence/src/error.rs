@@ -16,9 +16,14 @@ pub(crate) fn store_error(error: DbErr) -> StoreError {
 /// The database's own error, from either driver: sqlx's on both databases, or the SQLite
 /// writer's (`crate::writer`), which reports its constraint violations the same way.
 fn database_error(error: &DbErr) -> Option<&dyn sea_orm::sqlx::error::DatabaseError> {
+    statement_error(error)?.as_database_error()
+}
+
+/// The sqlx error of a statement that failed.
+fn statement_error(error: &DbErr) -> Option<&sea_orm::sqlx::Error> {
     match error {
         DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
-            sqlx.as_database_error()
+            Some(sqlx)
         }
         _ => None,
     }
@@ -28,17 +33,13 @@ fn database_error(error: &DbErr) -> Option<&dyn sea_orm::sqlx::error::DatabaseEr
 /// transaction is gone with the connection), so the request may be sent again.
 fn unreachable(error: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
-    let sqlx = match error {
-        // Opening a connection failed, however it failed (refused, reset, cut mid-handshake).
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
-        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => {
-            sqlx.as_ref()
-        }
-        _ => return false,
-    };
+    // Opening a connection failed, however it failed (refused, reset, cut mid-handshake).
+    if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
+        return true;
+    }
     matches!(
-        sqlx,
-        Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed
+        statement_error(error),
+        Some(Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::Io(_) | Sqlx::WorkerCrashed)
     )
 }
 

@@ -69,12 +69,9 @@ impl ConnectionTrait for Conn {
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         match self {
             Conn::Tx(tx) => tx.query_one_raw(stmt).await,
-            Conn::Pool(_, Some(readers)) => readers
-                .query(&stmt, Some(1))
-                .await
-                .map(|mut rows| rows.pop()),
+            Conn::Pool(_, Some(readers)) => readers.query_one(&stmt).await,
             Conn::Pool(pool, None) => pool.query_one_raw(stmt).await,
-            Conn::Write(tx) => tx.query(&stmt, Some(1)).await.map(|mut rows| rows.pop()),
+            Conn::Write(tx) => tx.query_one(&stmt).await,
         }
     }
 

@@ -47,15 +47,9 @@ impl SqliteWriter {
     /// Opens `file` (which the pool has already created and put in WAL mode) with the pool's
     /// settings: foreign keys on, `synchronous = NORMAL`, a busy timeout for other processes.
     pub(crate) fn open(file: &Path) -> Result<Self, DbErr> {
-        let conn = Connection::open_with_flags(
-            file,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(db_err)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(db_err)?;
+        let conn = connect(file, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db_err)?;
         conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(db_err)?;
-        conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -122,13 +116,7 @@ impl SqliteReaders {
     pub(crate) fn open(file: &Path, count: usize) -> Result<Self, DbErr> {
         let conns = (0..count.max(1))
             .map(|_| {
-                let conn = Connection::open_with_flags(
-                    file,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )
-                .map_err(db_err)?;
-                conn.busy_timeout(Duration::from_secs(10)).map_err(db_err)?;
-                conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+                let conn = connect(file, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(db_err)?;
                 Ok(Mutex::new(conn))
             })
             .collect::<Result<Vec<_>, DbErr>>()?;
@@ -179,31 +167,21 @@ pub(crate) trait Direct {
         self.usable()?;
         let result = self.with(|conn| {
             let mut prepared = conn.prepare_cached(&stmt.sql).map_err(db_err)?;
-            let changed = prepared
+            prepared
                 .execute(params_from_iter(params(stmt)?))
                 .map_err(db_err)?;
-            Ok::<_, DbErr>(MockExecResult {
-                last_insert_id: u64::try_from(conn.last_insert_rowid()).unwrap_or_default(),
-                rows_affected: u64::try_from(changed).unwrap_or_default(),
-            })
+            Ok::<_, DbErr>(outcome(conn))
         })?;
-        hand_over(MockDatabase::new(DbBackend::Sqlite).append_exec_results([result]))
-            .execute_raw(nothing())
-            .await
+        hand_over_outcome(result).await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         self.usable()?;
         let result = self.with(|conn| {
             conn.execute_batch(sql).map_err(db_err)?;
-            Ok::<_, DbErr>(MockExecResult {
-                last_insert_id: u64::try_from(conn.last_insert_rowid()).unwrap_or_default(),
-                rows_affected: conn.changes(),
-            })
+            Ok::<_, DbErr>(outcome(conn))
         })?;
-        hand_over(MockDatabase::new(DbBackend::Sqlite).append_exec_results([result]))
-            .execute_raw(nothing())
-            .await
+        hand_over_outcome(result).await
     }
 
     /// The statement's rows, at most `limit` of them.
@@ -214,10 +192,45 @@ pub(crate) trait Direct {
     ) -> Result<Vec<QueryResult>, DbErr> {
         self.usable()?;
         let rows = self.with(|conn| rows(conn, stmt, limit))?;
-        hand_over(MockDatabase::new(DbBackend::Sqlite).append_query_results([rows]))
+        MockDatabase::new(DbBackend::Sqlite)
+            .append_query_results([rows])
+            .into_connection()
             .query_all_raw(nothing())
             .await
     }
+
+    /// The statement's first row, if any.
+    async fn query_one(&self, stmt: &Statement) -> Result<Option<QueryResult>, DbErr> {
+        Ok(self.query(stmt, Some(1)).await?.pop())
+    }
+}
+
+/// What the last statement on `conn` changed: rows (its own, not a trigger's, as sqlx reports
+/// them) and the last rowid inserted.
+fn outcome(conn: &Connection) -> MockExecResult {
+    MockExecResult {
+        last_insert_id: u64::try_from(conn.last_insert_rowid()).unwrap_or_default(),
+        rows_affected: conn.changes(),
+    }
+}
+
+/// Hands `result` to SeaORM (see [`nothing`]).
+async fn hand_over_outcome(result: MockExecResult) -> Result<ExecResult, DbErr> {
+    MockDatabase::new(DbBackend::Sqlite)
+        .append_exec_results([result])
+        .into_connection()
+        .execute_raw(nothing())
+        .await
+}
+
+/// A connection to `file` as the writer, the readers and the export open it: no mutex of
+/// SQLite's own (each is used by one thread at a time), the busy timeout of the pool, and
+/// statements kept prepared.
+pub(crate) fn connect(file: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(file, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
+    Ok(conn)
 }
 
 fn rows(
@@ -269,15 +282,11 @@ impl Drop for WriteTx {
     }
 }
 
-/// SeaORM 2.0.4 makes `QueryResult`s and `ExecResult`s only in its own drivers; the one that
-/// takes rows and counts made elsewhere is its mock driver (the `proxy` feature, meant for
-/// this, does not compile against sea-query 1.0). So each result is handed to SeaORM through
-/// a mock connection made for it, which returns the result it was given and nothing else.
-fn hand_over(result: MockDatabase) -> sea_orm::DatabaseConnection {
-    result.into_connection()
-}
-
-/// The statement a [`hand_over`] connection is asked to run: it only returns its result.
+/// The statement a mock connection made for one result is asked to run. SeaORM 2.0.4 makes
+/// `QueryResult`s and `ExecResult`s only in its own drivers; the one that takes rows and
+/// counts made elsewhere is its mock driver (the `proxy` feature, meant for this, does not
+/// compile against sea-query 1.0). So each result is handed to SeaORM through a mock
+/// connection made for it, which returns the result it was given and nothing else.
 fn nothing() -> Statement {
     Statement::from_string(DbBackend::Sqlite, String::new())
 }
@@ -306,16 +315,27 @@ enum Column {
 
 impl Column {
     fn declared(decl_type: Option<&str>) -> Self {
-        let Some(declared) = decl_type.map(str::to_ascii_lowercase) else {
+        // Asked of every column of every query: compared in place, not lowercased into a copy.
+        let Some(declared) = decl_type.map(str::as_bytes) else {
             return Self::Other;
         };
-        if declared.starts_with("uuid") {
+        let starts = |prefix: &str| {
+            declared
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+        };
+        let contains = |part: &str| {
+            declared
+                .windows(part.len())
+                .any(|window| window.eq_ignore_ascii_case(part.as_bytes()))
+        };
+        if starts("uuid") {
             Self::Uuid
-        } else if declared.starts_with("timestamp") || declared.starts_with("datetime") {
+        } else if starts("timestamp") || starts("datetime") {
             Self::Time
-        } else if declared.starts_with("bool") {
+        } else if starts("bool") {
             Self::Bool
-        } else if declared.contains("blob") || declared.contains("binary") {
+        } else if contains("blob") || contains("binary") {
             Self::Bytes
         } else {
             Self::Other

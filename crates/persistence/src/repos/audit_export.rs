@@ -11,7 +11,7 @@ use std::path::Path;
 
 use futures::TryStreamExt;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags, params_from_iter};
+use rusqlite::{OpenFlags, params_from_iter};
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::{self, AssertSqlSafe, PgPool, Row};
 use sea_orm::{DbBackend, Value};
@@ -38,13 +38,8 @@ pub(super) fn read_batch(
     values: &[Value],
     limit: u64,
 ) -> Result<ExportChunk, StoreError> {
-    let conn = Connection::open_with_flags(
-        file,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(unavailable)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
-        .map_err(unavailable)?;
+    let conn =
+        crate::writer::connect(file, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(unavailable)?;
     let mut statement = conn.prepare(query).map_err(unavailable)?;
     let params = values
         .iter()
