@@ -358,7 +358,12 @@ impl UnitOfWork for Database {
         // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
         // relies on row locks (`lock_org`).
         let _waiting = Waiting::on(&self.waiting);
+        let waiting_writer = self
+            .writer
+            .as_ref()
+            .map(|writer| Waiting::on(writer.waiting()));
         let turn = self.write_turn().await?;
+        drop(waiting_writer);
         let tx = match &self.writer {
             Some(writer) => Conn::Write(writer.begin().or_store_error()?),
             None => Conn::Tx(

@@ -192,10 +192,14 @@ impl Transaction for SeaTransaction {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        match self.tx {
-            // The write turn passes on only after the commit, when `self` is dropped.
+        let Self {
+            tx, _write_turn, ..
+        } = *self;
+        match tx {
+            // The write turn passes on only after the commit, when `_write_turn` is dropped.
             Conn::Tx(tx) => tx.commit().await.or_store_error(),
-            Conn::Write(tx) => tx.commit().or_store_error(),
+            // The writer passes it on itself when the commit waits for a group's.
+            Conn::Write(tx) => tx.commit(_write_turn).await.or_store_error(),
             Conn::Pool(..) => Ok(()),
         }
     }

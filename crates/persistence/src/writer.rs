@@ -8,13 +8,14 @@
 //! the turn (`Database::write_turns`) is what keeps other writers out, so its mutex is never
 //! contended. Reads of one statement run the same way on read-only connections
 //! ([`SqliteReaders`]) beside it, as WAL lets them; read transactions keep the sqlx pool.
+//! Under load, write transactions share their `COMMIT` (see [`WriteTx`]).
 //!
 //! Values are bound and read back exactly as sqlx writes and reads them (a UUID as 16 bytes, a
 //! time as RFC 3339 text, a boolean as 0 or 1), so both connections see the same rows.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::Duration;
 
@@ -27,14 +28,29 @@ use sea_orm::{
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 
 /// Statements the writer keeps prepared; the write paths use fewer distinct ones.
 const PREPARED_STATEMENTS: usize = 256;
 
+/// How many write transactions at most share one `COMMIT` (see [`WriteTx::commit`]): each
+/// waits for the others of its group, so this bounds what a group adds to a commit's latency.
+const GROUP_LIMIT: usize = 16;
+
+/// How often a transaction waiting for its group's `COMMIT` checks that a writer is still
+/// coming to make it (see [`SqliteWriter::committed`]).
+const GROUP_CHECK: Duration = Duration::from_millis(2);
+
+/// What a group's `COMMIT` came to, as its members learn it: `None` until it is made.
+type Outcome = Option<Result<(), Arc<str>>>;
+
 /// The writer's connection; cloned handles share it.
 #[derive(Clone)]
 pub(crate) struct SqliteWriter {
-    conn: Arc<Mutex<Connection>>,
+    state: Arc<Mutex<Writer>>,
+    /// Callers of `Database::begin` waiting for the write turn: while there are any, a
+    /// transaction that commits leaves its `COMMIT` to them.
+    waiting: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for SqliteWriter {
@@ -43,55 +59,213 @@ impl std::fmt::Debug for SqliteWriter {
     }
 }
 
+/// The connection, and what rides on the SQLite transaction open on it.
+struct Writer {
+    conn: Connection,
+    /// A [`WriteTx`] is running: between its `begin` and its end, no one else may commit.
+    running: bool,
+    /// Transactions that have committed into the open SQLite transaction and wait for its
+    /// `COMMIT`.
+    group: Option<Group>,
+    /// The last group's number, so that a member knows its own.
+    groups: u64,
+}
+
+struct Group {
+    number: u64,
+    members: usize,
+    outcome: watch::Sender<Outcome>,
+}
+
 impl SqliteWriter {
     /// Opens `file` (which the pool has already created and put in WAL mode) with the pool's
     /// settings: foreign keys on, `synchronous = NORMAL`, a busy timeout for other processes.
+    /// A group's members roll back to savepoints, whose journals stay in memory.
     pub(crate) fn open(file: &Path) -> Result<Self, DbErr> {
         let conn = connect(file, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(db_err)?;
-        conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-            .map_err(db_err)?;
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(db_err)?;
         Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
+            state: Arc::new(Mutex::new(Writer {
+                conn,
+                running: false,
+                group: None,
+                groups: 0,
+            })),
+            waiting: Arc::default(),
         })
     }
 
-    /// `BEGIN IMMEDIATE`: the caller must hold the write turn.
+    /// Counts the callers waiting for the write turn.
+    pub(crate) fn waiting(&self) -> &AtomicU64 {
+        &self.waiting
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Writer> {
+        // A panic mid-statement leaves SQLite's own state consistent; a transaction is rolled
+        // back by `Drop` either way.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// `BEGIN IMMEDIATE`, or a savepoint in the SQLite transaction a group waits in: the
+    /// caller must hold the write turn.
     pub(crate) fn begin(&self) -> Result<WriteTx, DbErr> {
-        let tx = WriteTx {
-            conn: self.conn.clone(),
+        let mut writer = self.lock();
+        writer.settle();
+        let in_group = writer.group.is_some();
+        run(
+            &writer.conn,
+            if in_group {
+                "SAVEPOINT member"
+            } else {
+                "BEGIN IMMEDIATE"
+            },
+        )?;
+        writer.running = true;
+        Ok(WriteTx {
+            writer: self.clone(),
+            in_group,
             open: true,
-        };
-        run(&tx.lock(), "BEGIN IMMEDIATE")?;
-        Ok(tx)
+        })
+    }
+
+    /// Whether the `COMMIT` should wait for the callers waiting for the turn.
+    fn others_coming(&self, writer: &Writer) -> bool {
+        self.waiting.load(Ordering::SeqCst) > 0
+            && writer
+                .group
+                .as_ref()
+                .is_none_or(|g| g.members < GROUP_LIMIT)
+    }
+
+    /// Waits for the `COMMIT` of the group numbered `number`. Should no writer come to make it
+    /// (the one that was waiting for the turn gave up), a member makes it once the writer is
+    /// idle and no one waits.
+    async fn committed(
+        &self,
+        number: u64,
+        mut outcome: watch::Receiver<Outcome>,
+    ) -> Result<(), DbErr> {
+        loop {
+            match tokio::time::timeout(GROUP_CHECK, outcome.wait_for(Option::is_some)).await {
+                Ok(Ok(made)) => {
+                    return match &*made {
+                        Some(Err(error)) => Err(DbErr::Exec(RuntimeErr::Internal(format!(
+                            "the group commit failed: {error}"
+                        )))),
+                        _ => Ok(()),
+                    };
+                }
+                Ok(Err(_)) => {
+                    return Err(DbErr::Exec(RuntimeErr::Internal(
+                        "the writer closed before the group commit".into(),
+                    )));
+                }
+                Err(_) => {
+                    let mut writer = self.lock();
+                    if !writer.running
+                        && self.waiting.load(Ordering::SeqCst) == 0
+                        && writer.group.as_ref().is_some_and(|g| g.number == number)
+                    {
+                        // Its outcome reaches every member, this one too, through `outcome`.
+                        let _ = writer.commit();
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Writer {
+    /// `COMMIT`, rolled back if it fails; the group waiting in it learns the outcome.
+    fn commit(&mut self) -> Result<(), DbErr> {
+        let committed = run(&self.conn, "COMMIT");
+        if committed.is_err()
+            && !self.conn.is_autocommit()
+            && let Err(error) = run(&self.conn, "ROLLBACK")
+        {
+            tracing::error!(%error, "rolling back a failed SQLite commit failed");
+        }
+        if let Some(group) = self.group.take() {
+            let outcome = committed
+                .as_ref()
+                .map(drop)
+                .map_err(|e| e.to_string().into());
+            group.outcome.send_replace(Some(outcome));
+        }
+        committed
+    }
+
+    /// Joins the group waiting in the open SQLite transaction, or starts it.
+    fn join(&mut self) -> (u64, watch::Receiver<Outcome>) {
+        if self.group.is_none() {
+            self.groups += 1;
+            self.group = Some(Group {
+                number: self.groups,
+                members: 0,
+                outcome: watch::Sender::new(None),
+            });
+        }
+        let group = self.group.as_mut().expect("a group was just made");
+        group.members += 1;
+        (group.number, group.outcome.subscribe())
+    }
+
+    /// SQLite rolls a whole transaction back on some errors (a full disk, say): the group that
+    /// waited in it learns that its work is lost.
+    fn settle(&mut self) {
+        if self.conn.is_autocommit()
+            && let Some(group) = self.group.take()
+        {
+            let lost = "the transaction was rolled back by an error of a later member".into();
+            group.outcome.send_replace(Some(Err(lost)));
+        }
     }
 }
 
 /// A write transaction on the [`SqliteWriter`]; dropped without [`commit`](Self::commit), it
 /// rolls back.
+///
+/// Its `COMMIT` is shared: when other callers wait for the write turn, a transaction that
+/// commits leaves its work in the open SQLite transaction, passes the turn on, and waits for
+/// a later one to commit the group. A commit writes every page it changed to the WAL, and the
+/// write paths change the same pages (the last leaf of each index, the org's row, the audit
+/// totals); under load, a group writes them once instead of once per transaction. Each later
+/// member runs in a savepoint, so that one that fails rolls back alone. `commit` returns only
+/// once the group's `COMMIT` is made, with its outcome.
 pub(crate) struct WriteTx {
-    conn: Arc<Mutex<Connection>>,
+    writer: SqliteWriter,
+    /// Began as a savepoint in a group's SQLite transaction.
+    in_group: bool,
     open: bool,
 }
 
 impl WriteTx {
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic mid-statement leaves SQLite's own state consistent; the transaction is
-        // rolled back by `Drop` either way.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    pub(crate) fn commit(mut self) -> Result<(), DbErr> {
-        run(&self.lock(), "COMMIT")?;
-        self.open = false;
-        Ok(())
+    pub(crate) async fn commit(mut self, turn: Option<OwnedSemaphorePermit>) -> Result<(), DbErr> {
+        let joined = {
+            let mut writer = self.writer.lock();
+            if self.in_group {
+                run(&writer.conn, "RELEASE member")?;
+            }
+            self.open = false;
+            writer.running = false;
+            if !self.writer.others_coming(&writer) {
+                return writer.commit();
+            }
+            writer.join()
+        };
+        drop(turn);
+        self.writer.committed(joined.0, joined.1).await
     }
 }
 
 impl Direct for WriteTx {
     fn with<T>(&self, work: impl FnOnce(&Connection) -> T) -> T {
-        work(&self.lock())
+        work(&self.writer.lock().conn)
     }
 }
 
@@ -272,12 +446,24 @@ impl Drop for WriteTx {
         if !self.open {
             return;
         }
-        let conn = self.lock();
+        let mut writer = self.writer.lock();
+        writer.running = false;
         // SQLite has already rolled back after some errors (a full disk, say).
-        if !conn.is_autocommit()
-            && let Err(error) = run(&conn, "ROLLBACK")
-        {
-            tracing::error!(%error, "rolling back a SQLite write transaction failed");
+        if !writer.conn.is_autocommit() {
+            let undo = if self.in_group {
+                run(&writer.conn, "ROLLBACK TO member")
+                    .and_then(|()| run(&writer.conn, "RELEASE member"))
+            } else {
+                run(&writer.conn, "ROLLBACK")
+            };
+            if let Err(error) = undo {
+                tracing::error!(%error, "rolling back a SQLite write transaction failed");
+            }
+        }
+        writer.settle();
+        if writer.group.is_some() && !self.writer.others_coming(&writer) {
+            // The group this transaction was to join waits for no one else.
+            let _ = writer.commit();
         }
     }
 }

@@ -58,3 +58,91 @@ async fn a_write_transaction_dropped_unfinished_leaves_nothing_and_the_next_one_
         assert_eq!(read.users().find_user(kept.id).await.unwrap(), Some(kept));
     }
 }
+
+/// Takes the first step of a commit made while another writer waits for the turn: the
+/// transaction leaves its `COMMIT` to a group and passes the turn on, so its commit waits.
+async fn first_step<F: Future>(commit: &mut std::pin::Pin<&mut F>) {
+    tokio::select! {
+        biased;
+        _ = commit => panic!("committed alone although a writer waited for the turn"),
+        () = std::future::ready(()) => {}
+    }
+}
+
+/// The rest of a commit, bounded so that a group no one commits fails the test.
+async fn rest<F: Future>(commit: std::pin::Pin<&mut F>) -> F::Output {
+    tokio::time::timeout(std::time::Duration::from_secs(10), commit)
+        .await
+        .expect("the group's COMMIT was made")
+}
+
+#[tokio::test]
+async fn transactions_that_share_a_commit_keep_their_work_and_one_that_fails_rolls_back_alone() {
+    let db = testing::sqlite().await;
+    let database = db.database.clone();
+    let first = database.begin().await.unwrap();
+    let first_user = add_user(&*first, "first@example.com").await;
+    // Two more writers queue for the turn: one fails, one commits.
+    let failing = tokio::spawn({
+        let database = database.clone();
+        async move {
+            let tx = database.begin().await.unwrap();
+            let user = add_user(&*tx, "failing@example.com").await;
+            drop(tx);
+            user
+        }
+    });
+    let last = tokio::spawn({
+        let database = database.clone();
+        async move {
+            let tx = database.begin().await.unwrap();
+            let user = add_user(&*tx, "last@example.com").await;
+            tx.commit().await.unwrap();
+            user
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+
+    let mut commit = std::pin::pin!(first.commit());
+    first_step(&mut commit).await;
+    rest(commit).await.unwrap();
+    let failed = failing.await.unwrap();
+    let last_user = last.await.unwrap();
+
+    let read = database.read().await.unwrap();
+    assert_eq!(
+        read.users().find_user(first_user.id).await.unwrap(),
+        Some(first_user)
+    );
+    assert_eq!(
+        read.users().find_user(last_user.id).await.unwrap(),
+        Some(last_user)
+    );
+    assert_eq!(read.users().find_user(failed.id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_group_whose_next_writer_gives_up_waiting_is_committed_by_its_member() {
+    let db = testing::sqlite().await;
+    let database = db.database.clone();
+    let first = database.begin().await.unwrap();
+    let user = add_user(&*first, "first@example.com").await;
+    let gives_up = tokio::spawn({
+        let database = database.clone();
+        async move { database.begin().await.map(drop) }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+
+    let mut commit = std::pin::pin!(first.commit());
+    first_step(&mut commit).await;
+    // The turn is now the waiting writer's, which is cancelled before it takes it.
+    gives_up.abort();
+    rest(commit).await.unwrap();
+
+    let read = database.read().await.unwrap();
+    assert_eq!(read.users().find_user(user.id).await.unwrap(), Some(user));
+    // The writer goes on.
+    let next = database.begin().await.unwrap();
+    add_user(&*next, "next@example.com").await;
+    next.commit().await.unwrap();
+}
