@@ -143,6 +143,11 @@ impl Database {
         })
     }
 
+    /// Whether this process's writes run on a SQLite writer of its own (see `writer`).
+    pub(crate) fn has_writer(&self) -> bool {
+        self.writer.is_some()
+    }
+
     /// On SQLite, this process's turn to write (see `write_turns`); nothing on PostgreSQL.
     pub(crate) async fn write_turn(&self) -> Result<Option<OwnedSemaphorePermit>, StoreError> {
         match &self.write_turns {
@@ -344,6 +349,9 @@ impl Database {
         if let Some(turns) = &self.write_turns {
             turns.close();
         }
+        if let Some(writer) = &self.writer {
+            writer.flush();
+        }
         if let Some(readers) = &self.readers {
             readers.close();
         }
@@ -354,26 +362,7 @@ impl Database {
 #[async_trait]
 impl UnitOfWork for Database {
     async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
-        // IMMEDIATE makes a SQLite writer wait for the write lock up front (honouring the busy
-        // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
-        // relies on row locks (`lock_org`).
-        let _waiting = Waiting::on(&self.waiting);
-        let waiting_writer = self
-            .writer
-            .as_ref()
-            .map(|writer| Waiting::on(writer.waiting()));
-        let turn = self.write_turn().await?;
-        drop(waiting_writer);
-        let tx = match &self.writer {
-            Some(writer) => Conn::Write(writer.begin().or_store_error()?),
-            None => Conn::Tx(
-                self.conn
-                    .begin_with_options(write_options())
-                    .await
-                    .or_store_error()?,
-            ),
-        };
-        Ok(Box::new(SeaTransaction::writing(tx, turn)))
+        Ok(Box::new(self.begin_write().await?))
     }
 
     async fn read(&self) -> Result<Box<dyn Transaction>, StoreError> {
@@ -397,6 +386,31 @@ impl UnitOfWork for Database {
 }
 
 impl Database {
+    /// A write transaction (see `UnitOfWork::begin`), also for the idempotency store's writes.
+    pub(crate) async fn begin_write(&self) -> Result<SeaTransaction, StoreError> {
+        // IMMEDIATE makes a SQLite writer wait for the write lock up front (honouring the busy
+        // timeout) instead of failing when it upgrades mid-transaction. PostgreSQL ignores it and
+        // relies on row locks (`lock_org`).
+        let _waiting = Waiting::on(&self.waiting);
+        let waiting_writer = self
+            .writer
+            .as_ref()
+            .map(|writer| Waiting::on(writer.waiting()));
+        let turn = self.write_turn().await?;
+        let tx = match &self.writer {
+            Some(writer) => Conn::Write(writer.begin().or_store_error()?),
+            None => Conn::Tx(
+                self.conn
+                    .begin_with_options(write_options())
+                    .await
+                    .or_store_error()?,
+            ),
+        };
+        // Counted as waiting until begun, so that a group is not committed in between.
+        drop(waiting_writer);
+        Ok(SeaTransaction::writing(tx, turn))
+    }
+
     async fn open(&self, options: TransactionOptions) -> Result<Box<dyn Transaction>, StoreError> {
         let _waiting = Waiting::on(&self.waiting);
         let tx = self

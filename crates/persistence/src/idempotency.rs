@@ -9,6 +9,7 @@ use tenantry_domain::idempotency::{
     Claim, IdempotencyKey, IdempotencyScope, IdempotencyStore, RETENTION, RequestFingerprint,
     StoredResponse,
 };
+use tenantry_domain::ports::Transaction;
 use time::OffsetDateTime;
 
 use crate::Database;
@@ -25,6 +26,14 @@ struct Row {
 
 impl Database {
     async fn run(&self, sql: &str, values: Vec<Value>) -> Result<u64, StoreError> {
+        if self.has_writer() {
+            // On the SQLite writer, like every write of the process: a group of committed
+            // transactions may hold SQLite's write lock between turns (`crate::writer`).
+            let tx = self.begin_write().await?;
+            let changed = tx.update(sql, values).await?;
+            Box::new(tx).commit().await?;
+            return Ok(changed);
+        }
         let _turn = self.write_turn().await?;
         let done = self
             .connection()

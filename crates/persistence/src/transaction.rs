@@ -193,13 +193,15 @@ impl Transaction for SeaTransaction {
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let Self {
-            tx, _write_turn, ..
+            tx,
+            _write_turn: turn,
+            ..
         } = *self;
         match tx {
-            // The write turn passes on only after the commit, when `_write_turn` is dropped.
+            // The write turn passes on only after the commit, when `turn` is dropped.
             Conn::Tx(tx) => tx.commit().await.or_store_error(),
             // The writer passes it on itself when the commit waits for a group's.
-            Conn::Write(tx) => tx.commit(_write_turn).await.or_store_error(),
+            Conn::Write(tx) => tx.commit(turn).await.or_store_error(),
             Conn::Pool(..) => Ok(()),
         }
     }

@@ -5,8 +5,9 @@
 //! its statements, so each hand-over lengthens the turn every other writer waits for: under
 //! load, an invitation's turn lasted about 2.3 ms, of which SQLite itself worked about 0.9 ms.
 //! This connection runs the statements of the write turn's holder directly, with no hand-over;
-//! the turn (`Database::write_turns`) is what keeps other writers out, so its mutex is never
-//! contended. Reads of one statement run the same way on read-only connections
+//! the turn (`Database::write_turns`) is what keeps other writers out, so its mutex is contended
+//! only by a group's watch (see [`WriteTx`]). Reads of one statement run the same way on
+//! read-only connections
 //! ([`SqliteReaders`]) beside it, as WAL lets them; read transactions keep the sqlx pool.
 //! Under load, write transactions share their `COMMIT` (see [`WriteTx`]).
 //!
@@ -37,8 +38,8 @@ const PREPARED_STATEMENTS: usize = 256;
 /// waits for the others of its group, so this bounds what a group adds to a commit's latency.
 const GROUP_LIMIT: usize = 16;
 
-/// How often a transaction waiting for its group's `COMMIT` checks that a writer is still
-/// coming to make it (see [`SqliteWriter::committed`]).
+/// How often a group's watch checks that a writer is still coming to make its `COMMIT` (see
+/// [`SqliteWriter::watch`]).
 const GROUP_CHECK: Duration = Duration::from_millis(2);
 
 /// What a group's `COMMIT` came to, as its members learn it: `None` until it is made.
@@ -47,9 +48,10 @@ type Outcome = Option<Result<(), Arc<str>>>;
 /// The writer's connection; cloned handles share it.
 #[derive(Clone)]
 pub(crate) struct SqliteWriter {
-    state: Arc<Mutex<Writer>>,
+    state: Arc<Mutex<WriterState>>,
     /// Callers of `Database::begin` waiting for the write turn: while there are any, a
-    /// transaction that commits leaves its `COMMIT` to them.
+    /// transaction that commits leaves its `COMMIT` to them. Counted without ordering: every
+    /// decision it informs is taken again under the state's mutex.
     waiting: Arc<AtomicU64>,
 }
 
@@ -60,15 +62,15 @@ impl std::fmt::Debug for SqliteWriter {
 }
 
 /// The connection, and what rides on the SQLite transaction open on it.
-struct Writer {
+struct WriterState {
     conn: Connection,
     /// A [`WriteTx`] is running: between its `begin` and its end, no one else may commit.
     running: bool,
     /// Transactions that have committed into the open SQLite transaction and wait for its
     /// `COMMIT`.
     group: Option<Group>,
-    /// The last group's number, so that a member knows its own.
-    groups: u64,
+    /// The number of the last group made, so that a watch knows its own.
+    last_group: u64,
 }
 
 struct Group {
@@ -88,11 +90,11 @@ impl SqliteWriter {
         )
         .map_err(db_err)?;
         Ok(Self {
-            state: Arc::new(Mutex::new(Writer {
+            state: Arc::new(Mutex::new(WriterState {
                 conn,
                 running: false,
                 group: None,
-                groups: 0,
+                last_group: 0,
             })),
             waiting: Arc::default(),
         })
@@ -103,7 +105,7 @@ impl SqliteWriter {
         &self.waiting
     }
 
-    fn lock(&self) -> MutexGuard<'_, Writer> {
+    fn lock(&self) -> MutexGuard<'_, WriterState> {
         // A panic mid-statement leaves SQLite's own state consistent; a transaction is rolled
         // back by `Drop` either way.
         self.state
@@ -133,54 +135,53 @@ impl SqliteWriter {
         })
     }
 
-    /// Whether the `COMMIT` should wait for the callers waiting for the turn.
-    fn others_coming(&self, writer: &Writer) -> bool {
-        self.waiting.load(Ordering::SeqCst) > 0
+    /// Commits the group waiting in the open SQLite transaction, if no transaction is running:
+    /// when the database closes, nothing is left uncommitted that callers wait for.
+    pub(crate) fn flush(&self) {
+        self.commit_idle_group(|_| true);
+    }
+
+    /// Whether a transaction that ends now should leave the `COMMIT` to the callers waiting
+    /// for the turn; the one that makes a group [`GROUP_LIMIT`] strong commits it.
+    fn others_coming(&self, writer: &WriterState) -> bool {
+        self.waiting.load(Ordering::Relaxed) > 0
             && writer
                 .group
                 .as_ref()
-                .is_none_or(|g| g.members < GROUP_LIMIT)
+                .is_none_or(|group| group.members + 1 < GROUP_LIMIT)
     }
 
-    /// Waits for the `COMMIT` of the group numbered `number`. Should no writer come to make it
-    /// (the one that was waiting for the turn gave up), a member makes it once the writer is
-    /// idle and no one waits.
-    async fn committed(
-        &self,
-        number: u64,
-        mut outcome: watch::Receiver<Outcome>,
-    ) -> Result<(), DbErr> {
-        loop {
-            match tokio::time::timeout(GROUP_CHECK, outcome.wait_for(Option::is_some)).await {
-                Ok(Ok(made)) => {
-                    return match &*made {
-                        Some(Err(error)) => Err(DbErr::Exec(RuntimeErr::Internal(format!(
-                            "the group commit failed: {error}"
-                        )))),
-                        _ => Ok(()),
-                    };
-                }
-                Ok(Err(_)) => {
-                    return Err(DbErr::Exec(RuntimeErr::Internal(
-                        "the writer closed before the group commit".into(),
-                    )));
-                }
-                Err(_) => {
-                    let mut writer = self.lock();
-                    if !writer.running
-                        && self.waiting.load(Ordering::SeqCst) == 0
-                        && writer.group.as_ref().is_some_and(|g| g.number == number)
-                    {
-                        // Its outcome reaches every member, this one too, through `outcome`.
-                        let _ = writer.commit();
-                    }
-                }
-            }
+    fn commit_idle_group(&self, this_one: impl FnOnce(&Group) -> bool) {
+        let mut writer = self.lock();
+        if writer.running || !writer.group.as_ref().is_some_and(this_one) {
+            return;
         }
+        // Its members learn the outcome; one that failed is logged here too, as they may be gone.
+        if let Err(error) = writer.commit() {
+            tracing::error!(%error, "a group's SQLite commit failed");
+        }
+    }
+
+    /// Watches the group numbered `number` until its `COMMIT` is made, and makes it itself
+    /// should no writer come to: the one that was waiting for the turn gave up (its request
+    /// cancelled) or failed to begin. A task of its own, as the members' requests may be
+    /// cancelled too.
+    fn watch(&self, number: u64, mut outcome: watch::Receiver<Outcome>) {
+        let writer = self.clone();
+        tokio::spawn(async move {
+            while tokio::time::timeout(GROUP_CHECK, outcome.wait_for(Option::is_some))
+                .await
+                .is_err()
+            {
+                writer.commit_idle_group(|group| {
+                    group.number == number && writer.waiting.load(Ordering::Relaxed) == 0
+                });
+            }
+        });
     }
 }
 
-impl Writer {
+impl WriterState {
     /// `COMMIT`, rolled back if it fails; the group waiting in it learns the outcome.
     fn commit(&mut self) -> Result<(), DbErr> {
         let committed = run(&self.conn, "COMMIT");
@@ -200,19 +201,21 @@ impl Writer {
         committed
     }
 
-    /// Joins the group waiting in the open SQLite transaction, or starts it.
-    fn join(&mut self) -> (u64, watch::Receiver<Outcome>) {
-        if self.group.is_none() {
-            self.groups += 1;
-            self.group = Some(Group {
-                number: self.groups,
+    /// Joins the group waiting in the open SQLite transaction, or starts it; a new group's
+    /// number comes with it.
+    fn join(&mut self) -> (Option<u64>, watch::Receiver<Outcome>) {
+        let mut started = None;
+        let group = self.group.get_or_insert_with(|| {
+            self.last_group += 1;
+            started = Some(self.last_group);
+            Group {
+                number: self.last_group,
                 members: 0,
                 outcome: watch::Sender::new(None),
-            });
-        }
-        let group = self.group.as_mut().expect("a group was just made");
+            }
+        });
         group.members += 1;
-        (group.number, group.outcome.subscribe())
+        (started, group.outcome.subscribe())
     }
 
     /// SQLite rolls a whole transaction back on some errors (a full disk, say): the group that
@@ -221,7 +224,7 @@ impl Writer {
         if self.conn.is_autocommit()
             && let Some(group) = self.group.take()
         {
-            let lost = "the transaction was rolled back by an error of a later member".into();
+            let lost = "the shared transaction was rolled back by a later member's error".into();
             group.outcome.send_replace(Some(Err(lost)));
         }
     }
@@ -246,20 +249,73 @@ pub(crate) struct WriteTx {
 
 impl WriteTx {
     pub(crate) async fn commit(mut self, turn: Option<OwnedSemaphorePermit>) -> Result<(), DbErr> {
-        let joined = {
-            let mut writer = self.writer.lock();
-            if self.in_group {
-                run(&writer.conn, "RELEASE member")?;
+        let shared = self.writer.clone();
+        let (started, mut outcome) = {
+            let mut writer = shared.lock();
+            let released = if writer.conn.is_autocommit() {
+                Err(DbErr::Exec(RuntimeErr::Internal(
+                    "the transaction was rolled back by an error".into(),
+                )))
+            } else if self.in_group {
+                run(&writer.conn, "RELEASE member")
+            } else {
+                Ok(())
+            };
+            if let Err(error) = released {
+                // Undone now, while this still holds the turn.
+                self.undo(&mut writer);
+                return Err(error);
             }
             self.open = false;
             writer.running = false;
-            if !self.writer.others_coming(&writer) {
+            if !shared.others_coming(&writer) {
                 return writer.commit();
             }
             writer.join()
         };
+        if let Some(number) = started {
+            shared.watch(number, outcome.clone());
+        }
         drop(turn);
-        self.writer.committed(joined.0, joined.1).await
+        let made = outcome.wait_for(Option::is_some).await.map_err(|_| {
+            DbErr::Exec(RuntimeErr::Internal(
+                "the writer closed before the shared commit".into(),
+            ))
+        })?;
+        match &*made {
+            Some(Err(error)) => Err(DbErr::Exec(RuntimeErr::Internal(format!(
+                "the shared commit failed: {error}"
+            )))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Rolls this transaction back, alone if it is a group's member: should its savepoint not
+    /// roll back, the whole SQLite transaction does, and the group learns it. A group left
+    /// waiting for no one is committed.
+    fn undo(&mut self, writer: &mut WriterState) {
+        self.open = false;
+        writer.running = false;
+        // SQLite has already rolled back after some errors (a full disk, say).
+        if !writer.conn.is_autocommit() {
+            let alone = self.in_group
+                && run(&writer.conn, "ROLLBACK TO member")
+                    .and_then(|()| run(&writer.conn, "RELEASE member"))
+                    .inspect_err(|error| {
+                        tracing::error!(%error, "rolling back a group member failed");
+                    })
+                    .is_ok();
+            if !alone && let Err(error) = run(&writer.conn, "ROLLBACK") {
+                tracing::error!(%error, "rolling back a SQLite write transaction failed");
+            }
+        }
+        writer.settle();
+        if writer.group.is_some()
+            && !self.writer.others_coming(writer)
+            && let Err(error) = writer.commit()
+        {
+            tracing::error!(%error, "a group's SQLite commit failed");
+        }
     }
 }
 
@@ -443,27 +499,9 @@ fn rows(
 
 impl Drop for WriteTx {
     fn drop(&mut self) {
-        if !self.open {
-            return;
-        }
-        let mut writer = self.writer.lock();
-        writer.running = false;
-        // SQLite has already rolled back after some errors (a full disk, say).
-        if !writer.conn.is_autocommit() {
-            let undo = if self.in_group {
-                run(&writer.conn, "ROLLBACK TO member")
-                    .and_then(|()| run(&writer.conn, "RELEASE member"))
-            } else {
-                run(&writer.conn, "ROLLBACK")
-            };
-            if let Err(error) = undo {
-                tracing::error!(%error, "rolling back a SQLite write transaction failed");
-            }
-        }
-        writer.settle();
-        if writer.group.is_some() && !self.writer.others_coming(&writer) {
-            // The group this transaction was to join waits for no one else.
-            let _ = writer.commit();
+        if self.open {
+            let shared = self.writer.clone();
+            self.undo(&mut shared.lock());
         }
     }
 }
@@ -477,7 +515,7 @@ fn nothing() -> Statement {
     Statement::from_string(DbBackend::Sqlite, String::new())
 }
 
-/// `BEGIN`, `COMMIT` or `ROLLBACK`, kept prepared: parsing them again on every transaction
+/// `BEGIN`, `COMMIT`, `ROLLBACK` or a savepoint's, kept prepared: parsing them again on every transaction
 /// showed in profiles.
 fn run(conn: &Connection, sql: &str) -> Result<(), DbErr> {
     conn.prepare_cached(sql)

@@ -73,6 +73,10 @@ async fn events_are_queued_for_subscribers_in_order_and_dropped_once_delivered()
                 .unwrap()
         );
         let tx = db.database.begin().await.unwrap();
+        // On PostgreSQL the dropped transaction's rollback is sent when its connection goes
+        // back to the pool, in a task of its own; until then its queue row holds a lock on the
+        // webhook, which the claim skips. Its lock on the org (the chain head) is waited for.
+        tx.orgs().lock_org(org.id).await.unwrap();
         let claimed = tx
             .webhooks()
             .claim_due(at, at + Duration::minutes(5), 10, 10)

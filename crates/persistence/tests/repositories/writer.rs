@@ -146,3 +146,84 @@ async fn a_group_whose_next_writer_gives_up_waiting_is_committed_by_its_member()
     add_user(&*next, "next@example.com").await;
     next.commit().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_group_whose_members_and_next_writer_all_give_up_is_still_committed() {
+    let db = testing::sqlite().await;
+    let database = db.database.clone();
+    let first = database.begin().await.unwrap();
+    let user = add_user(&*first, "first@example.com").await;
+    let gives_up = tokio::spawn({
+        let database = database.clone();
+        async move { database.begin().await.map(drop) }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+
+    let mut commit = Box::pin(first.commit());
+    first_step(&mut commit.as_mut()).await;
+    // The member's request is cancelled, and so is the writer it left the COMMIT to.
+    drop(commit);
+    gives_up.abort();
+
+    let read_back = async {
+        loop {
+            let read = database.read().await.unwrap();
+            if let Some(found) = read.users().find_user(user.id).await.unwrap() {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    let found = tokio::time::timeout(std::time::Duration::from_secs(10), read_back).await;
+    assert_eq!(found.expect("the group was committed"), user);
+}
+
+#[tokio::test]
+async fn an_idempotency_claim_queued_behind_a_group_runs_in_it() {
+    use tenantry_domain::idempotency::{
+        Claim, IdempotencyKey, IdempotencyScope, IdempotencyStore, RequestFingerprint,
+    };
+    let db = testing::sqlite().await;
+    let database = db.database.clone();
+    let first = database.begin().await.unwrap();
+    let user = add_user(&*first, "first@example.com").await;
+    let claim = tokio::spawn({
+        let database = database.clone();
+        async move {
+            let scope = IdempotencyScope::of(Some("tnt_one"));
+            let key = IdempotencyKey::try_from("k-1").unwrap();
+            let request = RequestFingerprint::of("POST", "/api/orgs", b"{}");
+            database.claim(&scope, &key, &request, now()).await
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let last = tokio::spawn({
+        let database = database.clone();
+        async move {
+            let tx = database.begin().await.unwrap();
+            let user = add_user(&*tx, "last@example.com").await;
+            tx.commit().await.unwrap();
+            user
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+
+    let mut commit = std::pin::pin!(first.commit());
+    first_step(&mut commit).await;
+    // Writing beside the writer, the claim would wait for the group's lock on SQLite's busy
+    // timeout (10 s) while the group waits for the writer queued behind it.
+    let claimed = tokio::time::timeout(std::time::Duration::from_secs(5), claim).await;
+    assert_eq!(
+        claimed.expect("the claim ran").unwrap().unwrap(),
+        Claim::Fresh
+    );
+    let last_user = last.await.unwrap();
+    rest(commit).await.unwrap();
+
+    let read = database.read().await.unwrap();
+    assert_eq!(read.users().find_user(user.id).await.unwrap(), Some(user));
+    assert_eq!(
+        read.users().find_user(last_user.id).await.unwrap(),
+        Some(last_user)
+    );
+}
