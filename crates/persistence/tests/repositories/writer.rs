@@ -1,10 +1,20 @@
 //! Write transactions, which on a SQLite file run on a connection of their own
 //! (`src/writer.rs`, not sqlx's): what they write the pool reads alike, they read back what
-//! they wrote, and one dropped unfinished leaves nothing behind.
+//! they wrote, and one dropped unfinished leaves nothing behind. Under load they share one
+//! `COMMIT` (group commit): what each committed stays, what one dropped goes, and a group is
+//! committed even when every request that took part in it is cancelled.
 
+use std::pin::{Pin, pin};
+use std::time::Duration;
+
+use tenantry_domain::idempotency::{
+    Claim, IdempotencyKey, IdempotencyScope, IdempotencyStore, RequestFingerprint,
+};
 use tenantry_domain::integration::SealedCredentials;
 use tenantry_domain::ports::UnitOfWork;
-use tenantry_persistence::testing;
+use tenantry_domain::user::User;
+use tenantry_persistence::{Database, testing};
+use tokio::task::JoinHandle;
 
 use crate::{add_user, now};
 
@@ -59,9 +69,36 @@ async fn a_write_transaction_dropped_unfinished_leaves_nothing_and_the_next_one_
     }
 }
 
+/// A writer that queues for the turn (the test's own task holds it), adds a user and commits
+/// or, if not `commits`, drops its transaction.
+fn queued_writer(database: &Database, email: &'static str, commits: bool) -> JoinHandle<User> {
+    let database = database.clone();
+    tokio::spawn(async move {
+        let tx = database.begin().await.unwrap();
+        let user = add_user(&*tx, email).await;
+        if commits {
+            tx.commit().await.unwrap();
+        }
+        user
+    })
+}
+
+/// A writer that queues for the turn and is aborted by the test before it takes it.
+fn queued_quitter(database: &Database) -> JoinHandle<()> {
+    let database = database.clone();
+    tokio::spawn(async move {
+        let _ = database.begin().await;
+    })
+}
+
+/// Lets the tasks spawned so far run until they wait for the turn.
+async fn let_them_queue() {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
 /// Takes the first step of a commit made while another writer waits for the turn: the
 /// transaction leaves its `COMMIT` to a group and passes the turn on, so its commit waits.
-async fn first_step<F: Future>(commit: &mut std::pin::Pin<&mut F>) {
+async fn first_step<F: Future>(commit: &mut Pin<&mut F>) {
     tokio::select! {
         biased;
         _ = commit => panic!("committed alone although a writer waited for the turn"),
@@ -69,80 +106,55 @@ async fn first_step<F: Future>(commit: &mut std::pin::Pin<&mut F>) {
     }
 }
 
-/// The rest of a commit, bounded so that a group no one commits fails the test.
-async fn rest<F: Future>(commit: std::pin::Pin<&mut F>) -> F::Output {
-    tokio::time::timeout(std::time::Duration::from_secs(10), commit)
+/// `work`, bounded so that a group no one commits fails the test instead of hanging it.
+async fn within_10s<F: Future>(work: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(10), work)
         .await
         .expect("the group's COMMIT was made")
+}
+
+async fn stored(database: &Database, user: &User) -> Option<User> {
+    let read = database.read().await.unwrap();
+    read.users().find_user(user.id).await.unwrap()
 }
 
 #[tokio::test]
 async fn transactions_that_share_a_commit_keep_their_work_and_one_that_fails_rolls_back_alone() {
     let db = testing::sqlite().await;
-    let database = db.database.clone();
-    let first = database.begin().await.unwrap();
+    let first = db.database.begin().await.unwrap();
     let first_user = add_user(&*first, "first@example.com").await;
-    // Two more writers queue for the turn: one fails, one commits.
-    let failing = tokio::spawn({
-        let database = database.clone();
-        async move {
-            let tx = database.begin().await.unwrap();
-            let user = add_user(&*tx, "failing@example.com").await;
-            drop(tx);
-            user
-        }
-    });
-    let last = tokio::spawn({
-        let database = database.clone();
-        async move {
-            let tx = database.begin().await.unwrap();
-            let user = add_user(&*tx, "last@example.com").await;
-            tx.commit().await.unwrap();
-            user
-        }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let failing = queued_writer(&db.database, "failing@example.com", false);
+    let last = queued_writer(&db.database, "last@example.com", true);
+    let_them_queue().await;
 
-    let mut commit = std::pin::pin!(first.commit());
+    let mut commit = pin!(first.commit());
     first_step(&mut commit).await;
-    rest(commit).await.unwrap();
+    within_10s(commit).await.unwrap();
     let failed = failing.await.unwrap();
     let last_user = last.await.unwrap();
 
-    let read = database.read().await.unwrap();
-    assert_eq!(
-        read.users().find_user(first_user.id).await.unwrap(),
-        Some(first_user)
-    );
-    assert_eq!(
-        read.users().find_user(last_user.id).await.unwrap(),
-        Some(last_user)
-    );
-    assert_eq!(read.users().find_user(failed.id).await.unwrap(), None);
+    assert_eq!(stored(&db.database, &first_user).await, Some(first_user));
+    assert_eq!(stored(&db.database, &last_user).await, Some(last_user));
+    assert_eq!(stored(&db.database, &failed).await, None);
 }
 
 #[tokio::test]
-async fn a_group_whose_next_writer_gives_up_waiting_is_committed_by_its_member() {
+async fn a_group_whose_next_writer_gives_up_waiting_is_committed_all_the_same() {
     let db = testing::sqlite().await;
-    let database = db.database.clone();
-    let first = database.begin().await.unwrap();
+    let first = db.database.begin().await.unwrap();
     let user = add_user(&*first, "first@example.com").await;
-    let gives_up = tokio::spawn({
-        let database = database.clone();
-        async move { database.begin().await.map(drop) }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let quitter = queued_quitter(&db.database);
+    let_them_queue().await;
 
-    let mut commit = std::pin::pin!(first.commit());
+    let mut commit = pin!(first.commit());
     first_step(&mut commit).await;
     // The turn is now the waiting writer's, which is cancelled before it takes it.
-    gives_up.abort();
-    rest(commit).await.unwrap();
+    quitter.abort();
+    within_10s(commit).await.unwrap();
 
-    let read = database.read().await.unwrap();
-    assert_eq!(read.users().find_user(user.id).await.unwrap(), Some(user));
+    assert_eq!(stored(&db.database, &user).await, Some(user));
     // The writer goes on.
-    let next = database.begin().await.unwrap();
+    let next = db.database.begin().await.unwrap();
     add_user(&*next, "next@example.com").await;
     next.commit().await.unwrap();
 }
@@ -150,45 +162,36 @@ async fn a_group_whose_next_writer_gives_up_waiting_is_committed_by_its_member()
 #[tokio::test]
 async fn a_group_whose_members_and_next_writer_all_give_up_is_still_committed() {
     let db = testing::sqlite().await;
-    let database = db.database.clone();
-    let first = database.begin().await.unwrap();
+    let first = db.database.begin().await.unwrap();
     let user = add_user(&*first, "first@example.com").await;
-    let gives_up = tokio::spawn({
-        let database = database.clone();
-        async move { database.begin().await.map(drop) }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let quitter = queued_quitter(&db.database);
+    let_them_queue().await;
 
     let mut commit = Box::pin(first.commit());
     first_step(&mut commit.as_mut()).await;
     // The member's request is cancelled, and so is the writer it left the COMMIT to.
     drop(commit);
-    gives_up.abort();
+    quitter.abort();
 
-    let read_back = async {
+    let found = within_10s(async {
         loop {
-            let read = database.read().await.unwrap();
-            if let Some(found) = read.users().find_user(user.id).await.unwrap() {
+            if let Some(found) = stored(&db.database, &user).await {
                 return found;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
-    };
-    let found = tokio::time::timeout(std::time::Duration::from_secs(10), read_back).await;
-    assert_eq!(found.expect("the group was committed"), user);
+    })
+    .await;
+    assert_eq!(found, user);
 }
 
 #[tokio::test]
 async fn an_idempotency_claim_queued_behind_a_group_runs_in_it() {
-    use tenantry_domain::idempotency::{
-        Claim, IdempotencyKey, IdempotencyScope, IdempotencyStore, RequestFingerprint,
-    };
     let db = testing::sqlite().await;
-    let database = db.database.clone();
-    let first = database.begin().await.unwrap();
-    let user = add_user(&*first, "first@example.com").await;
+    let first = db.database.begin().await.unwrap();
+    let first_user = add_user(&*first, "first@example.com").await;
     let claim = tokio::spawn({
-        let database = database.clone();
+        let database = db.database.clone();
         async move {
             let scope = IdempotencyScope::of(Some("tnt_one"));
             let key = IdempotencyKey::try_from("k-1").unwrap();
@@ -196,34 +199,20 @@ async fn an_idempotency_claim_queued_behind_a_group_runs_in_it() {
             database.claim(&scope, &key, &request, now()).await
         }
     });
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let last = tokio::spawn({
-        let database = database.clone();
-        async move {
-            let tx = database.begin().await.unwrap();
-            let user = add_user(&*tx, "last@example.com").await;
-            tx.commit().await.unwrap();
-            user
-        }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let_them_queue().await;
+    let last = queued_writer(&db.database, "last@example.com", true);
+    let_them_queue().await;
 
-    let mut commit = std::pin::pin!(first.commit());
+    let mut commit = pin!(first.commit());
     first_step(&mut commit).await;
     // Writing beside the writer, the claim would wait for the group's lock on SQLite's busy
     // timeout (10 s) while the group waits for the writer queued behind it.
-    let claimed = tokio::time::timeout(std::time::Duration::from_secs(5), claim).await;
-    assert_eq!(
-        claimed.expect("the claim ran").unwrap().unwrap(),
-        Claim::Fresh
-    );
+    let claimed = tokio::time::timeout(Duration::from_secs(5), claim).await;
+    let claimed = claimed.expect("the claim ran").unwrap();
+    assert_eq!(claimed.unwrap(), Claim::Fresh);
     let last_user = last.await.unwrap();
-    rest(commit).await.unwrap();
+    within_10s(commit).await.unwrap();
 
-    let read = database.read().await.unwrap();
-    assert_eq!(read.users().find_user(user.id).await.unwrap(), Some(user));
-    assert_eq!(
-        read.users().find_user(last_user.id).await.unwrap(),
-        Some(last_user)
-    );
+    assert_eq!(stored(&db.database, &first_user).await, Some(first_user));
+    assert_eq!(stored(&db.database, &last_user).await, Some(last_user));
 }
