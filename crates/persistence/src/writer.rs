@@ -7,8 +7,8 @@
 //! This connection runs the statements of the write turn's holder directly, with no hand-over;
 //! the turn (`Database::write_turns`) is what keeps other writers out, so its mutex is contended
 //! only by a group's watch (see [`WriteTx`]). Reads of one statement run the same way on
-//! read-only connections
-//! ([`SqliteReaders`]) beside it, as WAL lets them; read transactions keep the sqlx pool.
+//! read-only connections ([`SqliteReaders`]) beside it, as WAL lets them; read transactions
+//! keep the sqlx pool.
 //! Under load, write transactions share their `COMMIT` (see [`WriteTx`]).
 //!
 //! Values are bound and read back exactly as sqlx writes and reads them (a UUID as 16 bytes, a
@@ -156,10 +156,7 @@ impl SqliteWriter {
         if writer.running || !writer.group.as_ref().is_some_and(this_one) {
             return;
         }
-        // Its members learn the outcome; one that failed is logged here too, as they may be gone.
-        if let Err(error) = writer.commit() {
-            tracing::error!(%error, "a group's SQLite commit failed");
-        }
+        writer.commit_group();
     }
 
     /// Watches the group numbered `number` until its `COMMIT` is made, and makes it itself
@@ -199,6 +196,14 @@ impl WriterState {
             group.outcome.send_replace(Some(outcome));
         }
         committed
+    }
+
+    /// [`commit`](Self::commit) for a group that no caller of `commit` waits on: its members
+    /// learn the outcome, and one that failed is logged here too, as they may be gone.
+    fn commit_group(&mut self) {
+        if let Err(error) = self.commit() {
+            tracing::error!(%error, "a group's SQLite commit failed");
+        }
     }
 
     /// Joins the group waiting in the open SQLite transaction, or starts it; a new group's
@@ -253,9 +258,7 @@ impl WriteTx {
         let (started, mut outcome) = {
             let mut writer = shared.lock();
             let released = if writer.conn.is_autocommit() {
-                Err(DbErr::Exec(RuntimeErr::Internal(
-                    "the transaction was rolled back by an error".into(),
-                )))
+                Err(group_err("the transaction was rolled back by an error"))
             } else if self.in_group {
                 run(&writer.conn, "RELEASE member")
             } else {
@@ -277,15 +280,12 @@ impl WriteTx {
             shared.watch(number, outcome.clone());
         }
         drop(turn);
-        let made = outcome.wait_for(Option::is_some).await.map_err(|_| {
-            DbErr::Exec(RuntimeErr::Internal(
-                "the writer closed before the shared commit".into(),
-            ))
-        })?;
+        let made = outcome
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| group_err("the writer closed before the shared commit"))?;
         match &*made {
-            Some(Err(error)) => Err(DbErr::Exec(RuntimeErr::Internal(format!(
-                "the shared commit failed: {error}"
-            )))),
+            Some(Err(error)) => Err(group_err(&format!("the shared commit failed: {error}"))),
             _ => Ok(()),
         }
     }
@@ -310,13 +310,16 @@ impl WriteTx {
             }
         }
         writer.settle();
-        if writer.group.is_some()
-            && !self.writer.others_coming(writer)
-            && let Err(error) = writer.commit()
-        {
-            tracing::error!(%error, "a group's SQLite commit failed");
+        if writer.group.is_some() && !self.writer.others_coming(writer) {
+            writer.commit_group();
         }
     }
+}
+
+/// A write transaction's end that SQLite itself did not report: its statements are done, its
+/// `COMMIT` is not (a store failure, not a conflict).
+fn group_err(message: &str) -> DbErr {
+    DbErr::Exec(RuntimeErr::Internal(message.to_owned()))
 }
 
 impl Direct for WriteTx {
@@ -515,8 +518,8 @@ fn nothing() -> Statement {
     Statement::from_string(DbBackend::Sqlite, String::new())
 }
 
-/// `BEGIN`, `COMMIT`, `ROLLBACK` or a savepoint's, kept prepared: parsing them again on every transaction
-/// showed in profiles.
+/// `BEGIN`, `COMMIT`, `ROLLBACK` or a savepoint's, kept prepared: parsing them again on every
+/// transaction showed in profiles.
 fn run(conn: &Connection, sql: &str) -> Result<(), DbErr> {
     conn.prepare_cached(sql)
         .and_then(|mut statement| statement.execute([]))
