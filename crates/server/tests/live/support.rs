@@ -385,12 +385,26 @@ impl Browser {
 
     /// Clicks a submit button and waits for the next page to load.
     pub async fn submit(&self, id: &str) {
-        self.find(Locator::Id(id))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        let button = self.find(Locator::Id(id)).await.unwrap();
+        self.click_and_wait(button).await;
+    }
+
+    /// Clicks `target` and waits until another page has replaced this one. Chromedriver's click
+    /// may return before a form's POST and redirect finish, and the old page has its own
+    /// `main h1`: waiting for that alone let a test read the page being unloaded.
+    async fn click_and_wait(&self, target: Element) {
+        let old_page = self.find(Locator::Css("html")).await.unwrap();
+        target.click().await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            // Chromedriver reports the old node as stale or, mid-navigation, as "not in the
+            // document" or with a lost execution context: each means the page is going.
+            if old_page.tag_name().await.is_err() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "a click led to no new page");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         self.client
             .wait()
             .for_element(Locator::Css("main h1"))
@@ -432,17 +446,11 @@ impl Browser {
     /// Clicks the element `css` selects, a submit button or a link, and waits for the next
     /// page to load.
     pub async fn click(&self, css: &str) {
-        self.find(Locator::Css(css))
+        let target = self
+            .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|error| panic!("no {css}: {error}"))
-            .click()
-            .await
-            .unwrap();
-        self.client
-            .wait()
-            .for_element(Locator::Css("main h1"))
-            .await
-            .unwrap();
+            .unwrap_or_else(|error| panic!("no {css}: {error}"));
+        self.click_and_wait(target).await;
     }
 
     /// Ticks or unticks the checkbox `css` selects, or clicks any element without waiting.
