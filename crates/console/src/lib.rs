@@ -28,7 +28,8 @@ pub struct ConsoleState {
     pub services: Services,
     /// Marks the session cookie `Secure`: on when the public URL is https.
     pub secure_cookies: bool,
-    /// Sign-up and sign-in attempts: the API's own limiter, so both faces share one allowance.
+    /// Sign-up, sign-in and TOTP code attempts: the API's own limiter, so both faces share one
+    /// allowance.
     pub sign_in_attempts: Arc<dyn AttemptLimit>,
     /// Invitations made or sent again: the API's own limiter too.
     pub invitation_attempts: Arc<dyn AttemptLimit>,

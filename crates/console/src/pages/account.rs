@@ -287,12 +287,22 @@ struct CodeForm {
     code: String,
 }
 
+/// One try of a TOTP code, counted against the allowance the API's tries and sign-ins share.
+fn code_attempt(state: &ConsoleState, viewer: &Viewer) -> Result<(), Refused> {
+    let account = viewer.actor.user_id.to_string();
+    state
+        .sign_in_attempts
+        .attempt(viewer.actor.ip, Some(&account))
+        .map_err(|_| Refused::rate_limited())
+}
+
 async fn verify_totp(
     state: web::Data<ConsoleState>,
     viewer: Viewer,
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let form: CodeForm = form(&viewer, &body)?;
+    code_attempt(&state, &viewer)?;
     match state
         .services
         .auth
@@ -321,6 +331,7 @@ async fn disable_totp(
     body: web::Bytes,
 ) -> Result<HttpResponse, Refused> {
     let form: CodeForm = form(&viewer, &body)?;
+    code_attempt(&state, &viewer)?;
     match state
         .services
         .auth

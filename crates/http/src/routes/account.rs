@@ -228,6 +228,13 @@ pub(crate) async fn start_totp(
     }))
 }
 
+/// One try of a TOTP code, counted like a sign-in's password: a code has only a million
+/// values, and turning TOTP off is what a stolen bearer token would guess for.
+fn code_attempt(state: &ApiState, auth: &Authenticated) -> Result<(), ApiError> {
+    let account = auth.actor.user_id.to_string();
+    state.auth_rate_limit.check(auth.actor.ip, Some(&account))
+}
+
 /// Turns TOTP on with a first code from the pending secret; sign-in then needs `code`.
 #[utoipa::path(post, path = "/api/me/mfa/totp/verify", tag = "account", security(("bearer" = [])),
     request_body = MfaCodeRequest,
@@ -235,6 +242,7 @@ pub(crate) async fn start_totp(
         (status = 204),
         (status = 409, description = "mfa_already_enabled, mfa_not_enrolled", body = ErrorBody),
         (status = 422, description = "validation_failed (field code)", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many codes tried by this account or client; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn verify_totp(
     state: web::Data<ApiState>,
@@ -242,6 +250,7 @@ pub(crate) async fn verify_totp(
     body: Body<MfaCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let code = body.value()?.code;
+    code_attempt(&state, &auth)?;
     state.services.auth.confirm_totp(&auth.actor, &code).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -253,6 +262,7 @@ pub(crate) async fn verify_totp(
         (status = 204),
         (status = 409, description = "mfa_not_enrolled", body = ErrorBody),
         (status = 422, description = "validation_failed (field code)", body = ErrorBody),
+        (status = 429, description = "rate_limited: too many codes tried by this account or client; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn disable_totp(
     state: web::Data<ApiState>,
@@ -260,6 +270,7 @@ pub(crate) async fn disable_totp(
     body: Body<MfaCodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let code = body.value()?.code;
+    code_attempt(&state, &auth)?;
     state.services.auth.disable_totp(&auth.actor, &code).await?;
     Ok(HttpResponse::NoContent().finish())
 }

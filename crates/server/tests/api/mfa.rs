@@ -231,3 +231,57 @@ async fn an_org_that_requires_mfa_refuses_its_members_without_it_until_they_enro
         );
     }
 }
+
+/// A six-digit code that none of the steps around now would show.
+fn wrong_code(secret: &TotpSecret) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let current = u64::try_from(now / 30).unwrap();
+    let near: Vec<String> = (current - 2..=current + 2)
+        .map(|step| secret.code(step))
+        .collect();
+    (0..)
+        .map(|guess| format!("{guess:06}"))
+        .find(|guess| !near.contains(guess))
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn guessing_the_code_that_turns_totp_off_is_cut_off_like_a_password() {
+    let app = crate::helpers::spawn_app().await;
+    let jane = app.sign_up("jane@example.com").await;
+    let secret = enrol(&app, &jane.token).await;
+    let guess = |code: String| {
+        app.send(
+            Method::DELETE,
+            "/api/me/mfa/totp",
+            Some(&jane.token),
+            Some(json!({"code": code})),
+        )
+    };
+    // Ten tries a minute, the enrolment's code among them; one comes back every six seconds,
+    // so a slow machine may get one more wrong guess in, never many.
+    let mut refused = 0;
+    loop {
+        let answer = guess(wrong_code(&secret)).await;
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        assert_eq!(answer.body["error"]["field"], "code", "{}", answer.body);
+        refused += 1;
+        assert!(refused <= 11, "guesses were never cut off");
+    }
+    assert!(refused >= 9, "cut off after {refused} guesses");
+    let mut last = 0;
+    let limited = guess(next_code(&secret, &mut last)).await;
+    assert_eq!(
+        (limited.status, limited.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+        "even the right code waits"
+    );
+    let sign_in = app.log_in(&jane, None).await;
+    assert_eq!(sign_in.code(), "mfa_code_required", "TOTP is still on");
+
+    // Another account's codes are its own.
+    let john = app.sign_up("john@example.com").await;
+    enrol(&app, &john.token).await;
+}
