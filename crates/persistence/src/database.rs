@@ -289,8 +289,9 @@ impl Database {
             }
             _ => {
                 let pool = self.conn.get_sqlite_connection_pool();
-                // The writer is in use while a write transaction holds the turn.
-                let writer_idle = self.writer.is_some()
+                // The writer is in use while a write transaction holds the turn, and while a
+                // group of committed transactions waits for its `COMMIT`.
+                let writer_idle = self.writer.as_ref().is_some_and(SqliteWriter::is_idle)
                     && self
                         .write_turns
                         .as_ref()

@@ -105,6 +105,19 @@ impl SqliteWriter {
         &self.waiting
     }
 
+    /// Whether the connection is free: no statement running on it, and no group holding
+    /// SQLite's write lock in an open transaction. For `/metrics`, so it never waits.
+    pub(crate) fn is_idle(&self) -> bool {
+        match self.state.try_lock() {
+            Ok(writer) => !writer.running && writer.group.is_none(),
+            Err(TryLockError::Poisoned(poisoned)) => {
+                let writer = poisoned.into_inner();
+                !writer.running && writer.group.is_none()
+            }
+            Err(TryLockError::WouldBlock) => false,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, WriterState> {
         // A panic mid-statement leaves SQLite's own state consistent; a transaction is rolled
         // back by `Drop` either way.
@@ -726,3 +739,6 @@ impl DatabaseError for WriterError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
