@@ -79,6 +79,8 @@ fn done_message(what: &str) -> &'static str {
         "totp_on" => "Two-factor authentication is on.",
         "totp_off" => "Two-factor authentication is off.",
         "token" => "API token created.",
+        "paused" => "Paused: its events wait until it is resumed.",
+        "resumed" => "Resumed: waiting events go out now.",
         _ => "Done.",
     }
 }

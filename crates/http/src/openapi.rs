@@ -48,7 +48,7 @@ use crate::routes::{
         audit::list_audit_logs, audit::export_audit_logs, audit::verify_audit_logs,
         checks::check_permissions, checks::check_permissions_batch,
         webhooks::list_webhooks, webhooks::create_webhook, webhooks::update_webhook,
-        webhooks::delete_webhook, webhooks::list_deliveries,
+        webhooks::delete_webhook, webhooks::rotate_webhook_secret, webhooks::list_deliveries,
         scim::create_scim_token, scim::list_scim_tokens, scim::revoke_scim_token,
         scim::get_scim_settings, scim::put_scim_settings,
         domains::list_domains, domains::add_domain, domains::verify_domain,

@@ -1,6 +1,7 @@
 //! The org's webhooks (`settings:write`, since a webhook reads the whole audit log): the list,
 //! creating one (its signing secret shown once, on the answer to the post), and a page of each
-//! to change its URL and events, read its deliveries log and delete it.
+//! to change its URL and events, pause and resume it, rotate its secret (the new one shown
+//! once), read its deliveries log and delete it.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -27,6 +28,11 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .route("/orgs/{org}/webhooks", web::post().to(create))
         .route("/orgs/{org}/webhooks/{id}", web::get().to(edit_page))
         .route("/orgs/{org}/webhooks/{id}", web::post().to(update))
+        .route(
+            "/orgs/{org}/webhooks/{id}/active",
+            web::post().to(set_active),
+        )
+        .route("/orgs/{org}/webhooks/{id}/secret", web::post().to(rotate))
         .route("/orgs/{org}/webhooks/{id}/delete", web::post().to(delete));
 }
 
@@ -84,7 +90,11 @@ impl WebhookForm {
         if url.is_none() && events.is_none() {
             return Ok(None);
         }
-        Ok(Some(WebhookChanges { url, events }))
+        Ok(Some(WebhookChanges {
+            url,
+            events,
+            active: None,
+        }))
     }
 
     fn ticked(&self, action: AuditAction) -> bool {
@@ -261,7 +271,7 @@ async fn render(
     Ok(org_page(&frame, viewer, Tab::Webhooks, body))
 }
 
-/// The secret of the webhook just created, once: only a sealed copy is kept.
+/// The secret of the webhook just created or rotated, once: only a sealed copy is kept.
 fn new_secret(created: &CreatedWebhook) -> Markup {
     html! {
         div #new-webhook data-id=(created.webhook.id) {
@@ -274,8 +284,14 @@ fn new_secret(created: &CreatedWebhook) -> Markup {
             }
             p.muted #webhook-secret-note {
                 "Shown only now: copy it into the receiver at " code { (created.webhook.url.as_str()) }
-                " before leaving this page. It cannot be shown again; to replace it, create another "
-                "webhook and delete this one."
+                " before leaving this page. It cannot be shown again; to replace it, rotate it on "
+                "the webhook's page."
+            }
+            @if let Some(until) = created.webhook.previous_secret_expires_at {
+                p.muted #previous-secret-note {
+                    "The secret it replaces signs beside it until " (moment(until)) " UTC: the "
+                    "receiver accepts deliveries with either until then."
+                }
             }
             p.muted {
                 "Every delivery carries the headers " code { "webhook-id" } ", " code { "webhook-timestamp" }
@@ -292,7 +308,10 @@ fn row(frame: &OrgFrame, viewer: &Viewer, webhook: &Webhook) -> Markup {
     let url = format!("{}/{}", frame.url("webhooks"), webhook.id);
     html! {
         tr data-id=(webhook.id) data-url=(webhook.url.as_str()) {
-            td.url { a href=(url) { (webhook.url.as_str()) } }
+            td.url {
+                a href=(url) { (webhook.url.as_str()) }
+                @if !webhook.active { " " span.badge.paused { "paused" } }
+            }
             td.events { (event_names(&webhook.events)) }
             td { (when(webhook.created_at)) }
             td {
@@ -388,19 +407,33 @@ async fn edit_page(
     query: web::Query<EditQuery>,
 ) -> Result<HttpResponse, Refused> {
     let (org, id) = ids(&path)?;
-    render_edit(&state, &viewer, org, id, &query, None).await
+    render_edit(&state, &viewer, org, id, &query, Edit::Shown).await
 }
 
-/// A webhook's page: its form (`refusal` when one was sent back), its deliveries log at the
-/// page `query` asks for, and deleting it.
+/// What the webhook's page shows besides the webhook.
+#[derive(Clone, Copy)]
+enum Edit<'a> {
+    Shown,
+    /// Its form, sent back.
+    Refused(&'a Refusal<'a>),
+    /// The secret that just replaced its own.
+    Rotated(&'a CreatedWebhook),
+}
+
+/// A webhook's page: its form (as sent back when it was refused), pausing and rotating, its
+/// deliveries log at the page `query` asks for, and deleting it.
 async fn render_edit(
     state: &ConsoleState,
     viewer: &Viewer,
     org: OrgId,
     id: WebhookId,
     query: &EditQuery,
-    refusal: Option<&Refusal<'_>>,
+    shown: Edit<'_>,
 ) -> Result<HttpResponse, Refused> {
+    let refusal = match shown {
+        Edit::Refused(refusal) => Some(refusal),
+        _ => None,
+    };
     let frame = org_frame(state, viewer, org).await?;
     let webhook = state
         .services
@@ -434,9 +467,10 @@ async fn render_edit(
             h1 { "Webhook to " (webhook.url.origin()) }
             (flash::banner(&flash))
             @if let Some(refusal) = refusal { (refusal.explained()) }
+            @if let Edit::Rotated(rotated) = shown { (new_secret(rotated)) }
             p.muted {
-                "Created " (when(webhook.created_at)) ". Its signing secret was shown once, at "
-                "creation, and cannot be shown again."
+                "Created " (when(webhook.created_at)) ". Its signing secret is shown once, when it "
+                "is made, and cannot be shown again."
             }
             form method="post" action=(url) {
                 input type="hidden" name="csrf" value=(viewer.csrf);
@@ -447,6 +481,40 @@ async fn render_edit(
                 button #save-webhook type="submit" { "Save" }
                 " " a href=(frame.url("webhooks")) { "Cancel" }
             }
+        }
+        section.card #webhook-state {
+            h2 { "Deliveries on or off" }
+            @if webhook.active {
+                p { "Active: events are posted as they happen." }
+                form.inline method="post" action={(url) "/active"} {
+                    input type="hidden" name="csrf" value=(viewer.csrf);
+                    input type="hidden" name="active" value="false";
+                    button #pause-webhook type="submit" { "Pause deliveries" }
+                }
+                " " span.muted { "Events wait in its queue, in order, until it is resumed." }
+            } @else {
+                p #webhook-paused { "Paused: events wait in its queue." }
+                form.inline method="post" action={(url) "/active"} {
+                    input type="hidden" name="csrf" value=(viewer.csrf);
+                    input type="hidden" name="active" value="true";
+                    button #resume-webhook type="submit" { "Resume deliveries" }
+                }
+            }
+        }
+        section.card #webhook-secret-rotation {
+            h2 { "Signing secret" }
+            @if let Some(until) = webhook.previous_secret_expires_at {
+                p #previous-secret-until {
+                    "The secret before the last rotation signs beside the current one until "
+                    (moment(until)) " UTC."
+                }
+            }
+            form.inline method="post" action={(url) "/secret"}
+                data-confirm="Make a new signing secret? The current one keeps signing beside it for 24 hours." {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                button #rotate-secret type="submit" { "Rotate secret" }
+            }
+            " " span.muted { "The new secret is shown once; the current one keeps signing beside it for 24 hours." }
         }
         section.card {
             h2 { "Deliveries" }
@@ -564,8 +632,65 @@ async fn refused_update(
 ) -> Result<HttpResponse, Refused> {
     let refusal = Refusal { form, invalid };
     let query = EditQuery::default();
-    let page = render_edit(state, viewer, org, id, &query, Some(&refusal)).await?;
+    let page = render_edit(state, viewer, org, id, &query, Edit::Refused(&refusal)).await?;
     Ok(with_status(page, StatusCode::UNPROCESSABLE_ENTITY))
+}
+
+#[derive(Deserialize)]
+struct ActiveForm {
+    active: bool,
+}
+
+async fn set_active(
+    state: web::Data<ConsoleState>,
+    viewer: Viewer,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Refused> {
+    let (org, id) = ids(&path)?;
+    let ActiveForm { active } = form(&viewer, &body)?;
+    let changes = WebhookChanges {
+        active: Some(active),
+        ..WebhookChanges::default()
+    };
+    let back = format!("{}/{id}", list_url(org));
+    let outcome = state
+        .services
+        .webhooks
+        .update(&viewer.actor, org, id, changes)
+        .await;
+    Ok(flash::outcome(
+        &back,
+        outcome,
+        if active { "resumed" } else { "paused" },
+    ))
+}
+
+/// Rotates the secret and answers with the webhook's page showing the new one: it exists only
+/// in this response, as a created webhook's does.
+async fn rotate(
+    state: web::Data<ConsoleState>,
+    viewer: Viewer,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Refused> {
+    let (org, id) = ids(&path)?;
+    let _: NoFields = form(&viewer, &body)?;
+    match state
+        .services
+        .webhooks
+        .rotate_secret(&viewer.actor, org, id)
+        .await
+    {
+        Ok(rotated) => {
+            let query = EditQuery {
+                done: Some("saved".to_owned()),
+                ..EditQuery::default()
+            };
+            render_edit(&state, &viewer, org, id, &query, Edit::Rotated(&rotated)).await
+        }
+        Err(error) => Ok(flash::failed(&format!("{}/{id}", list_url(org)), &error)),
+    }
 }
 
 async fn delete(
@@ -618,6 +743,8 @@ mod tests {
             org_id: OrgId::generate(),
             url: WebhookUrl::try_from("https://hooks.example.com/in").unwrap(),
             events: EventTypes::parse(["member.invited", "org.updated"]).unwrap(),
+            active: true,
+            previous_secret_expires_at: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
         };
         let same = WebhookForm {

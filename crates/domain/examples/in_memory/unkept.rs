@@ -161,6 +161,16 @@ impl WebhookRepository for MemoryTx {
         not_kept("webhooks.update_webhook")
     }
 
+    async fn rotate_secret(
+        &self,
+        _: OrgId,
+        _: WebhookId,
+        _: &SealedCredentials,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        not_kept("webhooks.rotate_secret")
+    }
+
     async fn delete_webhook(&self, _: OrgId, _: WebhookId) -> Result<(), StoreError> {
         not_kept("webhooks.delete_webhook")
     }

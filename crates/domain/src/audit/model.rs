@@ -94,9 +94,13 @@ pub enum AuditAction {
     /// A webhook was created (`POST .../webhooks`). Target `webhookId`; metadata `url` (its
     /// origin only: scheme, host and port), `events` (comma-separated). Never the secret.
     WebhookCreated,
-    /// A webhook's URL or events changed (`PATCH .../webhooks/{id}`). Target `webhookId`;
-    /// metadata `url` (origin only), `events`, both as they are after the change.
+    /// A webhook's URL, events or `active` changed (`PATCH .../webhooks/{id}`). Target
+    /// `webhookId`; metadata `url` (origin only), `events`, `active`, as they are after the
+    /// change.
     WebhookUpdated,
+    /// A webhook's signing secret was replaced (`POST .../webhooks/{id}/secret`). Target
+    /// `webhookId`; metadata `previousSecretExpiresAt`. Never a secret.
+    WebhookSecretRotated,
     /// A webhook was deleted (`DELETE .../webhooks/{id}`). Target `webhookId`; metadata `url`
     /// (origin only).
     WebhookDeleted,
@@ -133,7 +137,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order: the names the API's `action` filter accepts.
-    pub const ALL: [Self; 41] = [
+    pub const ALL: [Self; 42] = [
         Self::OrgCreated,
         Self::OrgUpdated,
         Self::OrgPlanChanged,
@@ -163,6 +167,7 @@ impl AuditAction {
         Self::IntegrationDeleted,
         Self::WebhookCreated,
         Self::WebhookUpdated,
+        Self::WebhookSecretRotated,
         Self::WebhookDeleted,
         Self::DirectoryTokenCreated,
         Self::DirectoryTokenRevoked,
@@ -207,6 +212,7 @@ impl AuditAction {
             Self::IntegrationDeleted => "integration.deleted",
             Self::WebhookCreated => "webhook.created",
             Self::WebhookUpdated => "webhook.updated",
+            Self::WebhookSecretRotated => "webhook.secret_rotated",
             Self::WebhookDeleted => "webhook.deleted",
             Self::DirectoryTokenCreated => "scim.token_created",
             Self::DirectoryTokenRevoked => "scim.token_revoked",

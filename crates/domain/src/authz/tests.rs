@@ -202,11 +202,14 @@ fn every_write_refuses_a_stranger_before_it_opens_a_write_transaction() {
         let changes = crate::webhook::WebhookChanges {
             url: Some(crate::webhook::WebhookUrl::try_from("https://10.0.0.1/").unwrap()),
             events: None,
+            active: Some(false),
         };
         let hook_id = crate::ids::WebhookId::generate();
         refused(n, b, s.webhooks.update(me, org, hook_id, changes)).await;
         let (n, s, b) = run("delete webhook");
         refused(n, b, s.webhooks.delete(me, org, hook_id)).await;
+        let (n, s, b) = run("rotate a webhook's secret");
+        refused(n, b, s.webhooks.rotate_secret(me, org, hook_id)).await;
 
         let (n, s, b) = run("switch the active org");
         let token = SessionToken::generate();

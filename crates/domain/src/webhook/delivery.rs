@@ -111,6 +111,15 @@ impl WebhookDeliveryService {
             retry_at: self.clock.now(),
         };
         let secret = open_secret(&*self.sealer, webhook.org_id, webhook.id, &webhook.secret);
+        // During a rotation's overlap the old secret signs too; should it not open, the new
+        // one still does, and receivers that switched lose nothing.
+        let previous = webhook.previous_secret.as_ref().and_then(|sealed| {
+            open_secret(&*self.sealer, webhook.org_id, webhook.id, sealed)
+                .inspect_err(|error| {
+                    tracing::error!(webhook = %webhook.id, %error, "previous webhook secret cannot be opened");
+                })
+                .ok()
+        });
         for (index, queued) in webhook.queue.iter().enumerate() {
             let event = &queued.entry.event;
             let attempt = if index == 0 { webhook.failures + 1 } else { 1 };
@@ -121,7 +130,11 @@ impl WebhookDeliveryService {
                     let body = payload(&queued.entry);
                     let id = event.id.to_string();
                     let timestamp = at.unix_timestamp();
-                    let signature = sign(secret, &id, timestamp, &body);
+                    let mut signature = sign(secret, &id, timestamp, &body);
+                    if let Some(previous) = &previous {
+                        signature.push(' ');
+                        signature.push_str(&sign(previous, &id, timestamp, &body));
+                    }
                     let headers = vec![
                         (ID_HEADER, id),
                         (TIMESTAMP_HEADER, timestamp.to_string()),

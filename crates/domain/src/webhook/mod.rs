@@ -15,7 +15,8 @@ pub use delivery::{EVENTS_PER_ROUND, WebhookDeliveryService, WebhookReport};
 pub use error::WebhookError;
 pub use model::{
     CreatedWebhook, DeliveryAttempt, DeliveryLog, EventTypes, MAX_WEBHOOKS_PER_ORG, NewWebhook,
-    SECRET_PREFIX, Webhook, WebhookChanges, WebhookSecret, WebhookUrl, is_public_address,
+    SECRET_OVERLAP, SECRET_PREFIX, Webhook, WebhookChanges, WebhookSecret, WebhookUrl,
+    is_public_address,
 };
 pub use ports::{ClaimedWebhook, QueuedEvent, RoundOutcome, WebhookRepository, WebhookSender};
 pub use service::WebhookService;

@@ -179,6 +179,11 @@ impl EventTypes {
     }
 }
 
+/// How long a webhook's previous secret keeps signing after a rotation, beside the new one:
+/// receivers have this long to switch. Standard Webhooks lets a delivery carry several
+/// signatures, and its libraries accept a delivery when any of them verifies.
+pub const SECRET_OVERLAP: time::Duration = time::Duration::hours(24);
+
 /// The prefix of a signing secret's text, as Standard Webhooks writes it.
 pub const SECRET_PREFIX: &str = "whsec_";
 
@@ -235,6 +240,12 @@ pub struct Webhook {
     pub url: WebhookUrl,
     /// Which events are posted.
     pub events: EventTypes,
+    /// Whether its events are posted now. A paused webhook's events wait in its queue, in
+    /// order, and go out once it is active again.
+    pub active: bool,
+    /// Until when the secret it had before its last rotation signs beside the current one;
+    /// `None` when there is no such secret, or no longer.
+    pub previous_secret_expires_at: Option<OffsetDateTime>,
     /// When it was created; events before it are never sent to it.
     pub created_at: OffsetDateTime,
 }
@@ -255,9 +266,12 @@ pub struct WebhookChanges {
     pub url: Option<WebhookUrl>,
     /// A new subscription; events already queued are still delivered.
     pub events: Option<EventTypes>,
+    /// Pause (`false`) or resume (`true`) deliveries.
+    pub active: Option<bool>,
 }
 
-/// A webhook as created, with its signing secret: the only time the secret is handed out.
+/// A webhook with a new signing secret, as creating it or rotating its secret hands it out:
+/// the only times the secret is.
 #[derive(Debug)]
 pub struct CreatedWebhook {
     /// The stored webhook.

@@ -19,6 +19,9 @@ pub struct ClaimedWebhook {
     pub url: WebhookUrl,
     /// Its signing secret, sealed.
     pub secret: SealedCredentials,
+    /// The secret before its last rotation, sealed, while it still signs (see
+    /// [`SECRET_OVERLAP`](super::SECRET_OVERLAP)).
+    pub previous_secret: Option<SealedCredentials>,
     /// Failed tries of the event at the head of its queue so far: it paces the backoff.
     pub failures: u32,
     /// The queued events, in the order of the org's audit log.
@@ -69,8 +72,17 @@ pub trait WebhookRepository: Send + Sync {
     async fn list_webhooks(&self, org: OrgId) -> Result<Vec<Webhook>, StoreError>;
     /// The webhook with that id in `org`; `None` for an id of another org.
     async fn find_webhook(&self, org: OrgId, id: WebhookId) -> Result<Option<Webhook>, StoreError>;
-    /// Stores a changed URL and subscription.
+    /// Stores a changed URL, subscription and `active`.
     async fn update_webhook(&self, webhook: &Webhook) -> Result<(), StoreError>;
+    /// Makes `secret` the webhook's signing secret; the one it replaces signs beside it until
+    /// `previous_until`, and one kept from an earlier rotation is dropped.
+    async fn rotate_secret(
+        &self,
+        org: OrgId,
+        id: WebhookId,
+        secret: &SealedCredentials,
+        previous_until: OffsetDateTime,
+    ) -> Result<(), StoreError>;
     /// Deletes the webhook with its queue and its recorded attempts.
     async fn delete_webhook(&self, org: OrgId, id: WebhookId) -> Result<(), StoreError>;
     /// The webhook's recorded attempts, newest first, skipping `offset`.
@@ -82,12 +94,12 @@ pub trait WebhookRepository: Send + Sync {
     ) -> Result<Vec<DeliveryAttempt>, StoreError>;
     /// How many attempts the webhook has recorded.
     async fn count_attempts(&self, id: WebhookId) -> Result<u64, StoreError>;
-    /// Whether any webhook has events queued and is due at `now`: a read, so an idle worker
-    /// takes no write lock.
+    /// Whether any active webhook has events queued and is due at `now`: a read, so an idle
+    /// worker takes no write lock.
     async fn has_due(&self, now: OffsetDateTime) -> Result<bool, StoreError>;
-    /// Takes up to `webhooks` due webhooks with up to `events` queued events each, and hides
-    /// them from other workers until `lease_until` (rows locked by another transaction are
-    /// skipped on PostgreSQL). A webhook is taken whole, so its events go out in order.
+    /// Takes up to `webhooks` due active webhooks with up to `events` queued events each, with
+    /// their previous secret while it signs at `now`, and hides them from other workers until
+    /// `lease_until` (rows locked by another transaction are skipped on PostgreSQL). A webhook is taken whole, so its events go out in order.
     async fn claim_due(
         &self,
         now: OffsetDateTime,

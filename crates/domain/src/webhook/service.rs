@@ -5,8 +5,8 @@ use tracing::instrument;
 
 use super::error::WebhookError;
 use super::model::{
-    CreatedWebhook, DeliveryLog, EventTypes, MAX_WEBHOOKS_PER_ORG, NewWebhook, Webhook,
-    WebhookChanges, WebhookSecret, WebhookUrl,
+    CreatedWebhook, DeliveryLog, EventTypes, MAX_WEBHOOKS_PER_ORG, NewWebhook, SECRET_OVERLAP,
+    Webhook, WebhookChanges, WebhookSecret, WebhookUrl,
 };
 use super::ports::WebhookSender;
 use crate::audit::{AuditAction, AuditEvent, AuditPage};
@@ -40,6 +40,17 @@ pub(crate) fn open_secret(
         .get(SEALED_KEY)
         .and_then(|text| WebhookSecret::from_text(text))
         .ok_or_else(|| SealError("no webhook secret".into()))
+}
+
+fn seal_secret(
+    sealer: &dyn Sealer,
+    org: OrgId,
+    id: WebhookId,
+    secret: &WebhookSecret,
+) -> Result<SealedCredentials, SealError> {
+    let wrapped =
+        Credentials::from_trusted(BTreeMap::from([(SEALED_KEY.to_owned(), secret.text())]));
+    sealer.seal(&wrapped, &seal_context(org, id))
 }
 
 fn event_names(events: &EventTypes) -> String {
@@ -100,7 +111,20 @@ impl WebhookService {
     pub async fn list(&self, actor: &Actor, org: OrgId) -> Result<Vec<Webhook>, WebhookError> {
         let tx = self.uow.read().await?;
         Access::load::<WebhookError>(&*tx, org, actor, SETTINGS_WRITE).await?;
-        Ok(tx.webhooks().list_webhooks(org).await?)
+        let mut webhooks = tx.webhooks().list_webhooks(org).await?;
+        for webhook in &mut webhooks {
+            self.forget_expired_secret(webhook);
+        }
+        Ok(webhooks)
+    }
+
+    /// The store keeps a previous secret's row until the next rotation; past its overlap it
+    /// signs nothing, so it is not shown.
+    fn forget_expired_secret(&self, webhook: &mut Webhook) {
+        let now = self.clock.now();
+        webhook.previous_secret_expires_at = webhook
+            .previous_secret_expires_at
+            .filter(|until| *until > now);
     }
 
     /// Adds a webhook with a fresh secret; events appended from now on are delivered to it.
@@ -123,12 +147,12 @@ impl WebhookService {
             org_id: org,
             url: new.url,
             events: new.events,
+            active: true,
+            previous_secret_expires_at: None,
             created_at: now,
         };
         let secret = WebhookSecret::generate();
-        let wrapped =
-            Credentials::from_trusted(BTreeMap::from([(SEALED_KEY.to_owned(), secret.text())]));
-        let sealed = self.sealer.seal(&wrapped, &seal_context(org, webhook.id))?;
+        let sealed = seal_secret(&*self.sealer, org, webhook.id, &secret)?;
         tx.webhooks().insert_webhook(&webhook, &sealed).await?;
         let event = AuditEvent::new(org, Some(actor), AuditAction::WebhookCreated, now)
             .target("webhookId", webhook.id)
@@ -139,8 +163,8 @@ impl WebhookService {
         Ok(CreatedWebhook { webhook, secret })
     }
 
-    /// Changes the URL or the subscription; what is not given stays, and a change to nothing
-    /// records nothing.
+    /// Changes the URL, the subscription or whether it is active; what is not given stays, and
+    /// a change to nothing records nothing.
     #[instrument(skip_all, fields(org = %org, webhook = %id))]
     pub async fn update(
         &self,
@@ -158,6 +182,10 @@ impl WebhookService {
         if let Some(events) = changes.events {
             webhook.events = events;
         }
+        if let Some(active) = changes.active {
+            webhook.active = active;
+        }
+        self.forget_expired_secret(&mut webhook);
         if webhook == before {
             return Ok(webhook);
         }
@@ -170,10 +198,39 @@ impl WebhookService {
         )
         .target("webhookId", id)
         .meta("url", webhook.url.origin())
-        .meta("events", event_names(&webhook.events));
+        .meta("events", event_names(&webhook.events))
+        .meta("active", webhook.active.to_string());
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(webhook)
+    }
+
+    /// Replaces the signing secret with a fresh one, handed out this once. The secret it
+    /// replaces signs beside it for [`SECRET_OVERLAP`], so receivers can switch without
+    /// refusing a delivery; one left from an earlier rotation stops at once.
+    #[instrument(skip_all, fields(org = %org, webhook = %id))]
+    pub async fn rotate_secret(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        id: WebhookId,
+    ) -> Result<CreatedWebhook, WebhookError> {
+        let tx = self.begin_checked(actor, org, None).await?;
+        let mut webhook = found(&*tx, org, id).await?;
+        let secret = WebhookSecret::generate();
+        let sealed = seal_secret(&*self.sealer, org, id, &secret)?;
+        let now = self.clock.now();
+        let previous_until = now + SECRET_OVERLAP;
+        tx.webhooks()
+            .rotate_secret(org, id, &sealed, previous_until)
+            .await?;
+        webhook.previous_secret_expires_at = Some(previous_until);
+        let event = AuditEvent::new(org, Some(actor), AuditAction::WebhookSecretRotated, now)
+            .target("webhookId", id)
+            .meta("previousSecretExpiresAt", rfc3339(previous_until));
+        tx.audit().append(&event).await?;
+        tx.commit().await?;
+        Ok(CreatedWebhook { webhook, secret })
     }
 
     /// Deletes the webhook; events still queued for it are dropped.
@@ -224,6 +281,11 @@ impl WebhookService {
             pages: total.div_ceil(page.limit),
         })
     }
+}
+
+fn rfc3339(at: time::OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 async fn found(tx: &dyn Transaction, org: OrgId, id: WebhookId) -> Result<Webhook, WebhookError> {

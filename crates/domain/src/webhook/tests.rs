@@ -235,9 +235,23 @@ fn queued(seq: u64, org: crate::ids::OrgId) -> QueuedEvent {
 /// A worker round over one webhook with three queued events, whose receiver answers `statuses`
 /// in turn; returns what the round recorded and the bodies posted.
 fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
+    let (outcome, bodies, _) = round_signed(failures, statuses, None);
+    (outcome, bodies)
+}
+
+/// [`round`] for a webhook whose `previous` secret still signs; returns the signature headers
+/// too. Each delivery must verify with the current secret.
+fn round_signed(
+    failures: u32,
+    statuses: Vec<u16>,
+    previous: Option<WebhookSecret>,
+) -> (RoundOutcome, Vec<Vec<u8>>, Vec<String>) {
     let org = crate::ids::OrgId::generate();
     let hook = crate::ids::WebhookId::generate();
     let secret = WebhookSecret::generate();
+    let previous_sealed = previous
+        .as_ref()
+        .map(|_| SealedCredentials("sealed previous".into()));
     let mut peek = MockTransaction::default();
     peek.webhooks.expect_has_due().returning(|_| Ok(true));
     let mut claim = MockTransaction::default();
@@ -250,6 +264,7 @@ fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
                 org_id: org,
                 url: WebhookUrl::try_from("https://hooks.example.com").unwrap(),
                 secret: SealedCredentials("sealed".into()),
+                previous_secret: previous_sealed.clone(),
                 failures,
                 queue: vec![queued(7, org), queued(8, org), queued(9, org)],
             }])
@@ -267,13 +282,20 @@ fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
     let (uow, _) = unit_of_work(vec![peek, claim, record]);
     let mut sealer = MockSealer::new();
     let text = secret.text();
-    sealer.expect_open().returning(move |_, _| {
+    let previous_text = previous.map(|previous| previous.text());
+    sealer.expect_open().returning(move |sealed, _| {
+        let text = match sealed.0.as_str() {
+            "sealed" => text.clone(),
+            _ => previous_text.clone().unwrap(),
+        };
         Ok(crate::integration::Credentials::from_trusted(
-            [("webhook_secret".to_owned(), text.clone())].into(),
+            [("webhook_secret".to_owned(), text)].into(),
         ))
     });
     let posted = Arc::new(Mutex::new(Vec::new()));
     let bodies = posted.clone();
+    let signed = Arc::new(Mutex::new(Vec::new()));
+    let signatures = signed.clone();
     let statuses = Mutex::new(statuses.into_iter());
     let mut sender = MockWebhookSender::new();
     sender.expect_post().returning(move |_, headers, body| {
@@ -286,6 +308,7 @@ fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
             &body,
             &get(SIGNATURE_HEADER)
         ));
+        signatures.lock().unwrap().push(get(SIGNATURE_HEADER));
         bodies.lock().unwrap().push(body);
         Ok(statuses.lock().unwrap().next().unwrap())
     });
@@ -303,7 +326,94 @@ fn round(failures: u32, statuses: Vec<u16>) -> (RoundOutcome, Vec<Vec<u8>>) {
     pollster::block_on(service.deliver_due()).unwrap();
     let outcome = recorded.lock().unwrap().pop().unwrap();
     let bodies = posted.lock().unwrap().clone();
-    (outcome, bodies)
+    let signatures = signed.lock().unwrap().clone();
+    (outcome, bodies, signatures)
+}
+
+#[test]
+fn while_a_previous_secret_signs_each_delivery_carries_both_signatures() {
+    let previous = WebhookSecret::generate();
+    let (_, bodies, signatures) = round_signed(0, vec![204, 204, 204], Some(previous.clone()));
+    let body = &bodies[0];
+    let header = &signatures[0];
+    assert_eq!(header.split(' ').count(), 2, "{header}");
+    let payload: serde_json::Value = serde_json::from_slice(body).unwrap();
+    let id = payload["data"]["_id"].as_str().unwrap();
+    // The worker's clock is fixed at NOW, the send time the header carries.
+    let timestamp = NOW.unix_timestamp();
+    // A receiver that still holds the old secret accepts the delivery.
+    assert!(verify(&previous, id, timestamp, body, header));
+    // One without a previous secret signs once.
+    let (_, _, signatures) = round_signed(0, vec![204, 204, 204], None);
+    assert_eq!(signatures[0].split(' ').count(), 1);
+}
+
+#[test]
+fn rotating_seals_a_new_secret_keeps_the_old_one_a_day_and_audits_no_secret() {
+    let (actor, org) = (actor(), org(Plan::Free));
+    let hook = Webhook {
+        id: crate::ids::WebhookId::generate(),
+        org_id: org.id,
+        url: WebhookUrl::try_from(CHAT_HOOK).unwrap(),
+        events: EventTypes::parse(["member.joined"]).unwrap(),
+        active: true,
+        previous_secret_expires_at: None,
+        created_at: NOW - Duration::days(3),
+    };
+    let mut check = MockTransaction::default();
+    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Owner));
+    let mut tx = MockTransaction::default();
+    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Owner));
+    let events = tx.record_audit();
+    let stored = hook.clone();
+    tx.webhooks
+        .expect_find_webhook()
+        .returning(move |_, _| Ok(Some(stored.clone())));
+    let id = hook.id;
+    tx.webhooks
+        .expect_rotate_secret()
+        .withf(move |in_org, hook_id, sealed, until| {
+            (*in_org, *hook_id, sealed.0.as_str(), *until)
+                == (org.id, id, "sealed new", NOW + Duration::hours(24))
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(()));
+    let (uow, committed) = unit_of_work(vec![check, tx]);
+    let sealed_secret = Arc::new(Mutex::new(String::new()));
+    let kept = sealed_secret.clone();
+    let mut sealer = MockSealer::new();
+    let context = service::seal_context(org.id, id);
+    sealer
+        .expect_seal()
+        .withf(move |_, sealed_for| sealed_for == context)
+        .times(1)
+        .returning(move |credentials, _| {
+            *kept.lock().unwrap() = credentials.expose()["webhook_secret"].clone();
+            Ok(SealedCredentials("sealed new".into()))
+        });
+    let service = WebhookService::new(
+        Arc::new(uow),
+        Arc::new(FixedClock(NOW)),
+        Arc::new(sealer),
+        Arc::new(MockWebhookSender::new()),
+    );
+
+    let rotated = pollster::block_on(service.rotate_secret(&actor, org.id, id)).unwrap();
+
+    assert!(committed[1].get());
+    assert_eq!(*sealed_secret.lock().unwrap(), rotated.secret.text());
+    assert_eq!(
+        rotated.webhook.previous_secret_expires_at,
+        Some(NOW + Duration::hours(24))
+    );
+    let events = events.lock().unwrap();
+    assert_eq!(events[0].action, AuditAction::WebhookSecretRotated);
+    assert_eq!(events[0].target["webhookId"], id.to_string());
+    let recorded = format!("{:?}", events[0]);
+    assert!(
+        !recorded.contains(&rotated.secret.text()[6..]),
+        "{recorded}"
+    );
 }
 
 #[test]

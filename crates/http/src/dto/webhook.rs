@@ -21,6 +21,12 @@ pub struct WebhookResponse {
     /// The audit actions delivered (see docs/audit-events.md).
     #[schema(schema_with = crate::dto::schema::webhook_events)]
     pub events: Vec<&'static str>,
+    /// Whether events are posted now; a paused webhook's events wait in its queue.
+    pub active: bool,
+    /// Until when the secret before the last rotation still signs beside the current one
+    /// (each delivery then carries both signatures); null when none does.
+    #[serde(with = "rfc3339::option")]
+    pub previous_secret_expires_at: Option<OffsetDateTime>,
     #[serde(with = "rfc3339")]
     pub created_at: OffsetDateTime,
 }
@@ -32,12 +38,15 @@ impl From<Webhook> for WebhookResponse {
             org_id: webhook.org_id.to_string(),
             url: webhook.url.as_str().to_owned(),
             events: webhook.events.actions().iter().map(|a| a.name()).collect(),
+            active: webhook.active,
+            previous_secret_expires_at: webhook.previous_secret_expires_at.map(utc),
             created_at: utc(webhook.created_at),
         }
     }
 }
 
-/// A new webhook with its signing secret: the only answer that shows the secret.
+/// A webhook with a new signing secret: the answers of creating it and of rotating its secret,
+/// the only ones that show a secret.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedWebhookResponse {
     #[serde(flatten)]
@@ -93,6 +102,8 @@ pub struct WebhookUpdateRequest {
     pub url: Option<String>,
     #[schema(schema_with = crate::dto::schema::webhook_events_or_null)]
     pub events: Option<Vec<String>>,
+    /// `false` pauses deliveries (events wait in the queue), `true` resumes them.
+    pub active: Option<bool>,
 }
 
 impl TryFrom<WebhookUpdateRequest> for WebhookChanges {
@@ -105,6 +116,7 @@ impl TryFrom<WebhookUpdateRequest> for WebhookChanges {
                 .events
                 .map(|names| EventTypes::parse(names.iter().map(String::as_str)))
                 .transpose()?,
+            active: body.active,
         })
     }
 }

@@ -146,6 +146,10 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
         [patch(update_webhook), delete(delete_webhook)],
     );
     routes.add(
+        "/api/orgs/{org_id}/webhooks/{id}/secret",
+        [post(rotate_webhook_secret)],
+    );
+    routes.add(
         "/api/orgs/{org_id}/webhooks/{id}/deliveries",
         [get(list_deliveries)],
     );

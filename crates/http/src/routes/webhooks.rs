@@ -64,7 +64,7 @@ pub(crate) async fn create_webhook(
     Ok(HttpResponse::Created().json(CreatedWebhookResponse::from(created)))
 }
 
-/// Changes the URL or the events; what is left out stays.
+/// Changes the URL, the events or `active` (pause and resume); what is left out stays.
 #[utoipa::path(patch, path = "/api/orgs/{orgId}/webhooks/{id}", tag = "webhooks",
     security(("bearer" = [])), params(("orgId" = String, Path), ("id" = String, Path)),
     request_body = WebhookUpdateRequest,
@@ -89,6 +89,30 @@ pub(crate) async fn update_webhook(
         .update(&auth.actor, org, id, changes)
         .await?;
     Ok(HttpResponse::Ok().json(WebhookResponse::from(webhook)))
+}
+
+/// Replaces the signing secret; the answer carries the new one, shown this once. The old one
+/// keeps signing beside it for 24 hours (`previousSecretExpiresAt`), so receivers can switch
+/// without refusing a delivery.
+#[utoipa::path(post, path = "/api/orgs/{orgId}/webhooks/{id}/secret", tag = "webhooks",
+    security(("bearer" = [])), params(("orgId" = String, Path), ("id" = String, Path)),
+    responses(
+        (status = 200, body = CreatedWebhookResponse),
+        (status = 403, description = "forbidden", body = ErrorBody),
+        (status = 404, description = "org_not_found, webhook_not_found", body = ErrorBody),
+    ))]
+pub(crate) async fn rotate_webhook_secret(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, id): (OrgId, WebhookId) = path_ids(&path)?;
+    let rotated = state
+        .services
+        .webhooks
+        .rotate_secret(&auth.actor, org, id)
+        .await?;
+    Ok(HttpResponse::Ok().json(CreatedWebhookResponse::from(rotated)))
 }
 
 /// Deletes the webhook; events not yet delivered to it are dropped.

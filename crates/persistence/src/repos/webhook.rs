@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::audit::EntryRow;
 use crate::error::{OrStoreError, corrupt};
 use crate::json;
-use crate::sql::{Int, micros, statement};
+use crate::sql::{Int, from_micros, micros, statement};
 use crate::transaction::SeaTransaction;
 
 /// The longest error text kept per attempt.
@@ -26,6 +26,8 @@ struct WebhookRow {
     org_id: Uuid,
     url: String,
     events: String,
+    active: bool,
+    previous_secret_until_us: Option<i64>,
     created_at: OffsetDateTime,
 }
 
@@ -43,6 +45,11 @@ impl TryFrom<WebhookRow> for Webhook {
             org_id: OrgId::from_uuid(row.org_id),
             url: WebhookUrl::from_trusted(row.url),
             events: EventTypes::from_trusted(actions),
+            active: row.active,
+            previous_secret_expires_at: row
+                .previous_secret_until_us
+                .map(|us| from_micros("webhooks.previous_secret_until_us", us))
+                .transpose()?,
             created_at: row.created_at,
         })
     }
@@ -84,6 +91,7 @@ struct ClaimedRow {
     org_id: Uuid,
     url: String,
     secret: String,
+    previous_secret: Option<String>,
     failures: Int,
 }
 
@@ -123,7 +131,8 @@ impl TryFrom<QueuedRow> for QueuedEvent {
     }
 }
 
-const SELECT_WEBHOOK: &str = "SELECT id, org_id, url, events, created_at FROM webhooks";
+const SELECT_WEBHOOK: &str = "SELECT id, org_id, url, events, active, \
+     previous_secret_until_us, created_at FROM webhooks";
 
 fn event_names(events: &EventTypes) -> String {
     let names: Vec<&str> = events.actions().iter().map(|a| a.name()).collect();
@@ -236,17 +245,39 @@ impl WebhookRepository for SeaTransaction {
     async fn update_webhook(&self, webhook: &Webhook) -> Result<(), StoreError> {
         self.update(
             // A changed webhook is tried at once: its backoff was earned by the old settings.
-            "UPDATE webhooks SET url = ?, events = ?, failures = 0, retry_at_us = 0 \
+            "UPDATE webhooks SET url = ?, events = ?, active = ?, failures = 0, retry_at_us = 0 \
              WHERE id = ? AND org_id = ?",
             vec![
                 webhook.url.as_str().into(),
                 event_names(&webhook.events).into(),
+                webhook.active.into(),
                 webhook.id.as_uuid().into(),
                 webhook.org_id.as_uuid().into(),
             ],
         )
         .await?;
         self.subscribe(webhook).await
+    }
+
+    async fn rotate_secret(
+        &self,
+        org: OrgId,
+        id: WebhookId,
+        secret: &SealedCredentials,
+        previous_until: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.update(
+            "UPDATE webhooks SET previous_secret = secret, previous_secret_until_us = ?, \
+             secret = ? WHERE id = ? AND org_id = ?",
+            vec![
+                micros(previous_until).into(),
+                secret.0.clone().into(),
+                id.as_uuid().into(),
+                org.as_uuid().into(),
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn delete_webhook(&self, org: OrgId, id: WebhookId) -> Result<(), StoreError> {
@@ -294,10 +325,10 @@ impl WebhookRepository for SeaTransaction {
         let due = self
             .count(
                 "SELECT COUNT(*) AS n FROM (SELECT 1 FROM webhooks w \
-                 WHERE w.retry_at_us <= ? AND w.lease_until_us <= ? \
+                 WHERE w.active = ? AND w.retry_at_us <= ? AND w.lease_until_us <= ? \
                  AND EXISTS (SELECT 1 FROM webhook_queue q WHERE q.webhook_id = w.id) \
                  LIMIT 1) due",
-                vec![micros(now).into(), micros(now).into()],
+                vec![true.into(), micros(now).into(), micros(now).into()],
             )
             .await?;
         Ok(due > 0)
@@ -319,16 +350,21 @@ impl WebhookRepository for SeaTransaction {
         };
         let sql = format!(
             "UPDATE webhooks SET lease_until_us = ? WHERE id IN (\
-             SELECT w.id FROM webhooks w WHERE w.retry_at_us <= ? AND w.lease_until_us <= ? \
+             SELECT w.id FROM webhooks w WHERE w.active = ? AND w.retry_at_us <= ? \
+             AND w.lease_until_us <= ? \
              AND EXISTS (SELECT 1 FROM webhook_queue q WHERE q.webhook_id = w.id) \
              ORDER BY w.retry_at_us LIMIT ?{skip_locked}) \
-             RETURNING id, org_id, url, secret, failures"
+             RETURNING id, org_id, url, secret, \
+             CASE WHEN previous_secret_until_us > ? THEN previous_secret END AS previous_secret, \
+             failures"
         );
         let values = [
             micros(lease_until).into(),
+            true.into(),
             micros(now).into(),
             micros(now).into(),
             i64::from(webhooks).into(),
+            micros(now).into(),
         ];
         let rows = ClaimedRow::find_by_statement(statement(self.backend(), &sql, values))
             .all(&self.tx)
@@ -351,6 +387,7 @@ impl WebhookRepository for SeaTransaction {
                 org_id: OrgId::from_uuid(row.org_id),
                 url: WebhookUrl::from_trusted(row.url),
                 secret: SealedCredentials(row.secret),
+                previous_secret: row.previous_secret.map(SealedCredentials),
                 failures: row.failures.count(),
                 queue,
             });

@@ -1,6 +1,7 @@
 //! Webhook queues on both databases: an appended event is queued for exactly the webhooks of
 //! its org that subscribe to it, in the transaction of the change; a claim leases a webhook
-//! whole with its events in order; a recorded round drops what was delivered.
+//! whole with its events in order; a recorded round drops what was delivered; a paused webhook
+//! keeps its queue unclaimed, and a rotated secret's predecessor signs until its time is up.
 
 use tenantry_domain::audit::{AuditAction, AuditEvent};
 use tenantry_domain::ids::WebhookId;
@@ -22,6 +23,8 @@ async fn add_webhook(
         org_id: org.id,
         url: WebhookUrl::try_from("https://hooks.example.com/in").unwrap(),
         events: EventTypes::parse(events.iter().copied()).unwrap(),
+        active: true,
+        previous_secret_expires_at: None,
         created_at: now(),
     };
     tx.webhooks()
@@ -269,5 +272,105 @@ async fn an_event_that_retention_deleted_is_skipped_and_leaves_no_queue_behind()
                 .unwrap(),
             "and nothing keeps the workers busy"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_paused_webhook_keeps_its_queue_unclaimed_until_it_is_resumed() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let mut webhook = add_webhook(&*tx, &org, &["member.joined"]).await;
+        webhook.active = false;
+        tx.webhooks().update_webhook(&webhook).await.unwrap();
+        let event = append(&*tx, &org, AuditAction::MemberJoined).await;
+        tx.commit().await.unwrap();
+
+        let at = now();
+        let read = db.database.read().await.unwrap();
+        assert!(!read.webhooks().has_due(at).await.unwrap(), "{}", db.url);
+        let found = read.webhooks().find_webhook(org.id, webhook.id).await;
+        assert_eq!(found.unwrap(), Some(webhook.clone()));
+        drop(read);
+        let tx = db.database.begin().await.unwrap();
+        let claimed = tx
+            .webhooks()
+            .claim_due(at, at + Duration::minutes(5), 10, 10)
+            .await
+            .unwrap();
+        assert!(claimed.is_empty(), "{}", db.url);
+        webhook.active = true;
+        tx.webhooks().update_webhook(&webhook).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let tx = db.database.begin().await.unwrap();
+        let claimed = tx
+            .webhooks()
+            .claim_due(at, at + Duration::minutes(5), 10, 10)
+            .await
+            .unwrap();
+        assert_eq!(claimed.len(), 1, "{}", db.url);
+        let queued: Vec<_> = claimed[0].queue.iter().map(|q| q.entry.event.id).collect();
+        assert_eq!(queued, [event.id], "the event waited while it was paused");
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_secrets_predecessor_is_claimed_with_it_until_its_time_is_up() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let webhook = add_webhook(&*tx, &org, &["member.joined"]).await;
+        let until = now() + Duration::hours(24);
+        let new = SealedCredentials("sealed new".into());
+        tx.webhooks()
+            .rotate_secret(org.id, webhook.id, &new, until)
+            .await
+            .unwrap();
+        append(&*tx, &org, AuditAction::MemberJoined).await;
+        let shown = tx.webhooks().find_webhook(org.id, webhook.id).await;
+        let shown = shown.unwrap().unwrap().previous_secret_expires_at.unwrap();
+        assert!(
+            (shown - until).abs() < Duration::milliseconds(1),
+            "{}",
+            db.url
+        );
+        tx.commit().await.unwrap();
+
+        let claim_at = |at: time::OffsetDateTime| {
+            let database = db.database.clone();
+            async move {
+                let tx = database.begin().await.unwrap();
+                let claimed = tx
+                    .webhooks()
+                    .claim_due(at, at, 10, 10)
+                    .await
+                    .unwrap()
+                    .pop()
+                    .unwrap();
+                // The lease ends at `at`, so a later claim finds it again.
+                tx.commit().await.unwrap();
+                (claimed.secret, claimed.previous_secret)
+            }
+        };
+        let (secret, previous) = claim_at(until - Duration::seconds(1)).await;
+        assert_eq!(secret, new, "{}", db.url);
+        assert_eq!(previous, Some(SealedCredentials("sealed".into())));
+        let (secret, previous) = claim_at(until + Duration::seconds(1)).await;
+        assert_eq!((secret, previous), (new.clone(), None), "{}", db.url);
+
+        // Rotating again drops the first secret: only the one it replaces still signs.
+        let tx = db.database.begin().await.unwrap();
+        let newer = SealedCredentials("sealed newer".into());
+        let later = until + Duration::hours(1);
+        tx.webhooks()
+            .rotate_secret(org.id, webhook.id, &newer, later)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (secret, previous) = claim_at(later - Duration::seconds(1)).await;
+        assert_eq!((secret, previous), (newer, Some(new)), "{}", db.url);
     }
 }

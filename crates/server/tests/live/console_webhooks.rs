@@ -1,7 +1,8 @@
 //! The console's Webhooks page over plain HTTP: an owner signs up on the console, creates an
 //! org and a webhook (its secret shown once, in the answer to the post), edits its events,
-//! reads its deliveries log and deletes it. A member, whose role lacks `settings:write`, sees
-//! no Webhooks tab and gets 403 for the page and for a post with her own CSRF token.
+//! reads its deliveries log, pauses and resumes it, rotates its secret (the new one shown
+//! once) and deletes it. A member, whose role lacks `settings:write`, sees no Webhooks tab and
+//! gets 403 for the page and for a post with her own CSRF token.
 
 use std::time::{Duration, Instant};
 
@@ -306,6 +307,11 @@ async fn an_owner_manages_webhooks_in_the_console_and_a_member_cannot() {
     )
     .await;
     assert_eq!(denied.status, 403);
+    for action in ["active", "secret"] {
+        let fields = [("csrf", mia_csrf.as_str()), ("active", "false")];
+        let denied = post(&server, &format!("{hook}/{action}"), &mia, &fields).await;
+        assert_eq!(denied.status, 403, "{action}");
+    }
     let (_, list) = get(&server, &hooks, &owner).await;
     assert!(row_of(&list, "http://127.0.0.1:9/mine").is_none());
     assert!(row_of(&list, HOOK).is_some(), "still there");
@@ -350,6 +356,47 @@ async fn an_owner_manages_webhooks_in_the_console_and_a_member_cannot() {
     let refused = post(&server, &hook, &owner, &[("csrf", &csrf), ("url", HOOK)]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.body.contains("must list at least one event type"));
+
+    // Paused: marked so in the list, then resumed.
+    let paused = post(
+        &server,
+        &format!("{hook}/active"),
+        &owner,
+        &[("csrf", &csrf), ("active", "false")],
+    )
+    .await;
+    assert_eq!(paused.location, format!("{hook}?done=paused"));
+    let (_, page) = get(&server, &paused.location, &owner).await;
+    assert!(page.contains(r#"id="webhook-paused""#) && page.contains(r#"id="resume-webhook""#));
+    let (_, list) = get(&server, &hooks, &owner).await;
+    let row = &list[row_of(&list, HOOK).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains(r#"class="badge paused""#), "{row}");
+    let resumed = post(
+        &server,
+        &format!("{hook}/active"),
+        &owner,
+        &[("csrf", &csrf), ("active", "true")],
+    )
+    .await;
+    assert_eq!(resumed.location, format!("{hook}?done=resumed"));
+    let (_, page) = get(&server, &resumed.location, &owner).await;
+    assert!(page.contains(r#"id="pause-webhook""#), "{page}");
+
+    // Rotated: the new secret in this answer only, and the old one's end on the page after.
+    let rotated = post(
+        &server,
+        &format!("{hook}/secret"),
+        &owner,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    assert_eq!(rotated.body.matches("whsec_").count(), 1);
+    assert!(rotated.body.contains(r#"id="previous-secret-note""#));
+    let (_, page) = get(&server, &hook, &owner).await;
+    assert!(!page.contains("whsec_"), "shown only once");
+    assert!(page.contains(r#"id="previous-secret-until""#));
 
     // Deleted: gone from the list, and its page with it.
     let deleted = post(

@@ -245,6 +245,13 @@ const ROUTES: &[Route] = &[
         200,
     ),
     route(
+        "POST",
+        "/api/orgs/{org}/webhooks/{webhook}/secret",
+        None,
+        MANAGERS,
+        200,
+    ),
+    route(
         "DELETE",
         "/api/orgs/{org}/webhooks/{webhook}",
         None,
@@ -898,6 +905,7 @@ const FOREIGN_IDS: &[(&str, &str, Option<&str>, u16)] = &[
         404,
     ),
     ("DELETE", "/api/orgs/{b}/webhooks/{webhook}", None, 404),
+    ("POST", "/api/orgs/{b}/webhooks/{webhook}/secret", None, 404),
     (
         "PATCH",
         "/api/orgs/{b}/domains/{domain}",

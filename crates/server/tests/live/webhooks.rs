@@ -258,3 +258,150 @@ async fn a_failing_receiver_gets_every_event_once_it_recovers_in_order_and_signe
     assert_eq!(log["deliveries"][2]["attempt"], 4);
     assert_eq!(log["deliveries"][2]["eventType"], "member.invited");
 }
+
+/// Waits until `received` holds `count` requests, and returns them.
+async fn first_received(received: &Mutex<Vec<Received>>, count: usize) -> Vec<Received> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let all = received.lock().unwrap().clone();
+        if all.len() >= count {
+            return all;
+        }
+        assert!(Instant::now() < deadline, "not delivered in time: {all:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[actix_web::test]
+async fn a_paused_webhook_keeps_its_events_until_resumed_and_a_rotated_secret_signs_beside_the_old()
+{
+    let (port, received) = receiver(0).await;
+    let server = Server::start_with(|config| {
+        config.webhook_allow_private = true;
+        config.webhook_poll_interval_ms = std::num::NonZeroU64::new(50).unwrap();
+    })
+    .await;
+    let (owner, org) = server.owned_org("Olga Owner", "Paused").await;
+    let (status, created) = server
+        .api(
+            "POST",
+            &format!("/api/orgs/{org}/webhooks"),
+            Some(&owner),
+            Some(json!({"url": format!("http://127.0.0.1:{port}/in"), "events": ["org.updated"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let first_secret = created["secret"].as_str().unwrap().to_owned();
+    let hook = format!(
+        "/api/orgs/{org}/webhooks/{}",
+        created["_id"].as_str().unwrap()
+    );
+    let rename = |name: &'static str| {
+        let org = org.clone();
+        let owner = owner.clone();
+        let server = &server;
+        async move {
+            let path = format!("/api/orgs/{org}");
+            let (status, _) = server
+                .api("PUT", &path, Some(&owner), Some(json!({"name": name})))
+                .await;
+            assert_eq!(status, 200);
+        }
+    };
+
+    let (status, paused) = server
+        .api("PATCH", &hook, Some(&owner), Some(json!({"active": false})))
+        .await;
+    assert_eq!(
+        (status, &paused["active"]),
+        (200, &json!(false)),
+        "{paused}"
+    );
+    rename("Paused One").await;
+    rename("Paused Two").await;
+    // Ten times the workers' poll interval: a worker would have posted by now.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(received.lock().unwrap().is_empty(), "posted while paused");
+
+    let (status, resumed) = server
+        .api("PATCH", &hook, Some(&owner), Some(json!({"active": true})))
+        .await;
+    assert_eq!(
+        (status, &resumed["active"]),
+        (200, &json!(true)),
+        "{resumed}"
+    );
+    let waited = first_received(&received, 2).await;
+    let names: Vec<Value> = waited
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<Value>(&r.body).unwrap()["data"]["metadata"]["name"].clone()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [json!("Paused One"), json!("Paused Two")],
+        "in order"
+    );
+    assert!(waited.iter().all(|r| signed_by(&first_secret, r)));
+    assert!(
+        waited.iter().all(|r| !r.signature.contains(' ')),
+        "one signature"
+    );
+
+    let (status, rotated) = server
+        .api("POST", &format!("{hook}/secret"), Some(&owner), None)
+        .await;
+    assert_eq!(status, 200, "{rotated}");
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, first_secret);
+    let until = time::OffsetDateTime::parse(
+        rotated["previousSecretExpiresAt"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let day_ahead = time::OffsetDateTime::now_utc() + time::Duration::hours(24);
+    assert!(
+        (until - day_ahead).abs() < time::Duration::minutes(1),
+        "{until}"
+    );
+    rename("Rotated").await;
+    let after = first_received(&received, 3).await;
+    let during_overlap = &after[2];
+    assert_eq!(during_overlap.signature.split(' ').count(), 2);
+    assert!(
+        signed_by(&new_secret, during_overlap),
+        "the new secret verifies"
+    );
+    assert!(
+        signed_by(&first_secret, during_overlap),
+        "so does the old one, for now"
+    );
+
+    let (_, listed) = server
+        .api(
+            "GET",
+            &format!("/api/orgs/{org}/webhooks"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(
+        listed["webhooks"][0]["previousSecretExpiresAt"],
+        rotated["previousSecretExpiresAt"]
+    );
+    assert!(
+        !listed.to_string().contains(&new_secret[6..]),
+        "never listed"
+    );
+    let (_, audit) = server
+        .api(
+            "GET",
+            &format!("/api/orgs/{org}/audit-logs?action=webhook.secret_rotated"),
+            Some(&owner),
+            None,
+        )
+        .await;
+    assert_eq!(audit["total"], 1, "{audit}");
+    assert!(!audit.to_string().contains(&new_secret[6..]));
+}
