@@ -28,6 +28,10 @@ pub struct StoreGauges {
     pub outbox_oldest_age_seconds: f64,
     pub outbox_failing: u64,
     pub active_sessions: u64,
+    pub webhook_queued: u64,
+    pub webhook_oldest_age_seconds: f64,
+    pub webhooks_failing: u64,
+    pub webhooks_paused: u64,
 }
 
 /// Where the gauges come from; the server wires the database in.
@@ -60,6 +64,11 @@ pub struct Metrics {
     outbox_failing: Gauge,
     mail_failures: Counter,
     active_sessions: Gauge,
+    webhook_queued: Gauge,
+    webhook_oldest_age: Gauge<f64, AtomicU64>,
+    webhooks_failing: Gauge,
+    webhooks_paused: Gauge,
+    webhook_failures: Counter,
 }
 
 fn duration_histogram() -> Histogram {
@@ -103,11 +112,32 @@ impl Default for Metrics {
             "Undelivered e-mails whose last attempt failed",
         );
         let active_sessions = gauge("active_sessions", "Sessions and API tokens not yet expired");
+        let webhook_queued = gauge(
+            "webhook_queued",
+            "Events queued for webhooks and not yet delivered, paused webhooks included",
+        );
+        let webhooks_failing = gauge(
+            "webhooks_failing",
+            "Active webhooks whose next event has failed at least once",
+        );
+        let webhooks_paused = gauge("webhooks_paused", "Webhooks paused by their org");
         let outbox_oldest_age = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "outbox_oldest_age_seconds",
             "How long the oldest undelivered e-mail has waited (0 when none waits)",
             outbox_oldest_age.clone(),
+        );
+        let webhook_oldest_age = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "webhook_oldest_age_seconds",
+            "How long the oldest event queued for an active webhook has waited since it happened (0 when none waits)",
+            webhook_oldest_age.clone(),
+        );
+        let webhook_failures = Counter::default();
+        registry.register(
+            "webhook_delivery_failures",
+            "Webhook posts that failed, by this process's webhook workers",
+            webhook_failures.clone(),
         );
         let mail_failures = Counter::default();
         registry.register(
@@ -128,6 +158,11 @@ impl Default for Metrics {
             outbox_failing,
             mail_failures,
             active_sessions,
+            webhook_queued,
+            webhook_oldest_age,
+            webhooks_failing,
+            webhooks_paused,
+            webhook_failures,
         }
     }
 }
@@ -156,6 +191,11 @@ impl Metrics {
         self.mail_failures.inc_by(failed);
     }
 
+    /// Counts failed webhook posts; the webhook workers report them.
+    pub fn record_webhook_failures(&self, failed: u64) {
+        self.webhook_failures.inc_by(failed);
+    }
+
     fn set(&self, gauges: StoreGauges) {
         let signed = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         self.pool_open.set(i64::from(gauges.pool_open));
@@ -168,6 +208,11 @@ impl Metrics {
         self.outbox_oldest_age.set(gauges.outbox_oldest_age_seconds);
         self.outbox_failing.set(signed(gauges.outbox_failing));
         self.active_sessions.set(signed(gauges.active_sessions));
+        self.webhook_queued.set(signed(gauges.webhook_queued));
+        self.webhook_oldest_age
+            .set(gauges.webhook_oldest_age_seconds);
+        self.webhooks_failing.set(signed(gauges.webhooks_failing));
+        self.webhooks_paused.set(signed(gauges.webhooks_paused));
     }
 
     fn encode(&self) -> Result<String, std::fmt::Error> {

@@ -64,6 +64,15 @@ pub struct DatabaseStats {
     pub outbox_failing: u64,
     /// Sessions and API tokens not yet expired.
     pub active_sessions: u64,
+    /// Events queued for webhooks, paused ones included.
+    pub webhook_queued: u64,
+    /// How long the oldest event queued for an active webhook has waited since it happened
+    /// (0 when none waits): a paused webhook's queue is meant to wait.
+    pub webhook_oldest_age_seconds: f64,
+    /// Active webhooks whose next event has failed at least once.
+    pub webhooks_failing: u64,
+    /// Paused webhooks.
+    pub webhooks_paused: u64,
 }
 
 /// A connection pool to SQLite or PostgreSQL, chosen by the URL's scheme.
@@ -282,6 +291,13 @@ impl Database {
         struct Sessions {
             active: i64,
         }
+        #[derive(FromQueryResult)]
+        struct Webhooks {
+            queued: i64,
+            failing: i64,
+            paused: i64,
+            oldest_us: Option<i64>,
+        }
         let (pool_open, pool_idle) = match self.backend() {
             DbBackend::Postgres => {
                 let pool = self.conn.get_postgres_connection_pool();
@@ -316,6 +332,18 @@ impl Database {
         ))
         .one(&self.conn)
         .await?;
+        let webhooks = Webhooks::find_by_statement(crate::sql::statement(
+            self.backend(),
+            "SELECT (SELECT COUNT(*) FROM webhook_queue) AS queued, \
+             (SELECT COUNT(*) FROM webhooks WHERE active = ? AND failures > 0) AS failing, \
+             (SELECT COUNT(*) FROM webhooks WHERE active = ?) AS paused, \
+             (SELECT MIN(e.created_at_us) FROM webhook_queue q \
+              JOIN webhooks w ON w.id = q.webhook_id \
+              JOIN audit_events e ON e.id = q.event_id WHERE w.active = ?) AS oldest_us",
+            [true.into(), false.into(), true.into()],
+        ))
+        .one(&self.conn)
+        .await?;
         let count = |n: i64| u64::try_from(n).unwrap_or(0);
         Ok(DatabaseStats {
             pool_open,
@@ -327,6 +355,13 @@ impl Database {
                 .and_then(|o| o.oldest)
                 .map_or(0.0, |oldest| (now - oldest).as_seconds_f64().max(0.0)),
             active_sessions: sessions.map_or(0, |s| count(s.active)),
+            webhook_queued: webhooks.as_ref().map_or(0, |w| count(w.queued)),
+            webhooks_failing: webhooks.as_ref().map_or(0, |w| count(w.failing)),
+            webhooks_paused: webhooks.as_ref().map_or(0, |w| count(w.paused)),
+            webhook_oldest_age_seconds: webhooks.and_then(|w| w.oldest_us).map_or(0.0, |oldest| {
+                let waited = time::Duration::microseconds(crate::sql::micros(now) - oldest);
+                waited.as_seconds_f64().max(0.0)
+            }),
         })
     }
 

@@ -78,7 +78,7 @@ impl Application {
         tokio::spawn(stop_on_signal(server.handle()));
         tracing::info!(address = %config.listen, port, "listening");
         let mut jobs = vec![
-            mail_worker(&config, database.clone(), mailer, metrics),
+            mail_worker(&config, database.clone(), mailer, metrics.clone()),
             retention,
             sweep,
             keys,
@@ -89,6 +89,7 @@ impl Application {
             database.clone(),
             webhook_sender(&config),
             sealer(&config)?,
+            metrics,
         ));
         Ok(Self {
             port,
@@ -247,6 +248,10 @@ impl GaugeSource for DatabaseGauges {
             outbox_oldest_age_seconds: stats.outbox_oldest_age_seconds,
             outbox_failing: stats.outbox_failing,
             active_sessions: stats.active_sessions,
+            webhook_queued: stats.webhook_queued,
+            webhook_oldest_age_seconds: stats.webhook_oldest_age_seconds,
+            webhooks_failing: stats.webhooks_failing,
+            webhooks_paused: stats.webhooks_paused,
         })
     }
 }

@@ -7,6 +7,7 @@ use tenantry_domain::clock::SystemClock;
 use tenantry_domain::integration::Sealer;
 use tenantry_domain::mail::RetryPolicy;
 use tenantry_domain::webhook::{EVENTS_PER_ROUND, WebhookDeliveryService, WebhookSender};
+use tenantry_http::Metrics;
 use tenantry_persistence::Database;
 use tenantry_webhook::{HttpSender, SenderSettings};
 
@@ -22,12 +23,13 @@ pub fn webhook_sender(config: &Config) -> Arc<dyn WebhookSender> {
 }
 
 /// `webhook_workers` jobs, each taking one due webhook per round: a slow endpoint holds up one
-/// worker, not the others.
+/// worker, not the others. Failed posts are counted in `metrics`.
 pub fn webhook_workers(
     config: &Config,
     database: Database,
     sender: Arc<dyn WebhookSender>,
     sealer: Arc<dyn Sealer>,
+    metrics: Arc<Metrics>,
 ) -> Vec<Job> {
     // A round posts up to EVENTS_PER_ROUND events, each under the timeout: the lease must
     // outlast the slowest round, or a second worker would post the same events again, out of
@@ -55,13 +57,17 @@ pub fn webhook_workers(
     let interval = Duration::from_millis(config.webhook_poll_interval_ms.get());
     (0..config.webhook_workers.get())
         .map(|_| {
-            let delivery = delivery.clone();
+            let (delivery, metrics) = (delivery.clone(), metrics.clone());
             Job::every("webhooks", interval, move || {
-                let delivery = delivery.clone();
+                let (delivery, metrics) = (delivery.clone(), metrics.clone());
                 async move {
                     match delivery.deliver_due().await {
                         // A round that did something may have left more behind.
-                        Ok(report) => report.delivered + report.failed > 0,
+                        Ok(report) => {
+                            let failed = u64::try_from(report.failed).unwrap_or(u64::MAX);
+                            metrics.record_webhook_failures(failed);
+                            report.delivered + report.failed > 0
+                        }
                         Err(error) => {
                             tracing::error!(%error, "the webhook queues cannot be read; retrying");
                             false

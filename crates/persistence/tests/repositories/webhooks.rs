@@ -374,3 +374,59 @@ async fn a_rotated_secrets_predecessor_is_claimed_with_it_until_its_time_is_up()
         assert_eq!((secret, previous), (newer, Some(new)), "{}", db.url);
     }
 }
+
+#[tokio::test]
+async fn the_stats_count_queued_failing_and_paused_webhooks_and_age_only_active_queues() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let mut paused = add_webhook(&*tx, &org, &["org.updated"]).await;
+        paused.active = false;
+        tx.webhooks().update_webhook(&paused).await.unwrap();
+        let failing = add_webhook(&*tx, &org, &["member.joined"]).await;
+        let hour_ago = AuditEvent::new(
+            org.id,
+            None,
+            AuditAction::OrgUpdated,
+            now() - Duration::hours(1),
+        );
+        tx.audit().append(&hour_ago).await.unwrap();
+        let at = now();
+        tx.audit()
+            .append(&AuditEvent::new(
+                org.id,
+                None,
+                AuditAction::MemberJoined,
+                at,
+            ))
+            .await
+            .unwrap();
+        tx.webhooks()
+            .record_round(&RoundOutcome {
+                webhook: failing.id,
+                attempts: Vec::new(),
+                delivered_through: None,
+                failures: 1,
+                retry_at: at,
+            })
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let stats = db.database.stats(at + Duration::seconds(60)).await.unwrap();
+        assert_eq!(
+            (
+                stats.webhook_queued,
+                stats.webhooks_failing,
+                stats.webhooks_paused
+            ),
+            (2, 1, 1),
+            "{}",
+            db.url
+        );
+        // The paused webhook's event is an hour old; the active one's a minute.
+        let age = stats.webhook_oldest_age_seconds;
+        assert!((age - 60.0).abs() < 1.0, "{age} on {}", db.url);
+    }
+}

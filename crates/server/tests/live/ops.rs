@@ -139,6 +139,15 @@ async fn metrics_count_requests_per_route_template_and_show_the_pool_outbox_and_
     );
     assert_eq!(gauge("tenantry_db_pool_waiting"), 0.0);
     assert_eq!(gauge("tenantry_mail_delivery_failures_total"), 0.0);
+    for webhooks in [
+        "tenantry_webhook_queued",
+        "tenantry_webhook_oldest_age_seconds",
+        "tenantry_webhooks_failing",
+        "tenantry_webhooks_paused",
+        "tenantry_webhook_delivery_failures_total",
+    ] {
+        assert_eq!(gauge(webhooks), 0.0, "{webhooks}");
+    }
 }
 
 #[actix_web::test]

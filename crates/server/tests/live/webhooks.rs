@@ -188,6 +188,10 @@ async fn a_failing_receiver_gets_every_event_once_it_recovers_in_order_and_signe
     tokio::time::sleep(Duration::from_millis(500)).await;
     let all_after = received.lock().unwrap().clone();
     assert_eq!(all_after.len(), all.len(), "{all_after:?}");
+    let failures = metric(&server, "tenantry_webhook_delivery_failures_total").await;
+    assert_eq!(failures, 3.0);
+    assert_eq!(metric(&server, "tenantry_webhook_queued").await, 0.0);
+    assert_eq!(metric(&server, "tenantry_webhooks_failing").await, 0.0);
 
     for request in &all {
         assert!(signed_by(&secret, request), "bad signature: {request:?}");
@@ -259,6 +263,17 @@ async fn a_failing_receiver_gets_every_event_once_it_recovers_in_order_and_signe
     assert_eq!(log["deliveries"][2]["eventType"], "member.invited");
 }
 
+/// The value of the sample `name` (no labels) on `/metrics`.
+async fn metric(server: &Server, name: &str) -> f64 {
+    let (status, _, body) = server.request("GET", "/metrics", None, &[], None).await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{text}"))
+}
+
 /// Waits until `received` holds `count` requests, and returns them.
 async fn first_received(received: &Mutex<Vec<Received>>, count: usize) -> Vec<Received> {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -322,6 +337,10 @@ async fn a_paused_webhook_keeps_its_events_until_resumed_and_a_rotated_secret_si
     // Ten times the workers' poll interval: a worker would have posted by now.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(received.lock().unwrap().is_empty(), "posted while paused");
+    assert_eq!(metric(&server, "tenantry_webhooks_paused").await, 1.0);
+    assert_eq!(metric(&server, "tenantry_webhook_queued").await, 2.0);
+    let oldest = metric(&server, "tenantry_webhook_oldest_age_seconds").await;
+    assert_eq!(oldest, 0.0, "a paused webhook's queue is meant to wait");
 
     let (status, resumed) = server
         .api("PATCH", &hook, Some(&owner), Some(json!({"active": true})))
@@ -348,6 +367,7 @@ async fn a_paused_webhook_keeps_its_events_until_resumed_and_a_rotated_secret_si
         waited.iter().all(|r| !r.signature.contains(' ')),
         "one signature"
     );
+    assert_eq!(metric(&server, "tenantry_webhooks_paused").await, 0.0);
 
     let (status, rotated) = server
         .api("POST", &format!("{hook}/secret"), Some(&owner), None)
