@@ -9,7 +9,7 @@ use actix_web::dev::Server;
 use anyhow::Context;
 use async_trait::async_trait;
 use tenantry_console::ConsoleState;
-use tenantry_domain::audit::AuditService;
+use tenantry_domain::audit::{AuditService, Pruned};
 use tenantry_domain::clock::SystemClock;
 use tenantry_domain::domains::{DnsError, DnsResolver, DomainService};
 use tenantry_domain::integration::Sealer;
@@ -256,15 +256,20 @@ impl GaugeSource for DatabaseGauges {
     }
 }
 
-/// Deletes the audit events each org's plan no longer keeps.
+/// Deletes the audit events each org's plan no longer keeps, and webhook delivery attempts as
+/// old.
 fn audit_retention(config: &Config, audit: AuditService) -> Job {
     let interval = std::time::Duration::from_secs(config.audit_retention_interval_s.get());
     Job::every("audit retention", interval, move || {
         let audit = audit.clone();
         async move {
             match audit.apply_retention().await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, "expired audit events deleted"),
+                Ok(pruned) if pruned == Pruned::default() => {}
+                Ok(pruned) => tracing::info!(
+                    events = pruned.events,
+                    delivery_attempts = pruned.delivery_attempts,
+                    "expired audit events and webhook delivery attempts deleted"
+                ),
                 Err(error) => tracing::error!(%error, "audit retention failed; will retry"),
             }
             false

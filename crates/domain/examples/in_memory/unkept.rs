@@ -175,6 +175,15 @@ impl WebhookRepository for MemoryTx {
         not_kept("webhooks.delete_webhook")
     }
 
+    async fn prune_attempts_before(
+        &self,
+        _: OrgId,
+        _: OffsetDateTime,
+        _: u64,
+    ) -> Result<u64, StoreError> {
+        not_kept("webhooks.prune_attempts_before")
+    }
+
     async fn list_attempts(
         &self,
         _: WebhookId,

@@ -16,7 +16,7 @@ pub use error::AuditError;
 pub use model::{AuditAction, AuditEvent};
 pub use ports::{AuditEntry, AuditRepository, EventPage, ExportChunk};
 pub use query::{AuditCursor, AuditFilter, AuditLog, AuditPage};
-pub use service::{AuditExport, AuditService};
+pub use service::{AuditExport, AuditService, Pruned};
 
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockAuditRepository;

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::authz::Actor;
 use crate::ids::{AuditEventId, OrgId, UserId};
@@ -305,5 +306,12 @@ impl AuditEvent {
     pub fn meta(mut self, key: &str, value: impl ToString) -> Self {
         self.metadata.insert(key.to_owned(), value.to_string());
         self
+    }
+
+    /// Adds a time to the metadata, in RFC 3339 as the API writes times.
+    #[must_use]
+    pub fn meta_time(self, key: &str, at: OffsetDateTime) -> Self {
+        let text = at.format(&Rfc3339).unwrap_or_else(|_| at.to_string());
+        self.meta(key, text)
     }
 }

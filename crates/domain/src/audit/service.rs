@@ -13,13 +13,16 @@ use crate::ids::OrgId;
 use crate::plan::Feature;
 use crate::ports::UnitOfWork;
 
-/// A time in metadata as the API writes times.
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.to_string())
-}
-
 const AUDIT_READ: Requirement = Requirement::Permission(Permission::AuditRead);
+
+/// What a retention pass deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Audit events.
+    pub events: u64,
+    /// Webhook delivery attempts (the deliveries log).
+    pub delivery_attempts: u64,
+}
 
 /// Reading the audit log: pages for people, a CSV export for auditors' tools.
 #[derive(Clone)]
@@ -66,32 +69,39 @@ impl AuditService {
     /// Events deleted per retention transaction: small, so writers never wait long.
     pub const RETENTION_BATCH: u64 = 500;
 
-    /// Deletes the events every org's plan no longer keeps, in small batches, each in its own
+    /// Deletes the events every org's plan no longer keeps, and its webhooks' delivery
+    /// attempts as old (they name events that are gone), in small batches, each in its own
     /// transaction; the chain stays verifiable from its new anchor. Returns how many went.
     #[instrument(skip_all)]
-    pub async fn apply_retention(&self) -> Result<u64, AuditError> {
+    pub async fn apply_retention(&self) -> Result<Pruned, AuditError> {
         let now = self.clock.now();
-        let mut deleted = 0;
+        let mut pruned = Pruned::default();
         let mut after = None;
         loop {
             let orgs = self.uow.read().await?.orgs().list_orgs(after, 200).await?;
             let Some(last) = orgs.last() else {
-                return Ok(deleted);
+                return Ok(pruned);
             };
             after = Some(last.id);
             for org in &orgs {
                 let Some(retention) = org.plan.audit_retention() else {
                     continue;
                 };
+                let cutoff = now - retention;
                 loop {
                     let tx = self.uow.begin().await?;
-                    let pruned = tx
+                    let events = tx
                         .audit()
-                        .prune_before(org.id, now - retention, Self::RETENTION_BATCH)
+                        .prune_before(org.id, cutoff, Self::RETENTION_BATCH)
+                        .await?;
+                    let attempts = tx
+                        .webhooks()
+                        .prune_attempts_before(org.id, cutoff, Self::RETENTION_BATCH)
                         .await?;
                     tx.commit().await?;
-                    deleted += pruned;
-                    if pruned < Self::RETENTION_BATCH {
+                    pruned.events += events;
+                    pruned.delivery_attempts += attempts;
+                    if events < Self::RETENTION_BATCH && attempts < Self::RETENTION_BATCH {
                         break;
                     }
                 }
@@ -173,10 +183,10 @@ impl AuditService {
             event = event.meta("actorId", user);
         }
         if let Some(from) = filter.from {
-            event = event.meta("from", rfc3339(from));
+            event = event.meta_time("from", from);
         }
         if let Some(until) = filter.until {
-            event = event.meta("until", rfc3339(until));
+            event = event.meta_time("until", until);
         }
         tx.audit().append(&event).await?;
         tx.commit().await?;

@@ -85,6 +85,14 @@ pub trait WebhookRepository: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Deletes the webhook with its queue and its recorded attempts.
     async fn delete_webhook(&self, org: OrgId, id: WebhookId) -> Result<(), StoreError>;
+    /// Deletes up to `limit` recorded attempts of the org's webhooks made before `cutoff`;
+    /// returns how many went.
+    async fn prune_attempts_before(
+        &self,
+        org: OrgId,
+        cutoff: OffsetDateTime,
+        limit: u64,
+    ) -> Result<u64, StoreError>;
     /// The webhook's recorded attempts, newest first, skipping `offset`.
     async fn list_attempts(
         &self,

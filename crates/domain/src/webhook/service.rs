@@ -227,7 +227,7 @@ impl WebhookService {
         webhook.previous_secret_expires_at = Some(previous_until);
         let event = AuditEvent::new(org, Some(actor), AuditAction::WebhookSecretRotated, now)
             .target("webhookId", id)
-            .meta("previousSecretExpiresAt", rfc3339(previous_until));
+            .meta_time("previousSecretExpiresAt", previous_until);
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(CreatedWebhook { webhook, secret })
@@ -281,11 +281,6 @@ impl WebhookService {
             pages: total.div_ceil(page.limit),
         })
     }
-}
-
-fn rfc3339(at: time::OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 async fn found(tx: &dyn Transaction, org: OrgId, id: WebhookId) -> Result<Webhook, WebhookError> {

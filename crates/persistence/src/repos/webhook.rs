@@ -290,6 +290,25 @@ impl WebhookRepository for SeaTransaction {
         Ok(())
     }
 
+    async fn prune_attempts_before(
+        &self,
+        org: OrgId,
+        cutoff: OffsetDateTime,
+        limit: u64,
+    ) -> Result<u64, StoreError> {
+        self.update(
+            "DELETE FROM webhook_attempts WHERE id IN (SELECT a.id FROM webhook_attempts a \
+             JOIN webhooks w ON w.id = a.webhook_id \
+             WHERE w.org_id = ? AND a.attempted_at_us < ? LIMIT ?)",
+            vec![
+                org.as_uuid().into(),
+                micros(cutoff).into(),
+                i64::try_from(limit).unwrap_or(i64::MAX).into(),
+            ],
+        )
+        .await
+    }
+
     async fn list_attempts(
         &self,
         id: WebhookId,

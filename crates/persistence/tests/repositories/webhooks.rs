@@ -430,3 +430,46 @@ async fn the_stats_count_queued_failing_and_paused_webhooks_and_age_only_active_
         assert!((age - 60.0).abs() < 1.0, "{age} on {}", db.url);
     }
 }
+
+#[tokio::test]
+async fn pruning_delivery_attempts_takes_only_the_orgs_older_ones_in_batches() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let other = add_org(&*tx, &owner).await;
+        let cutoff = now() - Duration::days(30);
+        let mut hooks = Vec::new();
+        for in_org in [&org, &other] {
+            let webhook = add_webhook(&*tx, in_org, &["member.joined"]).await;
+            let tried = |days_ago: i64| tenantry_domain::webhook::DeliveryAttempt {
+                event_id: tenantry_domain::ids::AuditEventId::generate(),
+                action: AuditAction::MemberJoined,
+                attempt: 1,
+                status: Some(500),
+                error: Some("the receiver answered 500".into()),
+                at: now() - Duration::days(days_ago),
+                duration_ms: 3,
+            };
+            let round = RoundOutcome {
+                webhook: webhook.id,
+                attempts: vec![tried(40), tried(35), tried(31), tried(1)],
+                delivered_through: None,
+                failures: 4,
+                retry_at: now(),
+            };
+            tx.webhooks().record_round(&round).await.unwrap();
+            hooks.push(webhook.id);
+        }
+        let prune = tx.webhooks().prune_attempts_before(org.id, cutoff, 2);
+        assert_eq!(prune.await.unwrap(), 2, "a batch at most: {}", db.url);
+        let prune = tx.webhooks().prune_attempts_before(org.id, cutoff, 2);
+        assert_eq!(prune.await.unwrap(), 1, "{}", db.url);
+        tx.commit().await.unwrap();
+
+        let read = db.database.read().await.unwrap();
+        let left = |id| read.webhooks().count_attempts(id);
+        assert_eq!(left(hooks[0]).await.unwrap(), 1, "the young one stays");
+        assert_eq!(left(hooks[1]).await.unwrap(), 4, "another org's stay");
+    }
+}

@@ -471,8 +471,24 @@ async fn retention_deletes_what_the_plan_no_longer_keeps_and_the_chain_still_ver
             .await;
         }
 
-        let deleted = app.services.audit.apply_retention().await.unwrap();
-        assert_eq!(deleted, 3, "only the free org's old events");
+        // Each org's webhook tried to deliver 40 days ago and today.
+        let mut hooks = Vec::new();
+        for org in [&free, &enterprise] {
+            hooks.push(webhook_tried_then_and_now(&app.db, org).await);
+        }
+
+        let pruned = app.services.audit.apply_retention().await.unwrap();
+        assert_eq!(pruned.events, 3, "only the free org's old events");
+        assert_eq!(pruned.delivery_attempts, 1, "and its old delivery attempt");
+        for ((org, hook), left) in [&free, &enterprise].into_iter().zip(&hooks).zip([1, 2]) {
+            let log = app
+                .get(
+                    &format!("/api/orgs/{org}/webhooks/{hook}/deliveries"),
+                    &owner.token,
+                )
+                .await;
+            assert_eq!(log.body["total"], left, "{}", log.body);
+        }
 
         let free_log = app
             .get(&format!("/api/orgs/{free}/audit-logs"), &owner.token)
@@ -497,10 +513,59 @@ async fn retention_deletes_what_the_plan_no_longer_keeps_and_the_chain_still_ver
         assert_eq!(kept.body["total"], 6, "enterprise keeps everything");
         assert_eq!(
             app.services.audit.apply_retention().await.unwrap(),
-            0,
+            tenantry_domain::audit::Pruned::default(),
             "nothing left to do"
         );
     }
+}
+
+/// A webhook of `org`, stored with a delivery attempt 40 days old and one of now (no audit
+/// event: the test counts the org's events).
+async fn webhook_tried_then_and_now(
+    db: &tenantry_persistence::testing::TestDatabase,
+    org: &str,
+) -> tenantry_domain::ids::WebhookId {
+    use tenantry_domain::audit::AuditAction;
+    use tenantry_domain::ids::{AuditEventId, WebhookId};
+    use tenantry_domain::ports::UnitOfWork;
+    use tenantry_domain::webhook::{
+        DeliveryAttempt, EventTypes, RoundOutcome, Webhook, WebhookUrl,
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let webhook = Webhook {
+        id: WebhookId::generate(),
+        org_id: org.parse().unwrap(),
+        url: WebhookUrl::try_from("https://93.184.216.34/hooks").unwrap(),
+        events: EventTypes::parse(["org.updated"]).unwrap(),
+        active: true,
+        previous_secret_expires_at: None,
+        created_at: now - time::Duration::days(41),
+    };
+    let tried = |at| DeliveryAttempt {
+        event_id: AuditEventId::generate(),
+        action: AuditAction::OrgUpdated,
+        attempt: 1,
+        status: Some(204),
+        error: None,
+        at,
+        duration_ms: 3,
+    };
+    let tx = db.database.begin().await.unwrap();
+    let sealed = tenantry_domain::integration::SealedCredentials("sealed".into());
+    tx.webhooks()
+        .insert_webhook(&webhook, &sealed)
+        .await
+        .unwrap();
+    let round = RoundOutcome {
+        webhook: webhook.id,
+        attempts: vec![tried(now - time::Duration::days(40)), tried(now)],
+        delivered_through: None,
+        failures: 0,
+        retry_at: now,
+    };
+    tx.webhooks().record_round(&round).await.unwrap();
+    tx.commit().await.unwrap();
+    webhook.id
 }
 
 #[actix_web::test]
