@@ -21,7 +21,7 @@ use tracing::instrument;
 
 use crate::error::OrStoreError;
 use crate::transaction::{Conn, SeaTransaction};
-use crate::writer::{SqliteReaders, SqliteWriter};
+use crate::writer::{BUSY_TIMEOUT, Begun, SqliteReaders, SqliteWriter, WriteTx};
 
 /// The PostgreSQL advisory lock key migrations run under: "tenantry" in ASCII.
 const MIGRATION_LOCK: i64 = 0x7465_6e61_6e74_7279;
@@ -130,7 +130,7 @@ impl Database {
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(BUSY_TIMEOUT)
                     .foreign_keys(true)
             });
         let conn = sea_orm::Database::connect(options).await?;
@@ -434,7 +434,7 @@ impl Database {
             .map(|writer| Waiting::on(writer.waiting()));
         let turn = self.write_turn().await?;
         let tx = match &self.writer {
-            Some(writer) => Conn::Write(writer.begin().or_store_error()?),
+            Some(writer) => Conn::Write(begin_on(writer).await.or_store_error()?),
             None => Conn::Tx(
                 self.conn
                     .begin_with_options(write_options())
@@ -455,6 +455,23 @@ impl Database {
             .await
             .or_store_error()?;
         Ok(Box::new(SeaTransaction::new(tx)))
+    }
+}
+
+/// Begins on the writer, waiting without blocking the thread while another process holds
+/// SQLite's write lock: up to the busy timeout, polling at growing intervals.
+async fn begin_on(writer: &SqliteWriter) -> Result<WriteTx, DbErr> {
+    let deadline = tokio::time::Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match writer.begin()? {
+            Begun::Tx(tx) => return Ok(tx),
+            Begun::Busy(error) if tokio::time::Instant::now() >= deadline => return Err(error),
+            Begun::Busy(_) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+        }
     }
 }
 

@@ -42,6 +42,10 @@ const GROUP_LIMIT: usize = 16;
 /// [`SqliteWriter::watch`]).
 const GROUP_CHECK: Duration = Duration::from_millis(2);
 
+/// How long a connection waits for a lock another one holds: SQLite's busy handler sleeps in
+/// the calling thread until then.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What a group's `COMMIT` came to, as its members learn it: `None` until it is made.
 type Outcome = Option<Result<(), Arc<str>>>;
 
@@ -127,25 +131,36 @@ impl SqliteWriter {
     }
 
     /// `BEGIN IMMEDIATE`, or a savepoint in the SQLite transaction a group waits in: the
-    /// caller must hold the write turn.
-    pub(crate) fn begin(&self) -> Result<WriteTx, DbErr> {
+    /// caller must hold the write turn. [`Begun::Busy`] when another process (an operator
+    /// command) holds the write lock: SQLite's busy handler would sleep in this thread, an
+    /// async worker's, so the caller waits for it instead (`Database::begin_write`).
+    pub(crate) fn begin(&self) -> Result<Begun, DbErr> {
         let mut writer = self.lock();
         writer.settle();
         let in_group = writer.group.is_some();
-        run(
-            &writer.conn,
-            if in_group {
-                "SAVEPOINT member"
-            } else {
-                "BEGIN IMMEDIATE"
-            },
-        )?;
+        if in_group {
+            run(&writer.conn, "SAVEPOINT member")?;
+        } else {
+            writer.conn.busy_timeout(Duration::ZERO).map_err(db_err)?;
+            let begun = run_raw(&writer.conn, "BEGIN IMMEDIATE");
+            writer.conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+            match begun {
+                Ok(()) => {}
+                Err(rusqlite::Error::SqliteFailure(failure, message))
+                    if failure.code == rusqlite::ErrorCode::DatabaseBusy =>
+                {
+                    let busy = rusqlite::Error::SqliteFailure(failure, message);
+                    return Ok(Begun::Busy(db_err(busy)));
+                }
+                Err(error) => return Err(db_err(error)),
+            }
+        }
         writer.running = true;
-        Ok(WriteTx {
+        Ok(Begun::Tx(WriteTx {
             writer: self.clone(),
             in_group,
             open: true,
-        })
+        }))
     }
 
     /// Commits the group waiting in the open SQLite transaction, if no transaction is running:
@@ -246,6 +261,13 @@ impl WriterState {
             group.outcome.send_replace(Some(Err(lost)));
         }
     }
+}
+
+/// What [`SqliteWriter::begin`] came to.
+pub(crate) enum Begun {
+    Tx(WriteTx),
+    /// Another process holds the write lock; the error to report should it keep it too long.
+    Busy(DbErr),
 }
 
 /// A write transaction on the [`SqliteWriter`]; dropped without [`commit`](Self::commit), it
@@ -474,7 +496,7 @@ async fn hand_over_outcome(result: MockExecResult) -> Result<ExecResult, DbErr> 
 /// statements kept prepared.
 pub(crate) fn connect(file: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(file, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(PREPARED_STATEMENTS);
     Ok(conn)
 }
@@ -534,10 +556,13 @@ fn nothing() -> Statement {
 /// `BEGIN`, `COMMIT`, `ROLLBACK` or a savepoint's, kept prepared: parsing them again on every
 /// transaction showed in profiles.
 fn run(conn: &Connection, sql: &str) -> Result<(), DbErr> {
+    run_raw(conn, sql).map_err(db_err)
+}
+
+fn run_raw(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)
         .and_then(|mut statement| statement.execute([]))
         .map(drop)
-        .map_err(db_err)
 }
 
 /// What a result column holds, from its declared type as the migrations create it:

@@ -53,7 +53,7 @@ impl Bare {
     /// comes back, having passed the turn on; `None` when it committed at once.
     async fn insert(&self, x: i64) -> Option<PendingCommit> {
         let turn = self.turns.clone().try_acquire_owned().unwrap();
-        let tx = self.writer.begin().unwrap();
+        let tx = begun(&self.writer);
         tx.with(|conn| conn.execute("INSERT INTO n (x) VALUES (?1)", [x]))
             .unwrap();
         let mut commit: PendingCommit = Box::pin(tx.commit(Some(turn)));
@@ -61,6 +61,13 @@ impl Bare {
             Poll::Ready(outcome) => outcome.map(|()| None).unwrap(),
             Poll::Pending => Some(commit),
         }
+    }
+}
+
+fn begun(writer: &SqliteWriter) -> WriteTx {
+    match writer.begin().unwrap() {
+        Begun::Tx(tx) => tx,
+        Begun::Busy(error) => panic!("no other connection writes here: {error}"),
     }
 }
 
@@ -118,7 +125,7 @@ async fn members_whose_shared_transaction_sqlite_rolls_back_are_told_it_failed()
     // An interrupted write makes SQLite roll back the whole transaction, the group's work
     // with it (a full disk does the same).
     let turn = db.turns.clone().try_acquire_owned().unwrap();
-    let tx = db.writer.begin().unwrap();
+    let tx = begun(&db.writer);
     let interrupt = tx.with(Connection::get_interrupt_handle);
     let stopper = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(50));

@@ -216,3 +216,46 @@ async fn an_idempotency_claim_queued_behind_a_group_runs_in_it() {
     assert_eq!(stored(&db.database, &first_user).await, Some(first_user));
     assert_eq!(stored(&db.database, &last_user).await, Some(last_user));
 }
+
+#[tokio::test]
+async fn a_write_waits_for_another_processs_lock_without_blocking_its_thread() {
+    // One thread runs every task here, as an actix worker runs its requests.
+    let db = testing::sqlite().await;
+    let file = db.url.strip_prefix("sqlite://").unwrap();
+    let operator = rusqlite::Connection::open(file).unwrap();
+    operator.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let ticks = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let ticker = tokio::spawn({
+        let ticks = ticks.clone();
+        async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    });
+    let write = tokio::spawn({
+        let database = db.database.clone();
+        async move {
+            let tx = database.begin().await.unwrap();
+            let user = add_user(&*tx, "after@example.com").await;
+            tx.commit().await.unwrap();
+            user
+        }
+    });
+
+    // SQLite's busy handler would hold the thread until its timeout: nothing else would run,
+    // this test's own sleep included, and the operator would never let go.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let ticked = ticks.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(!write.is_finished(), "the write waits for the lock");
+    operator.execute_batch("COMMIT").unwrap();
+    let user = within_10s(write).await.unwrap();
+    ticker.abort();
+
+    assert!(
+        ticked >= 10,
+        "the thread ran other tasks meanwhile: {ticked} ticks"
+    );
+    assert_eq!(stored(&db.database, &user).await, Some(user));
+}
