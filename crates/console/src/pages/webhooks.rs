@@ -1,7 +1,7 @@
 //! The org's webhooks (`settings:write`, since a webhook reads the whole audit log): the list,
 //! creating one (its signing secret shown once, on the answer to the post), and a page of each
 //! to change its URL and events, pause and resume it, rotate its secret (the new one shown
-//! once), read its deliveries log and delete it.
+//! once), send it a test event, read its deliveries log and delete it.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -33,6 +33,7 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
             web::post().to(set_active),
         )
         .route("/orgs/{org}/webhooks/{id}/secret", web::post().to(rotate))
+        .route("/orgs/{org}/webhooks/{id}/test", web::post().to(send_test))
         .route("/orgs/{org}/webhooks/{id}/delete", web::post().to(delete));
 }
 
@@ -518,6 +519,11 @@ async fn render_edit(
         }
         section.card {
             h2 { "Deliveries" }
+            form.inline method="post" action={(url) "/test"} {
+                input type="hidden" name="csrf" value=(viewer.csrf);
+                button.quiet #test-webhook type="submit" { "Send a test event" }
+            }
+            " " span.muted { "A signed " code { "webhook.tested" } " event, whatever the webhook subscribes to." }
             @if let Some(invalid) = &bad_page {
                 p.muted { (field_label(invalid.field)) " " (invalid.message) "." }
             }
@@ -663,6 +669,25 @@ async fn set_active(
         &back,
         outcome,
         if active { "resumed" } else { "paused" },
+    ))
+}
+
+async fn send_test(
+    state: web::Data<ConsoleState>,
+    viewer: Viewer,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> Result<HttpResponse, Refused> {
+    let (org, id) = ids(&path)?;
+    let _: NoFields = form(&viewer, &body)?;
+    Ok(flash::outcome(
+        &format!("{}/{id}", list_url(org)),
+        state
+            .services
+            .webhooks
+            .send_test(&viewer.actor, org, id)
+            .await,
+        "test_sent",
     ))
 }
 

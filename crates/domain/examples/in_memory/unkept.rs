@@ -11,7 +11,8 @@ use tenantry_domain::directory::{
 use tenantry_domain::domains::{DomainName, DomainRepository, OrgDomain};
 use tenantry_domain::error::StoreError;
 use tenantry_domain::ids::{
-    DomainId, IntegrationId, InvitationId, OrgId, ScimGroupId, ScimTokenId, UserId, WebhookId,
+    AuditEventId, DomainId, IntegrationId, InvitationId, OrgId, ScimGroupId, ScimTokenId, UserId,
+    WebhookId,
 };
 use tenantry_domain::integration::{Integration, IntegrationRepository, SealedCredentials};
 use tenantry_domain::mail::{Mail, OutboxMessage, OutboxRepository};
@@ -169,6 +170,10 @@ impl WebhookRepository for MemoryTx {
         _: OffsetDateTime,
     ) -> Result<(), StoreError> {
         not_kept("webhooks.rotate_secret")
+    }
+
+    async fn queue_test(&self, _: WebhookId, _: AuditEventId) -> Result<(), StoreError> {
+        not_kept("webhooks.queue_test")
     }
 
     async fn delete_webhook(&self, _: OrgId, _: WebhookId) -> Result<(), StoreError> {

@@ -102,6 +102,10 @@ pub enum AuditAction {
     /// A webhook's signing secret was replaced (`POST .../webhooks/{id}/secret`). Target
     /// `webhookId`; metadata `previousSecretExpiresAt`. Never a secret.
     WebhookSecretRotated,
+    /// A test event was sent to a webhook (`POST .../webhooks/{id}/test`): this event, queued
+    /// for that webhook whatever it subscribes to. Target `webhookId`; metadata `url` (origin
+    /// only).
+    WebhookTested,
     /// A webhook was deleted (`DELETE .../webhooks/{id}`). Target `webhookId`; metadata `url`
     /// (origin only).
     WebhookDeleted,
@@ -138,7 +142,7 @@ pub enum AuditAction {
 
 impl AuditAction {
     /// Every action, in declaration order: the names the API's `action` filter accepts.
-    pub const ALL: [Self; 42] = [
+    pub const ALL: [Self; 43] = [
         Self::OrgCreated,
         Self::OrgUpdated,
         Self::OrgPlanChanged,
@@ -169,6 +173,7 @@ impl AuditAction {
         Self::WebhookCreated,
         Self::WebhookUpdated,
         Self::WebhookSecretRotated,
+        Self::WebhookTested,
         Self::WebhookDeleted,
         Self::DirectoryTokenCreated,
         Self::DirectoryTokenRevoked,
@@ -214,6 +219,7 @@ impl AuditAction {
             Self::WebhookCreated => "webhook.created",
             Self::WebhookUpdated => "webhook.updated",
             Self::WebhookSecretRotated => "webhook.secret_rotated",
+            Self::WebhookTested => "webhook.tested",
             Self::WebhookDeleted => "webhook.deleted",
             Self::DirectoryTokenCreated => "scim.token_created",
             Self::DirectoryTokenRevoked => "scim.token_revoked",

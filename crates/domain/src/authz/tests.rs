@@ -210,6 +210,8 @@ fn every_write_refuses_a_stranger_before_it_opens_a_write_transaction() {
         refused(n, b, s.webhooks.delete(me, org, hook_id)).await;
         let (n, s, b) = run("rotate a webhook's secret");
         refused(n, b, s.webhooks.rotate_secret(me, org, hook_id)).await;
+        let (n, s, b) = run("send a webhook a test event");
+        refused(n, b, s.webhooks.send_test(me, org, hook_id)).await;
 
         let (n, s, b) = run("switch the active org");
         let token = SessionToken::generate();

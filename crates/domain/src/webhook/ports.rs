@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 use super::model::{DeliveryAttempt, Webhook, WebhookUrl};
 use crate::audit::AuditEntry;
 use crate::error::StoreError;
-use crate::ids::{OrgId, WebhookId};
+use crate::ids::{AuditEventId, OrgId, WebhookId};
 use crate::integration::SealedCredentials;
 use crate::validation::ValidationError;
 
@@ -83,6 +83,10 @@ pub trait WebhookRepository: Send + Sync {
         secret: &SealedCredentials,
         previous_until: OffsetDateTime,
     ) -> Result<(), StoreError>;
+    /// Queues the appended `event` for the webhook, unless its subscriptions already did, and
+    /// makes the webhook due now (a test is for a receiver just fixed: its backoff waits no
+    /// more).
+    async fn queue_test(&self, id: WebhookId, event: AuditEventId) -> Result<(), StoreError>;
     /// Deletes the webhook with its queue and its recorded attempts.
     async fn delete_webhook(&self, org: OrgId, id: WebhookId) -> Result<(), StoreError>;
     /// Deletes up to `limit` recorded attempts of the org's webhooks made before `cutoff`;

@@ -12,7 +12,7 @@ use super::ports::WebhookSender;
 use crate::audit::{AuditAction, AuditEvent, AuditPage};
 use crate::authz::{Access, Actor, Permission, Requirement};
 use crate::clock::Clock;
-use crate::ids::{OrgId, WebhookId};
+use crate::ids::{AuditEventId, OrgId, WebhookId};
 use crate::integration::{Credentials, SealError, SealedCredentials, Sealer};
 use crate::ports::{Transaction, UnitOfWork};
 
@@ -231,6 +231,32 @@ impl WebhookService {
         tx.audit().append(&event).await?;
         tx.commit().await?;
         Ok(CreatedWebhook { webhook, secret })
+    }
+
+    /// Sends the webhook a test event: a `webhook.tested` audit event, queued for it whatever
+    /// it subscribes to and delivered by the workers like any other, after the events queued
+    /// before it. Returns the event's id, the `webhook-id` the receiver gets.
+    #[instrument(skip_all, fields(org = %org, webhook = %id))]
+    pub async fn send_test(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        id: WebhookId,
+    ) -> Result<AuditEventId, WebhookError> {
+        let tx = self.begin_checked(actor, org, None).await?;
+        let webhook = found(&*tx, org, id).await?;
+        let event = AuditEvent::new(
+            org,
+            Some(actor),
+            AuditAction::WebhookTested,
+            self.clock.now(),
+        )
+        .target("webhookId", id)
+        .meta("url", webhook.url.origin());
+        tx.audit().append(&event).await?;
+        tx.webhooks().queue_test(id, event.id).await?;
+        tx.commit().await?;
+        Ok(event.id)
     }
 
     /// Deletes the webhook; events still queued for it are dropped.

@@ -66,6 +66,15 @@ impl From<CreatedWebhook> for CreatedWebhookResponse {
     }
 }
 
+/// `POST /api/orgs/{orgId}/webhooks/{id}/test`: the test event, queued.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookTestResponse {
+    /// The `webhook.tested` audit event: the `webhook-id` header the receiver gets, and the
+    /// `eventId` of its tries in the deliveries log.
+    pub event_id: String,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookListResponse {
     pub webhooks: Vec<WebhookResponse>,

@@ -150,6 +150,10 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
         [post(rotate_webhook_secret)],
     );
     routes.add(
+        "/api/orgs/{org_id}/webhooks/{id}/test",
+        [post(test_webhook)],
+    );
+    routes.add(
         "/api/orgs/{org_id}/webhooks/{id}/deliveries",
         [get(list_deliveries)],
     );

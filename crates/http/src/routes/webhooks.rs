@@ -12,7 +12,7 @@ use crate::auth::Authenticated;
 use crate::body::{Body, Query};
 use crate::dto::webhook::{
     CreatedWebhookResponse, DeliveryLogQuery, DeliveryLogResponse, NewWebhookRequest,
-    WebhookListResponse, WebhookResponse, WebhookUpdateRequest,
+    WebhookListResponse, WebhookResponse, WebhookTestResponse, WebhookUpdateRequest,
 };
 use crate::error::{ApiError, ErrorBody};
 
@@ -113,6 +113,31 @@ pub(crate) async fn rotate_webhook_secret(
         .rotate_secret(&auth.actor, org, id)
         .await?;
     Ok(HttpResponse::Ok().json(CreatedWebhookResponse::from(rotated)))
+}
+
+/// Queues a test event (`webhook.tested`) for the webhook, whatever it subscribes to, and makes
+/// it due now; the workers post it as they post every event, after those queued before it.
+#[utoipa::path(post, path = "/api/orgs/{orgId}/webhooks/{id}/test", tag = "webhooks",
+    security(("bearer" = [])), params(("orgId" = String, Path), ("id" = String, Path)),
+    responses(
+        (status = 202, body = WebhookTestResponse),
+        (status = 403, description = "forbidden", body = ErrorBody),
+        (status = 404, description = "org_not_found, webhook_not_found", body = ErrorBody),
+    ))]
+pub(crate) async fn test_webhook(
+    state: web::Data<ApiState>,
+    auth: Authenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (org, id): (OrgId, WebhookId) = path_ids(&path)?;
+    let event = state
+        .services
+        .webhooks
+        .send_test(&auth.actor, org, id)
+        .await?;
+    Ok(HttpResponse::Accepted().json(WebhookTestResponse {
+        event_id: event.to_string(),
+    }))
 }
 
 /// Deletes the webhook; events not yet delivered to it are dropped.

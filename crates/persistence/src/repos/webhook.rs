@@ -280,6 +280,26 @@ impl WebhookRepository for SeaTransaction {
         Ok(())
     }
 
+    async fn queue_test(&self, id: WebhookId, event: AuditEventId) -> Result<(), StoreError> {
+        self.update(
+            "INSERT INTO webhook_queue (webhook_id, seq, event_id) \
+             SELECT ?, e.seq, e.id FROM audit_events e WHERE e.id = ? AND NOT EXISTS \
+             (SELECT 1 FROM webhook_queue q WHERE q.webhook_id = ? AND q.seq = e.seq)",
+            vec![
+                id.as_uuid().into(),
+                event.as_uuid().into(),
+                id.as_uuid().into(),
+            ],
+        )
+        .await?;
+        self.update(
+            "UPDATE webhooks SET retry_at_us = 0 WHERE id = ?",
+            vec![id.as_uuid().into()],
+        )
+        .await?;
+        Ok(())
+    }
+
     async fn delete_webhook(&self, org: OrgId, id: WebhookId) -> Result<(), StoreError> {
         // Subscriptions, queue and attempts go with it (foreign keys, ON DELETE CASCADE).
         self.update(

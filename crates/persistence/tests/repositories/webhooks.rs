@@ -473,3 +473,45 @@ async fn pruning_delivery_attempts_takes_only_the_orgs_older_ones_in_batches() {
         assert_eq!(left(hooks[1]).await.unwrap(), 4, "another org's stay");
     }
 }
+
+#[tokio::test]
+async fn a_test_event_is_queued_once_for_its_webhook_and_makes_it_due_now() {
+    for db in testing::all().await {
+        let tx = db.database.begin().await.unwrap();
+        let owner = add_user(&*tx, "o@example.com").await;
+        let org = add_org(&*tx, &owner).await;
+        let deaf = add_webhook(&*tx, &org, &["member.joined"]).await;
+        let listening = add_webhook(&*tx, &org, &["webhook.tested"]).await;
+        // Both in backoff, an hour to go.
+        for webhook in [&deaf, &listening] {
+            let round = RoundOutcome {
+                webhook: webhook.id,
+                attempts: Vec::new(),
+                delivered_through: None,
+                failures: 3,
+                retry_at: now() + Duration::hours(1),
+            };
+            tx.webhooks().record_round(&round).await.unwrap();
+        }
+        let test = append(&*tx, &org, AuditAction::WebhookTested).await;
+        for webhook in [&deaf, &listening] {
+            tx.webhooks().queue_test(webhook.id, test.id).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let at = now();
+        let tx = db.database.begin().await.unwrap();
+        let mut claimed = tx
+            .webhooks()
+            .claim_due(at, at + Duration::minutes(5), 10, 10)
+            .await
+            .unwrap();
+        claimed.sort_by_key(|c| c.id == listening.id);
+        let ids: Vec<_> = claimed.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [deaf.id, listening.id], "both due now: {}", db.url);
+        for webhook in &claimed {
+            let queued: Vec<_> = webhook.queue.iter().map(|q| q.entry.event.id).collect();
+            assert_eq!(queued, [test.id], "once each: {}", db.url);
+        }
+    }
+}

@@ -252,6 +252,13 @@ const ROUTES: &[Route] = &[
         200,
     ),
     route(
+        "POST",
+        "/api/orgs/{org}/webhooks/{webhook}/test",
+        None,
+        MANAGERS,
+        202,
+    ),
+    route(
         "DELETE",
         "/api/orgs/{org}/webhooks/{webhook}",
         None,
@@ -906,6 +913,7 @@ const FOREIGN_IDS: &[(&str, &str, Option<&str>, u16)] = &[
     ),
     ("DELETE", "/api/orgs/{b}/webhooks/{webhook}", None, 404),
     ("POST", "/api/orgs/{b}/webhooks/{webhook}/secret", None, 404),
+    ("POST", "/api/orgs/{b}/webhooks/{webhook}/test", None, 404),
     (
         "PATCH",
         "/api/orgs/{b}/domains/{domain}",

@@ -425,3 +425,49 @@ async fn a_paused_webhook_keeps_its_events_until_resumed_and_a_rotated_secret_si
     assert_eq!(audit["total"], 1, "{audit}");
     assert!(!audit.to_string().contains(&new_secret[6..]));
 }
+
+#[actix_web::test]
+async fn a_test_event_reaches_a_webhook_that_does_not_subscribe_to_it_signed() {
+    let (port, received) = receiver(0).await;
+    let server = Server::start_with(|config| {
+        config.webhook_allow_private = true;
+        config.webhook_poll_interval_ms = std::num::NonZeroU64::new(50).unwrap();
+    })
+    .await;
+    let (owner, org) = server.owned_org("Olga Owner", "Tested").await;
+    let (status, created) = server
+        .api(
+            "POST",
+            &format!("/api/orgs/{org}/webhooks"),
+            Some(&owner),
+            Some(
+                json!({"url": format!("http://127.0.0.1:{port}/in"), "events": ["member.joined"]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let id = created["_id"].as_str().unwrap().to_owned();
+    let hook = format!("/api/orgs/{org}/webhooks/{id}");
+
+    let (status, queued) = server
+        .api("POST", &format!("{hook}/test"), Some(&owner), None)
+        .await;
+    assert_eq!(status, 202, "{queued}");
+    let event = queued["eventId"].as_str().unwrap();
+    let got = first_received(&received, 1).await;
+    assert_eq!(got[0].id, event);
+    assert!(signed_by(&secret, &got[0]));
+    let body: Value = serde_json::from_slice(&got[0].body).unwrap();
+    assert_eq!(body["type"], "webhook.tested");
+    assert_eq!(body["data"]["target"]["webhookId"], id.as_str());
+
+    let (_, log) = server
+        .api("GET", &format!("{hook}/deliveries"), Some(&owner), None)
+        .await;
+    assert_eq!(log["deliveries"][0]["eventId"], event, "{log}");
+    assert_eq!(log["deliveries"][0]["delivered"], true);
+    // Sent once: the test did not queue it twice, nor for anyone else.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(received.lock().unwrap().len(), 1);
+}
