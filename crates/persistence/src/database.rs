@@ -334,7 +334,8 @@ impl Database {
         .await?;
         let webhooks = Webhooks::find_by_statement(crate::sql::statement(
             self.backend(),
-            "SELECT (SELECT COUNT(*) FROM webhook_queue) AS queued, \
+            "SELECT (SELECT COUNT(*) FROM webhook_queue q \
+              JOIN audit_events e ON e.id = q.event_id) AS queued, \
              (SELECT COUNT(*) FROM webhooks WHERE active = ? AND failures > 0) AS failing, \
              (SELECT COUNT(*) FROM webhooks WHERE active = ?) AS paused, \
              (SELECT MIN(e.created_at_us) FROM webhook_queue q \

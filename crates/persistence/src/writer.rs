@@ -143,7 +143,13 @@ impl SqliteWriter {
         } else {
             writer.conn.busy_timeout(Duration::ZERO).map_err(db_err)?;
             let begun = run_raw(&writer.conn, "BEGIN IMMEDIATE");
-            writer.conn.busy_timeout(BUSY_TIMEOUT).map_err(db_err)?;
+            if let Err(error) = writer.conn.busy_timeout(BUSY_TIMEOUT) {
+                // Never leave a transaction open that no `WriteTx` would end.
+                if begun.is_ok() && !writer.conn.is_autocommit() {
+                    let _ = run_raw(&writer.conn, "ROLLBACK");
+                }
+                return Err(db_err(error));
+            }
             match begun {
                 Ok(()) => {}
                 Err(rusqlite::Error::SqliteFailure(failure, message))

@@ -175,6 +175,9 @@ impl WebhookService {
     ) -> Result<Webhook, WebhookError> {
         let tx = self.begin_checked(actor, org, changes.url.as_ref()).await?;
         let mut webhook = found(&*tx, org, id).await?;
+        // Before the comparison: the store keeps an expired overlap's time, and a change to
+        // nothing must stay nothing.
+        self.forget_expired_secret(&mut webhook);
         let before = webhook.clone();
         if let Some(url) = changes.url {
             webhook.url = url;
@@ -185,7 +188,6 @@ impl WebhookService {
         if let Some(active) = changes.active {
             webhook.active = active;
         }
-        self.forget_expired_secret(&mut webhook);
         if webhook == before {
             return Ok(webhook);
         }

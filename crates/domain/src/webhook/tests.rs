@@ -450,3 +450,47 @@ fn retries_back_off_exponentially_and_a_success_resets_the_count() {
     let attempts: Vec<_> = outcome.attempts.iter().map(|a| a.attempt).collect();
     assert_eq!(attempts, [4, 1, 1]);
 }
+
+#[test]
+fn a_change_to_nothing_after_an_expired_overlap_writes_and_records_nothing() {
+    let (actor, org) = (actor(), org(Plan::Free));
+    let hook = Webhook {
+        id: crate::ids::WebhookId::generate(),
+        org_id: org.id,
+        url: WebhookUrl::try_from(CHAT_HOOK).unwrap(),
+        events: EventTypes::parse(["member.joined"]).unwrap(),
+        active: false,
+        // The store keeps the last overlap's end; it is long past.
+        previous_secret_expires_at: Some(NOW - Duration::days(2)),
+        created_at: NOW - Duration::days(3),
+    };
+    let mut check = MockTransaction::default();
+    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
+    let mut tx = MockTransaction::default();
+    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
+    let events = tx.record_audit();
+    let stored = hook.clone();
+    tx.webhooks
+        .expect_find_webhook()
+        .returning(move |_, _| Ok(Some(stored.clone())));
+    tx.webhooks.expect_update_webhook().never();
+    let (uow, _) = unit_of_work(vec![check, tx]);
+    let service = WebhookService::new(
+        Arc::new(uow),
+        Arc::new(FixedClock(NOW)),
+        Arc::new(MockSealer::new()),
+        Arc::new(MockWebhookSender::new()),
+    );
+    let same = WebhookChanges {
+        active: Some(false),
+        ..WebhookChanges::default()
+    };
+
+    let shown = pollster::block_on(service.update(&actor, org.id, hook.id, same)).unwrap();
+
+    assert_eq!(
+        shown.previous_secret_expires_at, None,
+        "an expired overlap is not shown"
+    );
+    assert!(events.lock().unwrap().is_empty());
+}
