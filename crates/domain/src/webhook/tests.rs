@@ -348,27 +348,47 @@ fn while_a_previous_secret_signs_each_delivery_carries_both_signatures() {
     assert_eq!(signatures[0].split(' ').count(), 1);
 }
 
-#[test]
-fn rotating_seals_a_new_secret_keeps_the_old_one_a_day_and_audits_no_secret() {
-    let (actor, org) = (actor(), org(Plan::Free));
-    let hook = Webhook {
+/// A webhook of `org` as the store holds it, made three days ago.
+fn stored_hook(
+    org: &crate::org::Org,
+    active: bool,
+    previous_secret_expires_at: Option<time::OffsetDateTime>,
+) -> Webhook {
+    Webhook {
         id: crate::ids::WebhookId::generate(),
         org_id: org.id,
         url: WebhookUrl::try_from(CHAT_HOOK).unwrap(),
         events: EventTypes::parse(["member.joined"]).unwrap(),
-        active: true,
-        previous_secret_expires_at: None,
+        active,
+        previous_secret_expires_at,
         created_at: NOW - Duration::days(3),
-    };
+    }
+}
+
+/// The read that checks an admin `actor`, and the write transaction that checks again and
+/// finds `hook`.
+fn admin_finds(
+    actor: &crate::authz::Actor,
+    org: &crate::org::Org,
+    hook: &Webhook,
+) -> (MockTransaction, MockTransaction) {
     let mut check = MockTransaction::default();
-    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Owner));
+    check.given_role(org, actor.user_id, builtin(BuiltinRole::Admin));
     let mut tx = MockTransaction::default();
-    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Owner));
-    let events = tx.record_audit();
+    tx.given_role(org, actor.user_id, builtin(BuiltinRole::Admin));
     let stored = hook.clone();
     tx.webhooks
         .expect_find_webhook()
         .returning(move |_, _| Ok(Some(stored.clone())));
+    (check, tx)
+}
+
+#[test]
+fn rotating_seals_a_new_secret_keeps_the_old_one_a_day_and_audits_no_secret() {
+    let (actor, org) = (actor(), org(Plan::Free));
+    let hook = stored_hook(&org, true, None);
+    let (check, mut tx) = admin_finds(&actor, &org, &hook);
+    let events = tx.record_audit();
     let id = hook.id;
     tx.webhooks
         .expect_rotate_secret()
@@ -454,25 +474,10 @@ fn retries_back_off_exponentially_and_a_success_resets_the_count() {
 #[test]
 fn a_change_to_nothing_after_an_expired_overlap_writes_and_records_nothing() {
     let (actor, org) = (actor(), org(Plan::Free));
-    let hook = Webhook {
-        id: crate::ids::WebhookId::generate(),
-        org_id: org.id,
-        url: WebhookUrl::try_from(CHAT_HOOK).unwrap(),
-        events: EventTypes::parse(["member.joined"]).unwrap(),
-        active: false,
-        // The store keeps the last overlap's end; it is long past.
-        previous_secret_expires_at: Some(NOW - Duration::days(2)),
-        created_at: NOW - Duration::days(3),
-    };
-    let mut check = MockTransaction::default();
-    check.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
-    let mut tx = MockTransaction::default();
-    tx.given_role(&org, actor.user_id, builtin(BuiltinRole::Admin));
+    // The store keeps the last overlap's end; it is long past.
+    let hook = stored_hook(&org, false, Some(NOW - Duration::days(2)));
+    let (check, mut tx) = admin_finds(&actor, &org, &hook);
     let events = tx.record_audit();
-    let stored = hook.clone();
-    tx.webhooks
-        .expect_find_webhook()
-        .returning(move |_, _| Ok(Some(stored.clone())));
     tx.webhooks.expect_update_webhook().never();
     let (uow, _) = unit_of_work(vec![check, tx]);
     let service = WebhookService::new(

@@ -34,6 +34,30 @@ async fn add_webhook(
     webhook
 }
 
+/// A webhook of `org` that is paused.
+async fn add_paused_webhook(
+    tx: &dyn Transaction,
+    org: &tenantry_domain::org::Org,
+    events: &[&str],
+) -> Webhook {
+    let mut webhook = add_webhook(tx, org, events).await;
+    webhook.active = false;
+    tx.webhooks().update_webhook(&webhook).await.unwrap();
+    webhook
+}
+
+/// Records that the webhook's head event failed `failures` times, the next try due at `due`.
+async fn failed(tx: &dyn Transaction, webhook: &Webhook, failures: u32, due: time::OffsetDateTime) {
+    let round = RoundOutcome {
+        webhook: webhook.id,
+        attempts: Vec::new(),
+        delivered_through: None,
+        failures,
+        retry_at: due,
+    };
+    tx.webhooks().record_round(&round).await.unwrap();
+}
+
 async fn append(
     tx: &dyn Transaction,
     org: &tenantry_domain::org::Org,
@@ -281,9 +305,7 @@ async fn a_paused_webhook_keeps_its_queue_unclaimed_until_it_is_resumed() {
         let tx = db.database.begin().await.unwrap();
         let owner = add_user(&*tx, "o@example.com").await;
         let org = add_org(&*tx, &owner).await;
-        let mut webhook = add_webhook(&*tx, &org, &["member.joined"]).await;
-        webhook.active = false;
-        tx.webhooks().update_webhook(&webhook).await.unwrap();
+        let mut webhook = add_paused_webhook(&*tx, &org, &["member.joined"]).await;
         let event = append(&*tx, &org, AuditAction::MemberJoined).await;
         tx.commit().await.unwrap();
 
@@ -381,9 +403,7 @@ async fn the_stats_count_queued_failing_and_paused_webhooks_and_age_only_active_
         let tx = db.database.begin().await.unwrap();
         let owner = add_user(&*tx, "o@example.com").await;
         let org = add_org(&*tx, &owner).await;
-        let mut paused = add_webhook(&*tx, &org, &["org.updated"]).await;
-        paused.active = false;
-        tx.webhooks().update_webhook(&paused).await.unwrap();
+        add_paused_webhook(&*tx, &org, &["org.updated"]).await;
         let failing = add_webhook(&*tx, &org, &["member.joined"]).await;
         let hour_ago = AuditEvent::new(
             org.id,
@@ -402,16 +422,7 @@ async fn the_stats_count_queued_failing_and_paused_webhooks_and_age_only_active_
             ))
             .await
             .unwrap();
-        tx.webhooks()
-            .record_round(&RoundOutcome {
-                webhook: failing.id,
-                attempts: Vec::new(),
-                delivered_through: None,
-                failures: 1,
-                retry_at: at,
-            })
-            .await
-            .unwrap();
+        failed(&*tx, &failing, 1, at).await;
         tx.commit().await.unwrap();
 
         let stats = db.database.stats(at + Duration::seconds(60)).await.unwrap();
@@ -484,14 +495,7 @@ async fn a_test_event_is_queued_once_for_its_webhook_and_makes_it_due_now() {
         let listening = add_webhook(&*tx, &org, &["webhook.tested"]).await;
         // Both in backoff, an hour to go.
         for webhook in [&deaf, &listening] {
-            let round = RoundOutcome {
-                webhook: webhook.id,
-                attempts: Vec::new(),
-                delivered_through: None,
-                failures: 3,
-                retry_at: now() + Duration::hours(1),
-            };
-            tx.webhooks().record_round(&round).await.unwrap();
+            failed(&*tx, webhook, 3, now() + Duration::hours(1)).await;
         }
         let test = append(&*tx, &org, AuditAction::WebhookTested).await;
         for webhook in [&deaf, &listening] {
