@@ -26,6 +26,7 @@ mod m20261202_000002_scim;
 mod m20261202_000003_domains;
 mod m20261202_000004_audit_totals;
 mod m20261203_000001_webhook_pause_and_rotation;
+mod m20261203_000002_password_resets;
 
 /// The column type SeaQuery gives a UUID on this backend, for columns added in raw SQL.
 pub(crate) fn uuid_type(manager: &SchemaManager) -> &'static str {
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000003_domains::Migration),
             Box::new(m20261202_000004_audit_totals::Migration),
             Box::new(m20261203_000001_webhook_pause_and_rotation::Migration),
+            Box::new(m20261203_000002_password_resets::Migration),
         ]
     }
 }

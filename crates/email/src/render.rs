@@ -2,7 +2,9 @@
 //! is the only place that decides what a recipient reads.
 
 use maud::{DOCTYPE, Markup, html};
-use tenantry_domain::mail::{EmailVerificationMail, InvitationMail, Mail, MailContent};
+use tenantry_domain::mail::{
+    EmailVerificationMail, InvitationMail, Mail, MailContent, PasswordResetMail,
+};
 use time::{OffsetDateTime, UtcOffset};
 
 /// A message ready for a transport: both bodies carry the same information, so a client that
@@ -18,6 +20,44 @@ pub fn render(mail: &Mail) -> Rendered {
     match &mail.content {
         MailContent::Invitation(invitation) => invitation_mail(invitation),
         MailContent::EmailVerification(verification) => verification_mail(verification),
+        MailContent::PasswordReset(reset) => reset_mail(reset),
+    }
+}
+
+fn reset_mail(reset: &PasswordResetMail) -> Rendered {
+    let PasswordResetMail {
+        name,
+        expires_at,
+        link,
+    } = reset;
+    let expiry = utc_minutes(*expires_at);
+    let subject = "Set a new password for Tenantry".to_owned();
+    let text = format!(
+        "Hello {name},\n\n\
+         Someone asked to set a new password for your account. Open this link to choose one:\n\
+         {link}\n\n\
+         The link works until {expiry}, once. Setting a password signs you out everywhere. If \
+         you did not ask, ignore this e-mail: your password stays as it is.\n"
+    );
+    let html = page(
+        &subject,
+        html! {
+            p { "Hello " (name) "," }
+            p { "Someone asked to set a new password for your account." }
+            p {
+                a href=(link) style=(BUTTON_STYLE) { "Choose a new password" }
+            }
+            p { "Or open this link:" br; a href=(link) { (link) } }
+            p style=(FOOTNOTE_STYLE) {
+                "The link works until " (expiry) ", once. Setting a password signs you out "
+                "everywhere. If you did not ask, ignore this e-mail: your password stays as it is."
+            }
+        },
+    );
+    Rendered {
+        subject,
+        text,
+        html: html.into_string(),
     }
 }
 

@@ -135,6 +135,30 @@ impl UserRepository for MemoryTx {
     async fn delete_email_verification(&self, _: &TokenHash) -> Result<bool, StoreError> {
         not_kept("users.delete_email_verification")
     }
+
+    async fn save_password_reset(
+        &self,
+        _: UserId,
+        _: &TokenHash,
+        _: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        not_kept("users.save_password_reset")
+    }
+
+    async fn find_password_reset(
+        &self,
+        _: &TokenHash,
+    ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError> {
+        not_kept("users.find_password_reset")
+    }
+
+    async fn delete_password_reset(&self, _: &TokenHash) -> Result<bool, StoreError> {
+        not_kept("users.delete_password_reset")
+    }
+
+    async fn set_password_hash(&self, _: UserId, _: &PasswordHash) -> Result<(), StoreError> {
+        not_kept("users.set_password_hash")
+    }
 }
 
 #[async_trait]
@@ -190,6 +214,10 @@ impl SessionRepository for MemoryTx {
         _: OffsetDateTime,
     ) -> Result<u64, StoreError> {
         not_kept("sessions.delete_expired_sessions")
+    }
+
+    async fn delete_sign_in_sessions(&self, _: UserId) -> Result<u64, StoreError> {
+        not_kept("sessions.delete_sign_in_sessions")
     }
 }
 

@@ -9,7 +9,9 @@ mod ports;
 mod tests;
 
 pub use delivery::{DeliveryReport, DeliveryService, RetryPolicy};
-pub use model::{EmailVerificationMail, InvitationMail, Mail, MailContent, MailError, Mailer};
+pub use model::{
+    EmailVerificationMail, InvitationMail, Mail, MailContent, MailError, Mailer, PasswordResetMail,
+};
 pub use ports::{OutboxMessage, OutboxRepository};
 
 #[cfg(any(test, feature = "mocks"))]

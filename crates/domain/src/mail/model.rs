@@ -23,6 +23,20 @@ pub enum MailContent {
     Invitation(InvitationMail),
     /// "Confirm your e-mail address", with the link that does; tagged `email_verification`.
     EmailVerification(EmailVerificationMail),
+    /// "Set a new password", with the link that does; tagged `password_reset`.
+    PasswordReset(PasswordResetMail),
+}
+
+/// The link that sets a new password, sent on request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordResetMail {
+    /// The account's name when the message was queued.
+    pub name: String,
+    /// When the link stops working. RFC 3339 in the outbox.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Absolute: `$TENANTRY_PUBLIC_URL/reset-password/<token>`.
+    pub link: String,
 }
 
 /// The link that confirms a new account's address, sent at sign-up and on request.

@@ -67,6 +67,10 @@ pub enum AuthError {
     /// Ask for a new one (`POST /api/me/email/verify`).
     #[error("this verification link is unknown, used or expired; ask for a new one")]
     VerificationNotFound,
+    /// A password-reset link whose token is unknown, used, replaced by a newer one or expired.
+    /// Ask for a new one (`POST /api/auth/password-reset`).
+    #[error("this password-reset link is unknown, used or expired; ask for a new one")]
+    PasswordResetNotFound,
     /// Asking for a verification link for an address that is verified already.
     #[error("this e-mail address is verified already")]
     EmailAlreadyVerified,
@@ -89,9 +93,10 @@ impl DomainError for AuthError {
             Self::WrongMfaCode => ErrorKind::Invalid,
             Self::MfaAlreadyEnabled | Self::MfaNotEnrolled => ErrorKind::Conflict,
             Self::Seal(_) => ErrorKind::Internal,
-            Self::OrgNotFound | Self::TokenNotFound | Self::VerificationNotFound => {
-                ErrorKind::NotFound
-            }
+            Self::OrgNotFound
+            | Self::TokenNotFound
+            | Self::VerificationNotFound
+            | Self::PasswordResetNotFound => ErrorKind::NotFound,
             Self::EmailAlreadyVerified => ErrorKind::Conflict,
             Self::TokenPinned | Self::ServiceTokenNeedsOwner | Self::ServiceTokenScope => {
                 ErrorKind::Forbidden
@@ -115,6 +120,7 @@ impl DomainError for AuthError {
             Self::Seal(_) => "internal",
             Self::TokenNotFound => "token_not_found",
             Self::VerificationNotFound => "verification_not_found",
+            Self::PasswordResetNotFound => "password_reset_not_found",
             Self::EmailAlreadyVerified => "email_already_verified",
             Self::TokenPinned => "token_pinned",
             Self::ServiceTokenNeedsOwner => "forbidden",

@@ -5,6 +5,7 @@ mod error;
 mod mfa;
 mod model;
 mod ports;
+mod reset;
 mod service;
 mod session_cache;
 #[cfg(test)]
@@ -18,6 +19,7 @@ pub use error::AuthError;
 pub use mfa::{TotpEnrolment, TotpState};
 pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserWithPassword};
 pub use ports::{AttemptLimit, HashingFailed, PasswordHasher, SessionRepository, UserRepository};
+pub use reset::{PASSWORD_RESET_TTL, PasswordResetToken, RESET_PASSWORD_PATH};
 pub(crate) use service::issue_session;
 pub use service::{AuthService, Me, MyMembership, SignedIn};
 pub(crate) use session_cache::SessionCache;

@@ -70,6 +70,24 @@ pub trait UserRepository: Send + Sync {
     /// Uses the token up; false when it was already gone, so of two requests racing with
     /// one token only one wins.
     async fn delete_email_verification(&self, token: &TokenHash) -> Result<bool, StoreError>;
+    /// Keeps the hash of the account's password-reset token until `expires_at`, replacing the
+    /// one it had: only the newest link works.
+    async fn save_password_reset(
+        &self,
+        id: UserId,
+        token: &TokenHash,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+    /// The account a reset token was issued to, and when it expires; `None` for a token that
+    /// is unknown, used or replaced.
+    async fn find_password_reset(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError>;
+    /// Uses the reset token up; false when it was already gone.
+    async fn delete_password_reset(&self, token: &TokenHash) -> Result<bool, StoreError>;
+    /// Replaces the account's password hash.
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError>;
 }
 
 /// Storage of bearer tokens, sign-in sessions and API tokens alike, found by the hash of their
@@ -101,6 +119,8 @@ pub trait SessionRepository: Send + Sync {
         now: OffsetDateTime,
         limit: u64,
     ) -> Result<u64, StoreError>;
+    /// Deletes the user's sign-in sessions (not their API tokens); returns how many.
+    async fn delete_sign_in_sessions(&self, user: UserId) -> Result<u64, StoreError>;
     /// Drops the user's sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(
         &self,

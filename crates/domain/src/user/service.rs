@@ -61,12 +61,12 @@ pub struct Me {
 #[derive(Clone)]
 pub struct AuthService {
     pub(super) uow: Arc<dyn UnitOfWork>,
-    hasher: Arc<dyn PasswordHasher>,
+    pub(super) hasher: Arc<dyn PasswordHasher>,
     pub(super) clock: Arc<dyn Clock>,
     pub(super) sealer: Arc<dyn Sealer>,
     token_ttl: Duration,
-    sessions: Arc<SessionCache>,
-    public_url: Arc<str>,
+    pub(super) sessions: Arc<SessionCache>,
+    pub(super) public_url: Arc<str>,
 }
 
 impl AuthService {

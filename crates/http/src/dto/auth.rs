@@ -55,6 +55,24 @@ pub struct VerifyEmailRequest {
     pub token: String,
 }
 
+/// `POST /api/auth/password-reset`: the address to mail a reset link to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[schema(schema_with = crate::dto::schema::email)]
+    pub email: String,
+}
+
+/// `POST /api/auth/password-reset/confirm`: the token of a reset link (its last path segment)
+/// and the new password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirmRequest {
+    pub token: String,
+    #[schema(min_length = 8, max_length = 256)]
+    pub password: String,
+}
+
 /// A code from the authenticator app.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

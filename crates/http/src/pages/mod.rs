@@ -4,7 +4,9 @@
 
 mod layout;
 pub(crate) mod offer;
+pub(crate) mod reset;
 pub(crate) mod verify;
 
 pub(crate) use offer::{invitation_page, join_page, submit_invitation, submit_join};
+pub(crate) use reset::{reset_password_page, submit_reset_password};
 pub(crate) use verify::{submit_verify_email, verify_email_page};

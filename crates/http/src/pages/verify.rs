@@ -10,8 +10,7 @@ use super::layout::page;
 use crate::ApiState;
 use crate::routes::client;
 
-/// Tokens are 47 characters; anything much longer is refused without a lookup.
-const MAX_TOKEN_LENGTH: usize = 128;
+use crate::routes::MAX_VERIFICATION_TOKEN_LENGTH as MAX_TOKEN_LENGTH;
 
 /// `GET /verify-email/{token}`: which address the link confirms, with the button that does.
 #[utoipa::path(get, path = "/verify-email/{token}", tag = "pages",
@@ -26,7 +25,7 @@ pub(crate) async fn verify_email_page(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
-    if let Some(refused) = refused(&state, &request, &path) {
+    if let Some(refused) = refused(&state, &request, &path, unknown) {
         return refused;
     }
     let token = EmailVerificationToken::from_presented(&path);
@@ -59,7 +58,7 @@ pub(crate) async fn submit_verify_email(
     request: HttpRequest,
     path: web::Path<String>,
 ) -> HttpResponse {
-    if let Some(refused) = refused(&state, &request, &path) {
+    if let Some(refused) = refused(&state, &request, &path, unknown) {
         return refused;
     }
     let token = EmailVerificationToken::from_presented(&path);
@@ -94,8 +93,14 @@ pub(crate) async fn submit_verify_email(
     }
 }
 
-/// A token that cannot be one, or a client past its allowance, is answered without a lookup.
-fn refused(state: &ApiState, request: &HttpRequest, token: &str) -> Option<HttpResponse> {
+/// A token that cannot be one (answered with `unknown`), or a client past its allowance, is
+/// answered without a lookup.
+pub(super) fn refused(
+    state: &ApiState,
+    request: &HttpRequest,
+    token: &str,
+    unknown: fn() -> HttpResponse,
+) -> Option<HttpResponse> {
     if token.len() > MAX_TOKEN_LENGTH {
         return Some(unknown());
     }

@@ -1,7 +1,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::ids::{OrgId, SessionId};
 use tenantry_domain::user::{
-    AuthError, Email, EmailVerificationToken, NewAccount, NewApiToken, Password,
+    AuthError, Email, EmailVerificationToken, NewAccount, NewApiToken, Password, PasswordResetToken,
 };
 use tenantry_domain::validation::ValidationError;
 
@@ -10,8 +10,9 @@ use crate::ApiState;
 use crate::auth::Authenticated;
 use crate::body::Body;
 use crate::dto::auth::{
-    CurrentSessionResponse, LogInRequest, MeResponse, MfaCodeRequest, SessionResponse,
-    SignUpRequest, SignUpResponse, TotpEnrolmentResponse, UserResponse, VerifyEmailRequest,
+    CurrentSessionResponse, LogInRequest, MeResponse, MfaCodeRequest, PasswordResetConfirmRequest,
+    PasswordResetRequest, SessionResponse, SignUpRequest, SignUpResponse, TotpEnrolmentResponse,
+    UserResponse, VerifyEmailRequest,
 };
 use crate::dto::tenant::ActiveOrgRequest;
 use crate::dto::token::{NewTokenRequest, NewTokenResponse, TokenListResponse, TokenResponse};
@@ -72,8 +73,63 @@ pub(crate) async fn verify_email(
     Ok(HttpResponse::Ok().json(UserResponse::new(user, true)))
 }
 
-/// Verification tokens are 47 characters; a longer one is refused without a lookup.
-const MAX_VERIFICATION_TOKEN_LENGTH: usize = 128;
+/// Verification and reset tokens are 47 characters; a longer one is refused without a lookup.
+pub(crate) const MAX_VERIFICATION_TOKEN_LENGTH: usize = 128;
+
+/// Mails a password-reset link to the address when an account has it. The answer is the same
+/// either way, so it tells no one which addresses have accounts.
+#[utoipa::path(post, path = "/api/auth/password-reset", tag = "account",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "a link is mailed if an account has the address"),
+        (status = 422, description = "validation_failed (field email)", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
+    ))]
+pub(crate) async fn request_password_reset(
+    state: web::Data<ApiState>,
+    request: HttpRequest,
+    body: Body<PasswordResetRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let email = Email::try_from(body.value()?.email.as_str())?;
+    // Each request may send a mail: the sign-in allowance, per client and per address, keeps
+    // anyone from flooding a mailbox.
+    state
+        .auth_rate_limit
+        .check(client(&request), Some(email.as_str()))?;
+    state.services.auth.request_password_reset(&email).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+/// Sets a new password with the token of a reset link, and uses the link up. Every sign-in
+/// session of the account ends; its API tokens stay.
+#[utoipa::path(post, path = "/api/auth/password-reset/confirm", tag = "account",
+    request_body = PasswordResetConfirmRequest,
+    responses(
+        (status = 204),
+        (status = 404, description = "password_reset_not_found: unknown, used, replaced or expired", body = ErrorBody),
+        (status = 422, description = "validation_failed (field password)", body = ErrorBody),
+        (status = 429, description = "rate_limited", body = ErrorBody),
+    ))]
+pub(crate) async fn confirm_password_reset(
+    state: web::Data<ApiState>,
+    request: HttpRequest,
+    body: Body<PasswordResetConfirmRequest>,
+) -> Result<HttpResponse, ApiError> {
+    // Presenting a token is guessing a secret: it spends the sign-in allowance.
+    state.auth_rate_limit.check(client(&request), None)?;
+    let body = body.value()?;
+    let password = Password::try_from(body.password.as_str())?;
+    if body.token.len() > MAX_VERIFICATION_TOKEN_LENGTH {
+        return Err(AuthError::PasswordResetNotFound.into());
+    }
+    let token = PasswordResetToken::from_presented(&body.token);
+    state
+        .services
+        .auth
+        .reset_password(&token, &password)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
 
 /// Mails a new verification link to the caller's address; earlier links stop working.
 #[utoipa::path(post, path = "/api/me/email/verify", tag = "account", security(("bearer" = [])),

@@ -80,6 +80,18 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) -> Vec<(&'static str, Vec<M
     routes.add("/api/auth/logout", [post(log_out)]);
     routes.add("/api/auth/session", [get(current_session)]);
     routes.add("/api/auth/verify-email", [post(verify_email)]);
+    routes.add("/api/auth/password-reset", [post(request_password_reset)]);
+    routes.add(
+        "/api/auth/password-reset/confirm",
+        [post(confirm_password_reset)],
+    );
+    routes.add(
+        "/reset-password/{token}",
+        [
+            get(crate::pages::reset_password_page),
+            post(crate::pages::submit_reset_password),
+        ],
+    );
     routes.add("/api/me/email/verify", [post(resend_verification)]);
     routes.add(
         "/api/me/joinable-orgs/{org_id}/join",

@@ -46,6 +46,22 @@ impl TryFrom<DomainRow> for OrgDomain {
 const SELECT_DOMAIN: &str = "SELECT id, org_id, domain, challenge, verified_at, auto_join, \
                              default_role, created_at FROM org_domains";
 
+/// The tables of single-use links mailed to an account, one live link per account in each.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum LinkTable {
+    EmailVerifications,
+    PasswordResets,
+}
+
+impl LinkTable {
+    fn name(self) -> &'static str {
+        match self {
+            Self::EmailVerifications => "email_verifications",
+            Self::PasswordResets => "password_resets",
+        }
+    }
+}
+
 #[derive(Debug, FromQueryResult)]
 struct VerificationRow {
     user_id: Uuid,
@@ -68,20 +84,23 @@ impl SeaTransaction {
             .collect()
     }
 
-    /// See [`UserRepository::save_email_verification`](tenantry_domain::user::UserRepository).
+    /// See [`UserRepository::save_email_verification`](tenantry_domain::user::UserRepository);
+    /// `table` is that of e-mail verifications or of password resets, alike.
     pub(crate) async fn save_verification(
         &self,
+        table: LinkTable,
         id: UserId,
         token: &TokenHash,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let table = table.name();
         self.update(
-            "DELETE FROM email_verifications WHERE user_id = ?",
+            &format!("DELETE FROM {table} WHERE user_id = ?"),
             vec![id.as_uuid().into()],
         )
         .await?;
         self.update(
-            "INSERT INTO email_verifications (user_id, token_hash, expires_at) VALUES (?, ?, ?)",
+            &format!("INSERT INTO {table} (user_id, token_hash, expires_at) VALUES (?, ?, ?)"),
             vec![
                 id.as_uuid().into(),
                 token.as_str().into(),
@@ -94,11 +113,16 @@ impl SeaTransaction {
 
     pub(crate) async fn find_verification(
         &self,
+        table: LinkTable,
         token: &TokenHash,
     ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError> {
+        let sql = format!(
+            "SELECT user_id, expires_at FROM {} WHERE token_hash = ?",
+            table.name()
+        );
         let row = VerificationRow::find_by_statement(statement(
             self.backend(),
-            "SELECT user_id, expires_at FROM email_verifications WHERE token_hash = ?",
+            &sql,
             [token.as_str().into()],
         ))
         .one(&self.tx)
@@ -107,10 +131,14 @@ impl SeaTransaction {
         Ok(row.map(|row| (UserId::from_uuid(row.user_id), row.expires_at)))
     }
 
-    pub(crate) async fn delete_verification(&self, token: &TokenHash) -> Result<bool, StoreError> {
+    pub(crate) async fn delete_verification(
+        &self,
+        table: LinkTable,
+        token: &TokenHash,
+    ) -> Result<bool, StoreError> {
         let deleted = self
             .update(
-                "DELETE FROM email_verifications WHERE token_hash = ?",
+                &format!("DELETE FROM {} WHERE token_hash = ?", table.name()),
                 vec![token.as_str().into()],
             )
             .await?;

@@ -15,6 +15,8 @@ use crate::entities::{sessions, users};
 use crate::error::OrStoreError;
 use crate::transaction::SeaTransaction;
 
+use super::domain::LinkTable;
+
 fn user(row: users::Model) -> User {
     User {
         id: UserId::from_uuid(row.id),
@@ -113,18 +115,54 @@ impl UserRepository for SeaTransaction {
         token: &TokenHash,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        self.save_verification(id, token, expires_at).await
+        self.save_verification(LinkTable::EmailVerifications, id, token, expires_at)
+            .await
     }
 
     async fn find_email_verification(
         &self,
         token: &TokenHash,
     ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError> {
-        self.find_verification(token).await
+        self.find_verification(LinkTable::EmailVerifications, token)
+            .await
     }
 
     async fn delete_email_verification(&self, token: &TokenHash) -> Result<bool, StoreError> {
-        self.delete_verification(token).await
+        self.delete_verification(LinkTable::EmailVerifications, token)
+            .await
+    }
+
+    async fn save_password_reset(
+        &self,
+        id: UserId,
+        token: &TokenHash,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.save_verification(LinkTable::PasswordResets, id, token, expires_at)
+            .await
+    }
+
+    async fn find_password_reset(
+        &self,
+        token: &TokenHash,
+    ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError> {
+        self.find_verification(LinkTable::PasswordResets, token)
+            .await
+    }
+
+    async fn delete_password_reset(&self, token: &TokenHash) -> Result<bool, StoreError> {
+        self.delete_verification(LinkTable::PasswordResets, token)
+            .await
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
+        users::Entity::update_many()
+            .col_expr(users::Column::PasswordHash, hash.as_str().into())
+            .filter(users::Column::Id.eq(id.as_uuid()))
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(())
     }
 
     async fn totp(&self, id: UserId) -> Result<TotpState, StoreError> {
@@ -306,6 +344,16 @@ impl SessionRepository for SeaTransaction {
             ],
         )
         .await
+    }
+
+    async fn delete_sign_in_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+        let result = sessions::Entity::delete_many()
+            .filter(sessions::Column::UserId.eq(user.as_uuid()))
+            .filter(sessions::Column::Name.is_null())
+            .exec(&self.tx)
+            .await
+            .or_store_error()?;
+        Ok(result.rows_affected)
     }
 
     async fn delete_expired_sessions(

@@ -22,6 +22,7 @@ mod members;
 mod mfa;
 mod operator;
 mod orgs;
+mod password_reset;
 mod permission_checks;
 mod roles;
 mod scim;
