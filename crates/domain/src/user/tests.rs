@@ -620,3 +620,128 @@ fn a_new_link_replaces_the_old_one_and_is_mailed() {
     pollster::block_on(service.resend_verification(&crate::authz::Actor::new(id))).unwrap();
     assert!(committed[0].get());
 }
+
+#[test]
+fn asking_for_a_reset_of_an_address_without_an_account_mails_nothing() {
+    let mut tx = MockTransaction::default();
+    tx.users.expect_find_user_by_email().returning(|_| Ok(None));
+    tx.users.expect_save_password_reset().never();
+    tx.outbox.expect_enqueue().never();
+    let (service, committed) = auth(vec![tx], hasher());
+    let email = Email::try_from("nobody@example.com").unwrap();
+
+    pollster::block_on(service.request_password_reset(&email)).unwrap();
+
+    assert!(!committed[0].get());
+}
+
+#[test]
+fn a_reset_link_is_saved_as_a_hash_and_mailed_for_an_hour() {
+    let found = stored("old");
+    let id = found.user.id;
+    let mut tx = MockTransaction::default();
+    tx.users
+        .expect_find_user_by_email()
+        .returning(move |_| Ok(Some(found.clone())));
+    let saved = Arc::new(std::sync::Mutex::new(None));
+    let kept = saved.clone();
+    tx.users
+        .expect_save_password_reset()
+        .withf(move |user, _, until| *user == id && *until == NOW + Duration::hours(1))
+        .times(1)
+        .returning(move |_, hash, _| {
+            *kept.lock().unwrap() = Some(hash.clone());
+            Ok(())
+        });
+    let mailed = Arc::new(std::sync::Mutex::new(None));
+    let sent = mailed.clone();
+    tx.outbox
+        .expect_enqueue()
+        .times(1)
+        .returning(move |mail, _, _| {
+            *sent.lock().unwrap() = Some(mail.clone());
+            Ok(())
+        });
+    let (service, committed) = auth(vec![tx], hasher());
+
+    let email = Email::try_from("jane@example.com").unwrap();
+    pollster::block_on(service.request_password_reset(&email)).unwrap();
+
+    assert!(committed[0].get());
+    let mail = mailed.lock().unwrap().clone().unwrap();
+    let crate::mail::MailContent::PasswordReset(reset) = mail.content else {
+        panic!("{mail:?}");
+    };
+    let (_, token) = reset.link.rsplit_once("/reset-password/").unwrap();
+    let token = PasswordResetToken::from_presented(token);
+    assert_eq!(
+        saved.lock().unwrap().clone(),
+        Some(token.hash()),
+        "only the hash is kept"
+    );
+}
+
+#[test]
+fn an_expired_reset_token_costs_no_hash_and_changes_nothing() {
+    let mut read = MockTransaction::default();
+    read.users
+        .expect_find_password_reset()
+        .returning(|_| Ok(Some((UserId::generate(), NOW))));
+    let mut never_hashes = MockPasswordHasher::new();
+    never_hashes.expect_hash().never();
+    let (service, committed) = auth(vec![read], never_hashes);
+    let token = PasswordResetToken::generate();
+    let password = Password::try_from("a brand new horse").unwrap();
+
+    let error = pollster::block_on(service.reset_password(&token, &password)).unwrap_err();
+
+    assert!(
+        matches!(error, AuthError::PasswordResetNotFound),
+        "{error:?}"
+    );
+    assert!(!committed[0].get());
+}
+
+#[test]
+fn a_reset_sets_the_hash_verifies_the_address_and_ends_the_sign_in_sessions() {
+    let found = stored("old");
+    let id = found.user.id;
+    let live = move |tx: &mut MockTransaction| {
+        tx.users
+            .expect_find_password_reset()
+            .returning(move |_| Ok(Some((id, NOW + Duration::minutes(5)))));
+    };
+    let mut read = MockTransaction::default();
+    live(&mut read);
+    let mut tx = MockTransaction::default();
+    live(&mut tx);
+    tx.users
+        .expect_delete_password_reset()
+        .times(1)
+        .returning(|_| Ok(true));
+    let user = found.user.clone();
+    tx.users
+        .expect_find_user()
+        .returning(move |_| Ok(Some(user.clone())));
+    tx.users
+        .expect_set_password_hash()
+        .withf(move |user, hash| *user == id && hash.as_str() == "hashed:a brand new horse")
+        .times(1)
+        .returning(|_, _| Ok(()));
+    tx.users
+        .expect_mark_email_verified()
+        .times(1)
+        .returning(|_, _| Ok(()));
+    tx.sessions
+        .expect_delete_sign_in_sessions()
+        .withf(move |user| *user == id)
+        .times(1)
+        .returning(|_| Ok(2));
+    let (service, committed) = auth(vec![read, tx], hasher());
+    let password = Password::try_from("a brand new horse").unwrap();
+
+    let token = PasswordResetToken::generate();
+    pollster::block_on(service.reset_password(&token, &password)).unwrap();
+
+    assert!(committed[1].get());
+}
