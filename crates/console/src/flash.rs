@@ -81,6 +81,9 @@ fn done_message(what: &str) -> &'static str {
         "token" => "API token created.",
         "paused" => "Paused: its events wait until it is resumed.",
         "resumed" => "Resumed: waiting events go out now.",
+        "reset_sent" => {
+            "If an account has that address, a link to choose a new password is on its way."
+        }
         "test_sent" => "Test event queued: it shows in the deliveries below once it is sent.",
         _ => "Done.",
     }

@@ -21,7 +21,9 @@ pub(crate) fn register(cfg: &mut web::ServiceConfig) {
         .route("/sign-in", web::post().to(sign_in))
         .route("/sign-up", web::get().to(sign_up_page))
         .route("/sign-up", web::post().to(sign_up))
-        .route("/sign-out", web::post().to(sign_out));
+        .route("/sign-out", web::post().to(sign_out))
+        .route("/forgot-password", web::get().to(forgot_page))
+        .route("/forgot-password", web::post().to(forgot));
 }
 
 async fn home() -> HttpResponse {
@@ -83,8 +85,68 @@ fn sign_in_form(token: &str, email: &str, ask_code: bool, flash: &Flash) -> Mark
             }
             p { button #sign-in type="submit" { "Sign in" } }
         }
-        p.muted { "No account yet? " a href="/console/sign-up" { "Sign up" } }
+        p.muted {
+            a #forgot-password href="/console/forgot-password" { "Forgot your password?" }
+            " · No account yet? " a href="/console/sign-up" { "Sign up" }
+        }
     }
+}
+
+fn forgot_form(token: &str, flash: &Flash) -> Markup {
+    html! {
+        h1 { "Forgot your password?" }
+        (flash::banner(flash))
+        p.muted { "We mail a link to your address; it lets you choose a new password for an hour." }
+        form method="post" action="/console/forgot-password" {
+            input type="hidden" name="csrf" value=(token);
+            label for="email" { "E-mail" }
+            input #email type="email" name="email" required autocomplete="username";
+            p { button #send-reset type="submit" { "Send the link" } }
+        }
+        p.muted { a href="/console/sign-in" { "Back to sign-in" } }
+    }
+}
+
+async fn forgot_page(
+    state: web::Data<ConsoleState>,
+    request: HttpRequest,
+    flash: web::Query<Flash>,
+) -> HttpResponse {
+    let (token, new) = anonymous_token(&request);
+    let page = plain_page(
+        "Forgot your password?",
+        None,
+        true,
+        forgot_form(&token, &flash),
+    );
+    with_token(&state, page, new)
+}
+
+/// Asks for a reset link as `POST /api/auth/password-reset` does, with its allowance, and
+/// answers alike whether or not an account has the address.
+async fn forgot(
+    state: web::Data<ConsoleState>,
+    request: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, Refused> {
+    let form = anonymous_form(&request, &body)?;
+    let Ok(email) = Email::try_from(form.email.as_str()) else {
+        return Ok(flash::refused(
+            "/console/forgot-password",
+            "validation_failed",
+        ));
+    };
+    state
+        .sign_in_attempts
+        .attempt((state.client_address)(&request), Some(email.as_str()))
+        .map_err(|_| Refused::rate_limited())?;
+    state
+        .services
+        .auth
+        .request_password_reset(&email)
+        .await
+        .map_err(|error| Refused::from_domain(&error))?;
+    Ok(flash::done("/console/sign-in", "reset_sent"))
 }
 
 async fn sign_in_page(

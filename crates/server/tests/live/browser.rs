@@ -196,3 +196,56 @@ async fn expire(database_url: &str, invitation: &str) {
         .await
         .unwrap();
 }
+
+#[actix_web::test]
+async fn a_person_who_forgot_their_password_sets_a_new_one_from_the_mailed_link() {
+    if !browser_available() {
+        return;
+    }
+    let server = Server::start().await;
+    server.owned_org("Olivia Owner", "Acme").await;
+    let email = "owner@example.com";
+    let browser = Browser::start().await;
+
+    browser
+        .open(&format!("{}/console/sign-in", server.base))
+        .await;
+    browser.click("#forgot-password").await;
+    browser.fill("email", email).await;
+    browser.submit("send-reset").await;
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("a link to choose a new password is on its way"),
+        "{}",
+        browser.text().await
+    );
+
+    let link = server.mailed_link(email, "reset-password").await;
+    browser.open(&link).await;
+    assert!(browser.text().await.contains(email));
+    browser.screenshot("reset-password").await;
+    browser.fill("new-password", "a brand new horse").await;
+    browser.submit("set-password").await;
+    assert!(
+        browser.text().await.contains("Password set"),
+        "{}",
+        browser.text().await
+    );
+
+    // The new password signs in; the link is spent.
+    browser
+        .open(&format!("{}/console/sign-in", server.base))
+        .await;
+    browser.fill("email", email).await;
+    browser.fill("password", "a brand new horse").await;
+    browser.submit("sign-in").await;
+    assert!(
+        browser.url().await.ends_with("/console/orgs"),
+        "{}",
+        browser.url().await
+    );
+    browser.open(&link).await;
+    assert!(browser.text().await.contains("This link is not valid"));
+}

@@ -297,6 +297,12 @@ impl Server {
     /// Waits for the mail worker to write a message to `to`, and returns its invitation link
     /// as the plain-text part shows it.
     pub async fn link_mailed_to(&self, to: &str) -> String {
+        self.mailed_link(to, "invitations").await
+    }
+
+    /// Waits for the mail worker to write a message to `to` with a link under `/{path}/`, and
+    /// returns that link as the plain-text part shows it.
+    pub async fn mailed_link(&self, to: &str, path: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             for entry in std::fs::read_dir(&self.mail)
@@ -308,8 +314,8 @@ impl Server {
                 let message = mime::parse(&raw);
                 if message.header("To").is_some_and(|value| value.contains(to)) {
                     let text = message.part("text/plain");
-                    // Sign-up mails a verification link too: only an invitation counts here.
-                    let Some(start) = text.find(&format!("{}/invitations/", self.base)) else {
+                    // Sign-up mails a verification link too: only the link asked for counts.
+                    let Some(start) = text.find(&format!("{}/{path}/", self.base)) else {
                         continue;
                     };
                     let link: String = text[start..]
