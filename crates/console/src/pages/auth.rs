@@ -136,9 +136,10 @@ async fn forgot(
             "validation_failed",
         ));
     };
+    let account = tenantry_domain::user::reset_attempt_key(&email);
     state
         .sign_in_attempts
-        .attempt((state.client_address)(&request), Some(email.as_str()))
+        .attempt((state.client_address)(&request), Some(&account))
         .map_err(|_| Refused::rate_limited())?;
     state
         .services

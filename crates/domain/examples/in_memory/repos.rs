@@ -156,6 +156,10 @@ impl UserRepository for MemoryTx {
         not_kept("users.delete_password_reset")
     }
 
+    async fn password_reset_expiry(&self, _: UserId) -> Result<Option<OffsetDateTime>, StoreError> {
+        not_kept("users.password_reset_expiry")
+    }
+
     async fn set_password_hash(&self, _: UserId, _: &PasswordHash) -> Result<(), StoreError> {
         not_kept("users.set_password_hash")
     }
@@ -216,8 +220,8 @@ impl SessionRepository for MemoryTx {
         not_kept("sessions.delete_expired_sessions")
     }
 
-    async fn delete_sign_in_sessions(&self, _: UserId) -> Result<u64, StoreError> {
-        not_kept("sessions.delete_sign_in_sessions")
+    async fn delete_user_sessions(&self, _: UserId, _: bool) -> Result<u64, StoreError> {
+        not_kept("sessions.delete_user_sessions")
     }
 }
 

@@ -19,7 +19,10 @@ pub use error::AuthError;
 pub use mfa::{TotpEnrolment, TotpState};
 pub use model::{Email, NewAccount, Password, PasswordHash, User, UserName, UserWithPassword};
 pub use ports::{AttemptLimit, HashingFailed, PasswordHasher, SessionRepository, UserRepository};
-pub use reset::{PASSWORD_RESET_TTL, PasswordResetToken, RESET_PASSWORD_PATH};
+pub use reset::{
+    PASSWORD_RESET_INTERVAL, PASSWORD_RESET_TTL, PasswordResetToken, RESET_PASSWORD_PATH,
+    reset_attempt_key,
+};
 pub(crate) use service::issue_session;
 pub use service::{AuthService, Me, MyMembership, SignedIn};
 pub(crate) use session_cache::SessionCache;

@@ -86,6 +86,9 @@ pub trait UserRepository: Send + Sync {
     ) -> Result<Option<(UserId, OffsetDateTime)>, StoreError>;
     /// Uses the reset token up; false when it was already gone.
     async fn delete_password_reset(&self, token: &TokenHash) -> Result<bool, StoreError>;
+    /// When the account's live reset link, if it has one, expires.
+    async fn password_reset_expiry(&self, id: UserId)
+    -> Result<Option<OffsetDateTime>, StoreError>;
     /// Replaces the account's password hash.
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError>;
 }
@@ -119,8 +122,10 @@ pub trait SessionRepository: Send + Sync {
         now: OffsetDateTime,
         limit: u64,
     ) -> Result<u64, StoreError>;
-    /// Deletes the user's sign-in sessions (not their API tokens); returns how many.
-    async fn delete_sign_in_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+    /// Deletes the user's sign-in sessions, and their API and service tokens too when
+    /// `tokens_too`; returns how many.
+    async fn delete_user_sessions(&self, user: UserId, tokens_too: bool)
+    -> Result<u64, StoreError>;
     /// Drops the user's sessions that expired before `now`; returns how many.
     async fn delete_expired_sessions(
         &self,

@@ -1,6 +1,12 @@
 //! Password reset: a link mailed to an account's address lets whoever reads that mailbox set a
-//! new password. Asking never tells whether the address has an account; setting one signs out
-//! every sign-in session of the account, and proves the address as a verification link does.
+//! new password. Asking answers the same whether or not the address has an account; setting
+//! one signs out every sign-in session of the account, and proves the address as a
+//! verification link does.
+//!
+//! Anyone can sign up with an address they do not read. When its owner resets the password of
+//! such an account (never verified before), whatever the squatter left is taken away too: its
+//! API tokens and its second factor, which would otherwise outlive the reset and, once the
+//! address is verified, act as the owner.
 
 use time::Duration;
 use tracing::instrument;
@@ -25,18 +31,39 @@ secret_type!(
 /// The path of the page that a reset link opens, under the public URL.
 pub const RESET_PASSWORD_PATH: &str = "reset-password";
 
+/// How long after a link is mailed no other is: repeated requests neither flood the mailbox
+/// nor replace a link on its way to the owner.
+pub const PASSWORD_RESET_INTERVAL: Duration = Duration::minutes(5);
+
+/// The account key under which an [`AttemptLimit`](super::AttemptLimit) counts the reset
+/// requests for `email`: apart from its sign-ins, so that someone asking for links does not
+/// spend the owner's sign-in allowance. Both faces of the server key them so.
+pub fn reset_attempt_key(email: &Email) -> String {
+    format!("password-reset:{email}")
+}
+
 impl AuthService {
     /// Mails a reset link to `email` when an account has that address; otherwise does nothing,
-    /// and the caller cannot tell which happened. The account's earlier link stops working.
+    /// with the same answer. The account's earlier link stops working, unless it was mailed
+    /// less than [`PASSWORD_RESET_INTERVAL`] ago: then nothing is sent.
     #[instrument(skip_all)]
     pub async fn request_password_reset(&self, email: &Email) -> Result<(), AuthError> {
-        // A write transaction either way, so that both answers take about as long.
         let tx = self.uow.begin().await?;
         let Some(found) = tx.users().find_user_by_email(email).await? else {
             return Ok(());
         };
         let user = found.user;
         let now = self.clock.now();
+        let mailed_lately = tx
+            .users()
+            .password_reset_expiry(user.id)
+            .await?
+            .is_some_and(|expires_at| {
+                expires_at - PASSWORD_RESET_TTL > now - PASSWORD_RESET_INTERVAL
+            });
+        if mailed_lately {
+            return Ok(());
+        }
         let token = PasswordResetToken::generate();
         let expires_at = now + PASSWORD_RESET_TTL;
         tx.users()
@@ -72,8 +99,9 @@ impl AuthService {
     }
 
     /// Sets `password` on the account the token was sent to and uses the token up; ends every
-    /// sign-in session of the account (API tokens stay: they are listed and revoked at
-    /// `/api/me/tokens`), and marks its address verified. Refuses an unknown, used, replaced
+    /// sign-in session of the account, and marks its address verified. An account whose address
+    /// was verified before keeps its API tokens and second factor; one that was never verified
+    /// may have been set up by someone else, and loses both. Refuses an unknown, used, replaced
     /// or expired token ([`AuthError::PasswordResetNotFound`]).
     #[instrument(skip_all)]
     pub async fn reset_password(
@@ -91,9 +119,15 @@ impl AuthService {
             return Err(AuthError::PasswordResetNotFound);
         }
         let user = found_user(&*tx, id).await?;
+        let owned_before = tx.users().email_verified(id).await?;
         tx.users().set_password_hash(id, &hash).await?;
         tx.users().mark_email_verified(id, now).await?;
-        tx.sessions().delete_sign_in_sessions(id).await?;
+        tx.sessions()
+            .delete_user_sessions(id, !owned_before)
+            .await?;
+        if !owned_before {
+            tx.users().disable_totp(id).await?;
+        }
         tx.commit().await?;
         // On this instance the ended sessions stop at once; elsewhere within the session
         // cache's time to live.

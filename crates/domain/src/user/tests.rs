@@ -643,6 +643,10 @@ fn a_reset_link_is_saved_as_a_hash_and_mailed_for_an_hour() {
     tx.users
         .expect_find_user_by_email()
         .returning(move |_| Ok(Some(found.clone())));
+    // An earlier link went out longer ago than the interval.
+    tx.users
+        .expect_password_reset_expiry()
+        .returning(|_| Ok(Some(NOW + Duration::minutes(54))));
     let saved = Arc::new(std::sync::Mutex::new(None));
     let kept = saved.clone();
     tx.users
@@ -703,7 +707,29 @@ fn an_expired_reset_token_costs_no_hash_and_changes_nothing() {
 }
 
 #[test]
-fn a_reset_sets_the_hash_verifies_the_address_and_ends_the_sign_in_sessions() {
+fn a_link_mailed_minutes_ago_is_neither_replaced_nor_mailed_again() {
+    let found = stored("old");
+    let mut tx = MockTransaction::default();
+    tx.users
+        .expect_find_user_by_email()
+        .returning(move |_| Ok(Some(found.clone())));
+    // Mailed four minutes ago: the interval is five.
+    tx.users
+        .expect_password_reset_expiry()
+        .returning(|_| Ok(Some(NOW + Duration::minutes(56))));
+    tx.users.expect_save_password_reset().never();
+    tx.outbox.expect_enqueue().never();
+    let (service, committed) = auth(vec![tx], hasher());
+    let email = Email::try_from("jane@example.com").unwrap();
+
+    pollster::block_on(service.request_password_reset(&email)).unwrap();
+
+    assert!(!committed[0].get());
+}
+
+/// A reset of an account whose address was `verified` before: the sign-in sessions always go;
+/// API tokens and the second factor only when it was never verified (a squatter's).
+fn reset_of(verified: bool) {
     let found = stored("old");
     let id = found.user.id;
     let live = move |tx: &mut MockTransaction| {
@@ -724,6 +750,9 @@ fn a_reset_sets_the_hash_verifies_the_address_and_ends_the_sign_in_sessions() {
         .expect_find_user()
         .returning(move |_| Ok(Some(user.clone())));
     tx.users
+        .expect_email_verified()
+        .returning(move |_| Ok(verified));
+    tx.users
         .expect_set_password_hash()
         .withf(move |user, hash| *user == id && hash.as_str() == "hashed:a brand new horse")
         .times(1)
@@ -733,10 +762,14 @@ fn a_reset_sets_the_hash_verifies_the_address_and_ends_the_sign_in_sessions() {
         .times(1)
         .returning(|_, _| Ok(()));
     tx.sessions
-        .expect_delete_sign_in_sessions()
-        .withf(move |user| *user == id)
+        .expect_delete_user_sessions()
+        .withf(move |user, tokens_too| *user == id && *tokens_too == !verified)
         .times(1)
-        .returning(|_| Ok(2));
+        .returning(|_, _| Ok(2));
+    tx.users
+        .expect_disable_totp()
+        .times(usize::from(!verified))
+        .returning(|_| Ok(()));
     let (service, committed) = auth(vec![read, tx], hasher());
     let password = Password::try_from("a brand new horse").unwrap();
 
@@ -744,4 +777,14 @@ fn a_reset_sets_the_hash_verifies_the_address_and_ends_the_sign_in_sessions() {
     pollster::block_on(service.reset_password(&token, &password)).unwrap();
 
     assert!(committed[1].get());
+}
+
+#[test]
+fn a_reset_of_an_owned_account_ends_its_sign_in_sessions_and_keeps_tokens_and_totp() {
+    reset_of(true);
+}
+
+#[test]
+fn a_reset_of_a_never_verified_account_also_takes_its_tokens_and_totp() {
+    reset_of(false);
 }

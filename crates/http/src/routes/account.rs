@@ -1,7 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use tenantry_domain::ids::{OrgId, SessionId};
 use tenantry_domain::user::{
-    AuthError, Email, EmailVerificationToken, NewAccount, NewApiToken, Password, PasswordResetToken,
+    AuthError, Email, EmailVerificationToken, NewAccount, NewApiToken, Password,
+    PasswordResetToken, reset_attempt_key,
 };
 use tenantry_domain::validation::ValidationError;
 
@@ -91,17 +92,18 @@ pub(crate) async fn request_password_reset(
     body: Body<PasswordResetRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let email = Email::try_from(body.value()?.email.as_str())?;
-    // Each request may send a mail: the sign-in allowance, per client and per address, keeps
-    // anyone from flooding a mailbox.
+    // The sign-in allowance per client, and one of the address's own (not its sign-in one, which
+    // the owner needs); the domain mails one link per address in five minutes at most.
     state
         .auth_rate_limit
-        .check(client(&request), Some(email.as_str()))?;
+        .check(client(&request), Some(&reset_attempt_key(&email)))?;
     state.services.auth.request_password_reset(&email).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
 /// Sets a new password with the token of a reset link, and uses the link up. Every sign-in
-/// session of the account ends; its API tokens stay.
+/// session of the account ends; an account never verified before loses its API tokens and
+/// second factor too.
 #[utoipa::path(post, path = "/api/auth/password-reset/confirm", tag = "account",
     request_body = PasswordResetConfirmRequest,
     responses(

@@ -131,6 +131,27 @@ impl SeaTransaction {
         Ok(row.map(|row| (UserId::from_uuid(row.user_id), row.expires_at)))
     }
 
+    /// When the account's live link in `table` expires, if it has one.
+    pub(crate) async fn link_expiry(
+        &self,
+        table: LinkTable,
+        id: UserId,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let sql = format!(
+            "SELECT user_id, expires_at FROM {} WHERE user_id = ?",
+            table.name()
+        );
+        let row = VerificationRow::find_by_statement(statement(
+            self.backend(),
+            &sql,
+            [id.as_uuid().into()],
+        ))
+        .one(&self.tx)
+        .await
+        .or_store_error()?;
+        Ok(row.map(|row| row.expires_at))
+    }
+
     pub(crate) async fn delete_verification(
         &self,
         table: LinkTable,

@@ -155,6 +155,13 @@ impl UserRepository for SeaTransaction {
             .await
     }
 
+    async fn password_reset_expiry(
+        &self,
+        id: UserId,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        self.link_expiry(LinkTable::PasswordResets, id).await
+    }
+
     async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<(), StoreError> {
         users::Entity::update_many()
             .col_expr(users::Column::PasswordHash, hash.as_str().into())
@@ -346,13 +353,18 @@ impl SessionRepository for SeaTransaction {
         .await
     }
 
-    async fn delete_sign_in_sessions(&self, user: UserId) -> Result<u64, StoreError> {
-        let result = sessions::Entity::delete_many()
-            .filter(sessions::Column::UserId.eq(user.as_uuid()))
-            .filter(sessions::Column::Name.is_null())
-            .exec(&self.tx)
-            .await
-            .or_store_error()?;
+    async fn delete_user_sessions(
+        &self,
+        user: UserId,
+        tokens_too: bool,
+    ) -> Result<u64, StoreError> {
+        let mut delete =
+            sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user.as_uuid()));
+        if !tokens_too {
+            // API and service tokens are the named sessions.
+            delete = delete.filter(sessions::Column::Name.is_null());
+        }
+        let result = delete.exec(&self.tx).await.or_store_error()?;
         Ok(result.rows_affected)
     }
 

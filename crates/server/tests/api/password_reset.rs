@@ -1,7 +1,8 @@
-//! Password reset on both databases: asking tells no one whether an address has an account;
-//! the mailed link sets a new password once, within its hour, ends every sign-in session of
-//! the account (not its API tokens) and verifies its address; the page the link opens does
-//! the same without JavaScript.
+//! Password reset on both databases: asking answers the same whether or not an address has an
+//! account; the mailed link sets a new password once, within its hour, ends every sign-in
+//! session of the account and verifies its address; an account never verified before (a
+//! squatter's) also loses its API tokens; the page the link opens does the same without
+//! JavaScript.
 
 use actix_web::http::{Method, StatusCode};
 use serde_json::json;
@@ -24,6 +25,13 @@ async fn a_mailed_link_sets_a_new_password_once_and_signs_the_account_out_everyw
     for db in testing::all().await {
         let app = spawn_app_on(db).await;
         let jane = app.sign_up("jane@example.com").await;
+        // Jane followed her sign-up link: the account is hers.
+        tamper(
+            &app.db,
+            "UPDATE users SET email_verified_at = ?",
+            vec![time::OffsetDateTime::now_utc().into()],
+        )
+        .await;
         let api_token = app
             .post("/api/me/tokens", &jane.token, json!({"name": "ci"}))
             .await;
@@ -87,9 +95,54 @@ async fn a_mailed_link_sets_a_new_password_once_and_signs_the_account_out_everyw
             StatusCode::UNAUTHORIZED
         );
         assert_eq!(app.get("/api/me", &api_token).await.status, StatusCode::OK);
+    }
+}
+
+#[actix_web::test]
+async fn the_owner_of_an_address_takes_back_an_account_someone_else_signed_up_with_it() {
+    for db in testing::all().await {
+        let app = spawn_app_on(db).await;
+        // A squatter signs up with Jane's address, which they cannot read, and keeps a token.
+        let squatter = app.sign_up("jane@example.com").await;
+        let kept = app
+            .post("/api/me/tokens", &squatter.token, json!({"name": "kept"}))
+            .await;
+        let kept = kept.body["token"].as_str().unwrap().to_owned();
+
+        app.send(
+            Method::POST,
+            "/api/auth/password-reset",
+            None,
+            Some(json!({"email": "jane@example.com"})),
+        )
+        .await;
+        let token = reset_token_in(&app.deliver_mail().await[0]);
+        let set = app
+            .send(
+                Method::POST,
+                "/api/auth/password-reset/confirm",
+                None,
+                Some(json!({"token": token, "password": "jane's own horse"})),
+            )
+            .await;
+        assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.body);
+
+        assert_eq!(
+            app.get("/api/me", &kept).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        let jane = app
+            .send(
+                Method::POST,
+                "/api/auth/login",
+                None,
+                Some(json!({"email": "jane@example.com", "password": "jane's own horse"})),
+            )
+            .await;
+        assert_eq!(jane.status, StatusCode::OK, "{}", jane.body);
         // Reading the mailbox proved the address.
         let me = app
-            .get("/api/me", signed_in.body["token"].as_str().unwrap())
+            .get("/api/me", jane.body["token"].as_str().unwrap())
             .await;
         assert_eq!(me.body["user"]["emailVerified"], true, "{}", me.body);
     }
@@ -109,9 +162,20 @@ async fn an_expired_or_replaced_link_sets_nothing() {
             )
         };
         ask().await;
+        // Asked again at once: no second mail, and the first link still works.
         ask().await;
         let mails = app.deliver_mail().await;
-        let (first, second) = (reset_token_in(&mails[0]), reset_token_in(&mails[1]));
+        assert_eq!(mails.len(), 1);
+        let first = reset_token_in(&mails[0]);
+        // Ten minutes later, a new link replaces it.
+        tamper(
+            &app.db,
+            "UPDATE password_resets SET expires_at = ?",
+            vec![(time::OffsetDateTime::now_utc() + time::Duration::minutes(50)).into()],
+        )
+        .await;
+        ask().await;
+        let second = reset_token_in(&app.deliver_mail().await[0]);
         let confirm = |token: String| {
             app.send(
                 Method::POST,
