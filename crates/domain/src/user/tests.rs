@@ -763,7 +763,7 @@ fn reset_of(verified: bool) {
         .returning(|_, _| Ok(()));
     tx.sessions
         .expect_delete_user_sessions()
-        .withf(move |user, tokens_too| *user == id && *tokens_too == !verified)
+        .withf(move |user, tokens_too| *user == id && *tokens_too != verified)
         .times(1)
         .returning(|_, _| Ok(2));
     tx.users
