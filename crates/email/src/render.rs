@@ -25,73 +25,78 @@ pub fn render(mail: &Mail) -> Rendered {
 }
 
 fn reset_mail(reset: &PasswordResetMail) -> Rendered {
-    let PasswordResetMail {
-        name,
-        expires_at,
-        link,
-    } = reset;
-    let expiry = utc_minutes(*expires_at);
-    let subject = "Set a new password for Tenantry".to_owned();
-    let text = format!(
-        "Hello {name},\n\n\
-         Someone asked to set a new password for your account. Open this link to choose one:\n\
-         {link}\n\n\
-         The link works until {expiry}, once. Setting a password signs you out everywhere. If \
-         you did not ask, ignore this e-mail: your password stays as it is.\n"
-    );
-    let html = page(
-        &subject,
-        html! {
-            p { "Hello " (name) "," }
-            p { "Someone asked to set a new password for your account." }
-            p {
-                a href=(link) style=(BUTTON_STYLE) { "Choose a new password" }
-            }
-            p { "Or open this link:" br; a href=(link) { (link) } }
-            p style=(FOOTNOTE_STYLE) {
-                "The link works until " (expiry) ", once. Setting a password signs you out "
-                "everywhere. If you did not ask, ignore this e-mail: your password stays as it is."
-            }
-        },
-    );
-    Rendered {
-        subject,
-        text,
-        html: html.into_string(),
-    }
+    account_link(&AccountLink {
+        subject: "Set a new password for Tenantry",
+        name: &reset.name,
+        text_intro: "Someone asked to set a new password for your account. Open this link to \
+                     choose one:",
+        html_intro: "Someone asked to set a new password for your account.",
+        button: "Choose a new password",
+        link: &reset.link,
+        expires_at: reset.expires_at,
+        after_expiry: ", once. Setting a password signs you out everywhere. If you did not ask, \
+                       ignore this e-mail: your password stays as it is.",
+    })
 }
 
 fn verification_mail(verification: &EmailVerificationMail) -> Rendered {
-    let EmailVerificationMail {
+    account_link(&AccountLink {
+        subject: "Verify your e-mail address for Tenantry",
+        name: &verification.name,
+        text_intro: "Confirm that this is your address by opening this link:",
+        html_intro: "Confirm that this is your address:",
+        button: "Verify my address",
+        link: &verification.link,
+        expires_at: verification.expires_at,
+        after_expiry: ". If you did not sign up for Tenantry, you can ignore this e-mail.",
+    })
+}
+
+/// A message that hands an account's holder one link, good until a time: the verification of
+/// an address, a password reset.
+struct AccountLink<'a> {
+    subject: &'static str,
+    name: &'a str,
+    /// What the link is for, before it in the plain-text part.
+    text_intro: &'static str,
+    /// The same, before the button in the HTML part.
+    html_intro: &'static str,
+    button: &'static str,
+    link: &'a str,
+    expires_at: OffsetDateTime,
+    /// What follows "The link works until <time>".
+    after_expiry: &'static str,
+}
+
+fn account_link(mail: &AccountLink<'_>) -> Rendered {
+    let AccountLink {
+        subject,
         name,
-        expires_at,
+        text_intro,
+        html_intro,
+        button,
         link,
-    } = verification;
+        expires_at,
+        after_expiry,
+    } = mail;
     let expiry = utc_minutes(*expires_at);
-    let subject = "Verify your e-mail address for Tenantry".to_owned();
     let text = format!(
-        "Hello {name},\n\n\
-         Confirm that this is your address by opening this link:\n{link}\n\n\
-         The link works until {expiry}. If you did not sign up for Tenantry, you can ignore \
-         this e-mail.\n"
+        "Hello {name},\n\n{text_intro}\n{link}\n\nThe link works until {expiry}{after_expiry}\n"
     );
     let html = page(
-        &subject,
+        subject,
         html! {
             p { "Hello " (name) "," }
-            p { "Confirm that this is your address:" }
+            p { (html_intro) }
             p {
-                a href=(link) style=(BUTTON_STYLE) { "Verify my address" }
+                a href=(link) style=(BUTTON_STYLE) { (button) }
             }
             p { "Or open this link:" br; a href=(link) { (link) } }
-            p style=(FOOTNOTE_STYLE) {
-                "The link works until " (expiry)
-                ". If you did not sign up for Tenantry, you can ignore this e-mail."
-            }
+            p style=(FOOTNOTE_STYLE) { "The link works until " (expiry) (after_expiry) }
         },
     );
     Rendered {
-        subject,
+        subject: (*subject).to_owned(),
         text,
         html: html.into_string(),
     }
@@ -274,6 +279,28 @@ mod tests {
             "{}",
             rendered.html
         );
+    }
+
+    #[test]
+    fn a_reset_mail_carries_its_link_and_says_what_setting_a_password_does() {
+        let mail = Mail {
+            to: Email::try_from("jane@example.com").unwrap(),
+            content: MailContent::PasswordReset(PasswordResetMail {
+                name: "Jane".into(),
+                expires_at: datetime!(2026-12-08 11:00 +01:00),
+                link: "https://tenantry.example/reset-password/tpr_abc".into(),
+            }),
+        };
+        let rendered = render(&mail);
+        assert_eq!(rendered.subject, "Set a new password for Tenantry");
+        for part in [&rendered.text, &rendered.html] {
+            assert!(
+                part.contains("https://tenantry.example/reset-password/tpr_abc"),
+                "{part}"
+            );
+            assert!(part.contains("2026-12-08 10:00 UTC, once."), "{part}");
+            assert!(part.contains("signs you out everywhere"), "{part}");
+        }
     }
 
     #[test]

@@ -9,7 +9,30 @@ use serde_json::json;
 use tenantry_domain::mail::MailContent;
 use tenantry_persistence::testing;
 
-use crate::helpers::{spawn_app, spawn_app_on, tamper};
+use crate::helpers::{Response, TestApp, spawn_app, spawn_app_on, tamper};
+
+/// What a [`TestApp`] wraps: the actix app, whatever its concrete type.
+trait AppService:
+    actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<Self::Body>,
+        Error = actix_web::Error,
+    >
+{
+    type Body: actix_web::body::MessageBody;
+}
+
+impl<S, B> AppService for S
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    type Body = B;
+}
 
 /// The token in a reset e-mail's link.
 fn reset_token_in(mail: &tenantry_domain::mail::Mail) -> String {
@@ -18,6 +41,32 @@ fn reset_token_in(mail: &tenantry_domain::mail::Mail) -> String {
     };
     let (_, token) = reset.link.rsplit_once("/reset-password/").unwrap();
     token.to_owned()
+}
+
+/// `POST /api/auth/password-reset` for `email`.
+async fn ask(app: &TestApp<impl AppService>, email: &str) -> Response {
+    let body = json!({"email": email});
+    app.send(Method::POST, "/api/auth/password-reset", None, Some(body))
+        .await
+}
+
+/// `POST /api/auth/password-reset/confirm` with `token` and `password`.
+async fn confirm(app: &TestApp<impl AppService>, token: &str, password: &str) -> Response {
+    let body = json!({"token": token, "password": password});
+    app.send(
+        Method::POST,
+        "/api/auth/password-reset/confirm",
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// `POST /api/auth/login` as `email` with `password`.
+async fn sign_in(app: &TestApp<impl AppService>, email: &str, password: &str) -> Response {
+    let body = json!({"email": email, "password": password});
+    app.send(Method::POST, "/api/auth/login", None, Some(body))
+        .await
 }
 
 #[actix_web::test]
@@ -39,16 +88,8 @@ async fn a_mailed_link_sets_a_new_password_once_and_signs_the_account_out_everyw
         let api_token = api_token.body["token"].as_str().unwrap().to_owned();
 
         // A known and an unknown address get the same answer; only the known one gets mail.
-        let ask = |email: &'static str| {
-            app.send(
-                Method::POST,
-                "/api/auth/password-reset",
-                None,
-                Some(json!({"email": email})),
-            )
-        };
-        let known = ask("Jane@Example.com").await;
-        let unknown = ask("nobody@example.com").await;
+        let known = ask(&app, "Jane@Example.com").await;
+        let unknown = ask(&app, "nobody@example.com").await;
         assert_eq!(
             (known.status, unknown.status),
             (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
@@ -59,20 +100,12 @@ async fn a_mailed_link_sets_a_new_password_once_and_signs_the_account_out_everyw
         assert_eq!(mails[0].to.as_str(), "jane@example.com");
         let token = reset_token_in(&mails[0]);
 
-        let confirm = |token: String, password: &'static str| {
-            app.send(
-                Method::POST,
-                "/api/auth/password-reset/confirm",
-                None,
-                Some(json!({"token": token, "password": password})),
-            )
-        };
-        confirm(token.clone(), "short")
+        confirm(&app, &token, "short")
             .await
             .assert_invalid("password", "the rules of sign-up");
-        let set = confirm(token.clone(), "a brand new horse").await;
+        let set = confirm(&app, &token, "a brand new horse").await;
         assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.body);
-        let again = confirm(token, "yet another horse").await;
+        let again = confirm(&app, &token, "yet another horse").await;
         assert_eq!(
             (again.status, again.code()),
             (StatusCode::NOT_FOUND, "password_reset_not_found"),
@@ -81,14 +114,7 @@ async fn a_mailed_link_sets_a_new_password_once_and_signs_the_account_out_everyw
 
         // The old password and the old session are gone; the API token stays.
         assert_eq!(app.log_in(&jane, None).await.code(), "invalid_credentials");
-        let signed_in = app
-            .send(
-                Method::POST,
-                "/api/auth/login",
-                None,
-                Some(json!({"email": "jane@example.com", "password": "a brand new horse"})),
-            )
-            .await;
+        let signed_in = sign_in(&app, "jane@example.com", "a brand new horse").await;
         assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
         assert_eq!(
             app.get("/api/me", &jane.token).await.status,
@@ -109,36 +135,16 @@ async fn the_owner_of_an_address_takes_back_an_account_someone_else_signed_up_wi
             .await;
         let kept = kept.body["token"].as_str().unwrap().to_owned();
 
-        app.send(
-            Method::POST,
-            "/api/auth/password-reset",
-            None,
-            Some(json!({"email": "jane@example.com"})),
-        )
-        .await;
+        ask(&app, "jane@example.com").await;
         let token = reset_token_in(&app.deliver_mail().await[0]);
-        let set = app
-            .send(
-                Method::POST,
-                "/api/auth/password-reset/confirm",
-                None,
-                Some(json!({"token": token, "password": "jane's own horse"})),
-            )
-            .await;
+        let set = confirm(&app, &token, "jane's own horse").await;
         assert_eq!(set.status, StatusCode::NO_CONTENT, "{}", set.body);
 
         assert_eq!(
             app.get("/api/me", &kept).await.status,
             StatusCode::UNAUTHORIZED
         );
-        let jane = app
-            .send(
-                Method::POST,
-                "/api/auth/login",
-                None,
-                Some(json!({"email": "jane@example.com", "password": "jane's own horse"})),
-            )
-            .await;
+        let jane = sign_in(&app, "jane@example.com", "jane's own horse").await;
         assert_eq!(jane.status, StatusCode::OK, "{}", jane.body);
         // Reading the mailbox proved the address.
         let me = app
@@ -153,17 +159,9 @@ async fn an_expired_or_replaced_link_sets_nothing() {
     for db in testing::all().await {
         let app = spawn_app_on(db).await;
         let jane = app.sign_up("jane@example.com").await;
-        let ask = || {
-            app.send(
-                Method::POST,
-                "/api/auth/password-reset",
-                None,
-                Some(json!({"email": "jane@example.com"})),
-            )
-        };
-        ask().await;
+        ask(&app, "jane@example.com").await;
         // Asked again at once: no second mail, and the first link still works.
-        ask().await;
+        ask(&app, "jane@example.com").await;
         let mails = app.deliver_mail().await;
         assert_eq!(mails.len(), 1);
         let first = reset_token_in(&mails[0]);
@@ -174,18 +172,10 @@ async fn an_expired_or_replaced_link_sets_nothing() {
             vec![(time::OffsetDateTime::now_utc() + time::Duration::minutes(50)).into()],
         )
         .await;
-        ask().await;
+        ask(&app, "jane@example.com").await;
         let second = reset_token_in(&app.deliver_mail().await[0]);
-        let confirm = |token: String| {
-            app.send(
-                Method::POST,
-                "/api/auth/password-reset/confirm",
-                None,
-                Some(json!({"token": token, "password": "a brand new horse"})),
-            )
-        };
         assert_eq!(
-            confirm(first).await.code(),
+            confirm(&app, &first, "a brand new horse").await.code(),
             "password_reset_not_found",
             "replaced"
         );
@@ -196,7 +186,7 @@ async fn an_expired_or_replaced_link_sets_nothing() {
         )
         .await;
         assert_eq!(
-            confirm(second).await.code(),
+            confirm(&app, &second, "a brand new horse").await.code(),
             "password_reset_not_found",
             "expired"
         );
@@ -214,29 +204,14 @@ async fn asking_for_one_address_again_and_again_is_cut_off() {
     app.sign_up("jane@example.com").await;
     let mut statuses = Vec::new();
     for _ in 0..11 {
-        let answer = app
-            .send(
-                Method::POST,
-                "/api/auth/password-reset",
-                None,
-                Some(json!({"email": "jane@example.com"})),
-            )
-            .await;
-        statuses.push(answer.status);
+        statuses.push(ask(&app, "jane@example.com").await.status);
     }
     assert_eq!(
         statuses.last(),
         Some(&StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
     );
-    let bad = app
-        .send(
-            Method::POST,
-            "/api/auth/password-reset",
-            None,
-            Some(json!({"email": "not an address"})),
-        )
-        .await;
+    let bad = ask(&app, "not an address").await;
     bad.assert_invalid("email", "a malformed address");
 }
 
@@ -244,13 +219,7 @@ async fn asking_for_one_address_again_and_again_is_cut_off() {
 async fn the_page_of_the_link_asks_for_the_password_and_sets_it() {
     let app = spawn_app().await;
     let jane = app.sign_up("jane@example.com").await;
-    app.send(
-        Method::POST,
-        "/api/auth/password-reset",
-        None,
-        Some(json!({"email": "jane@example.com"})),
-    )
-    .await;
+    ask(&app, "jane@example.com").await;
     let token = reset_token_in(&app.deliver_mail().await[0]);
     let path = format!("/reset-password/{token}");
     let page = |method: actix_web::http::Method, form: Option<&str>| {
