@@ -41,6 +41,11 @@ fn list_url(org: OrgId) -> String {
     format!("/console/orgs/{org}/webhooks")
 }
 
+/// The page of one webhook, where its forms lead back to.
+fn webhook_url(org: OrgId, id: WebhookId) -> String {
+    format!("{}/{id}", list_url(org))
+}
+
 fn ids(path: &(String, String)) -> Result<(OrgId, WebhookId), Refused> {
     let org = org_id(&path.0)?;
     let id = path.1.parse().map_err(|_| Refused::not_found())?;
@@ -599,7 +604,7 @@ async fn update(
 ) -> Result<HttpResponse, Refused> {
     let (org, id) = ids(&path)?;
     let form = WebhookForm::read(&viewer, &body)?;
-    let back = format!("{}/{id}", list_url(org));
+    let back = webhook_url(org, id);
     let webhooks = match state.services.webhooks.list(&viewer.actor, org).await {
         Ok(webhooks) => webhooks,
         Err(error) => return Ok(flash::failed(&back, &error)),
@@ -659,7 +664,7 @@ async fn set_active(
         active: Some(active),
         ..WebhookChanges::default()
     };
-    let back = format!("{}/{id}", list_url(org));
+    let back = webhook_url(org, id);
     let outcome = state
         .services
         .webhooks
@@ -681,7 +686,7 @@ async fn send_test(
     let (org, id) = ids(&path)?;
     let _: NoFields = form(&viewer, &body)?;
     Ok(flash::outcome(
-        &format!("{}/{id}", list_url(org)),
+        &webhook_url(org, id),
         state
             .services
             .webhooks
@@ -714,7 +719,7 @@ async fn rotate(
             };
             render_edit(&state, &viewer, org, id, &query, Edit::Rotated(&rotated)).await
         }
-        Err(error) => Ok(flash::failed(&format!("{}/{id}", list_url(org)), &error)),
+        Err(error) => Ok(flash::failed(&webhook_url(org, id), &error)),
     }
 }
 

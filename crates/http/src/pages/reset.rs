@@ -8,7 +8,7 @@ use serde::Deserialize;
 use tenantry_domain::user::{AuthError, Password, PasswordResetToken};
 
 use super::layout::page;
-use super::verify::refused;
+use super::verify::{refused, went_wrong};
 use crate::ApiState;
 
 /// The form of the page, as posted.
@@ -87,14 +87,7 @@ pub(crate) async fn submit_reset_password(
             },
         ),
         Err(AuthError::PasswordResetNotFound) => unknown(),
-        Err(error) => {
-            tracing::error!(%error, "setting a password from a reset link failed");
-            page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                html! { h1 { "Something went wrong" } p { "Try again in a moment." } },
-            )
-        }
+        Err(error) => went_wrong("setting a password from a reset link", &error),
     }
 }
 

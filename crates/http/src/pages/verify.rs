@@ -82,15 +82,21 @@ pub(crate) async fn submit_verify_email(
             ) {
                 unknown()
             } else {
-                tracing::error!(%error, "verifying an address failed");
-                page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Something went wrong",
-                    html! { h1 { "Something went wrong" } p { "Try again in a moment." } },
-                )
+                went_wrong("verifying an address", &error)
             }
         }
     }
+}
+
+/// A failure of the server behind a link's page: logged with `what` was being done, and
+/// answered without its cause.
+pub(super) fn went_wrong(what: &str, error: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::error!(%error, "{what} failed");
+    page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        html! { h1 { "Something went wrong" } p { "Try again in a moment." } },
+    )
 }
 
 /// A token that cannot be one (answered with `unknown`), or a client past its allowance, is
